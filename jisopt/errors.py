@@ -1,0 +1,62 @@
+"""Error types: every input problem names where it is, which field and which value."""
+
+from __future__ import annotations
+
+
+class JisoptError(Exception):
+    """Base class of every error jisopt raises on purpose."""
+
+
+class InputError(JisoptError, ValueError):
+    """Bad input: a file, field or value that cannot be used.
+
+    Parameters
+    ----------
+    problem
+        What is wrong, in words a user understands.
+    source
+        The file (or other source) the input came from, if any.
+    field
+        Dotted path of the offending field, e.g. ``suppliers[0].lead_time_h``.
+    value
+        The offending value, if there is one.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        source: str | None = None,
+        field: str | None = None,
+        value: object = None,
+        has_value: bool | None = None,
+    ) -> None:
+        self.problem = problem
+        self.source = source
+        self.field = field
+        self.value = value
+        self.has_value = value is not None if has_value is None else has_value
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        parts = []
+        if self.source:
+            parts.append(str(self.source))
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        where = ": ".join(parts)
+        what = self.problem
+        if self.has_value:
+            what = f"{what} (got {self.value!r})"
+        return f"{where}: {what}" if where else what
+
+    def with_source(self, source: str) -> InputError:
+        """Return the same error attributed to ``source``."""
+        return InputError(
+            self.problem, source=source, field=self.field, value=self.value,
+            has_value=self.has_value,
+        )
+
+
+class SolverError(JisoptError):
+    """A solver failed in a way that is not a property of the instance."""

@@ -1,0 +1,317 @@
+"""Rescheduling instances: the snapshot of MODEL.md §5 as arrays.
+
+An :class:`Instance` is built hundreds of times per simulation run, so it holds
+numpy arrays (one row per order in the sequence, one column per supplier) and
+does no per-order Python work on construction. :meth:`Instance.check` runs the
+semantic validation that file readers and tests use.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from jisopt.errors import InputError
+
+__all__ = ["DELAY", "FAILURE", "Instance", "RatioRule"]
+
+DELAY = 0
+"""Disruption kind: the component arrives late."""
+FAILURE = 1
+"""Disruption kind: the component is unusable and is reproduced."""
+
+KIND_NAMES = ("delay", "failure")
+
+# Slot arithmetic tolerance (hours/takt are floats; slot starts are k * takt).
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class RatioRule:
+    """An ``H:N`` rule: at most ``max_count`` of any ``window`` consecutive slots
+    carry ``option``; empty slots carry none.
+
+    Attributes
+    ----------
+    option
+        Index into :attr:`Instance.option_names`.
+    max_count, window
+        ``H`` and ``N``.
+    hard
+        Hard rule (a constraint) or soft (penalised per unit of excess).
+    penalty
+        Objective cost per unit of excess of a soft rule.
+    """
+
+    option: int
+    max_count: int
+    window: int
+    hard: bool = True
+    penalty: float = 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """A rescheduling snapshot at time ``now_h``.
+
+    Attributes
+    ----------
+    now_h, takt_h, line_freeze_h
+        Current time, takt and line freeze, in hours. Slot ``k`` starts at
+        ``k * takt_h``.
+    supplier_names, lead_time_h
+        The JIS suppliers and their lead times ``L_m`` (shape ``(M,)``).
+    first_slot, horizon_slots
+        The sequence covers slots ``[first_slot, first_slot + horizon_slots)``;
+        a slot without an order is a gap.
+    order_id, slot, due_h
+        Per order (shape ``(n,)``): identifier, current slot, due date.
+    version
+        ``(n, M)`` component version per order and supplier.
+    planned_delivery_h, ready_h
+        ``(n, M)``: for a started component, its planned delivery and its known
+        ready time; ``nan`` where the component has not started.
+    disrupted_order, disrupted_supplier, disrupted_kind
+        One entry per known disruption (order row index, supplier index,
+        :data:`DELAY` or :data:`FAILURE`). The new ready time is in ``ready_h``.
+    option_names, options, ratio_rules
+        Optional order options (``(n, O)`` bool) and ``H:N`` rules.
+    name
+        Free text identifying the instance.
+    """
+
+    now_h: float
+    takt_h: float
+    line_freeze_h: float
+    supplier_names: tuple[str, ...]
+    lead_time_h: np.ndarray
+    first_slot: int
+    horizon_slots: int
+    order_id: np.ndarray
+    slot: np.ndarray
+    due_h: np.ndarray
+    version: np.ndarray
+    planned_delivery_h: np.ndarray
+    ready_h: np.ndarray
+    disrupted_order: np.ndarray
+    disrupted_supplier: np.ndarray
+    disrupted_kind: np.ndarray
+    option_names: tuple[str, ...] = ()
+    options: np.ndarray | None = None
+    ratio_rules: tuple[RatioRule, ...] = ()
+    name: str = ""
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # ---- sizes ---------------------------------------------------------------
+    @property
+    def n_orders(self) -> int:
+        return int(self.order_id.shape[0])
+
+    @property
+    def n_suppliers(self) -> int:
+        return len(self.supplier_names)
+
+    @property
+    def horizon_end(self) -> int:
+        """First slot after the sequence horizon."""
+        return self.first_slot + self.horizon_slots
+
+    # ---- derived state (cached; the arrays are never mutated) ------------------
+    @property
+    def started(self) -> np.ndarray:
+        """``(n, M)`` bool: the component's production has started."""
+        if "started" not in self._cache:
+            self._cache["started"] = ~np.isnan(self.planned_delivery_h)
+        return self._cache["started"]
+
+    @property
+    def has_started(self) -> np.ndarray:
+        """``(n,)`` bool: the order has at least one started component."""
+        if "has_started" not in self._cache:
+            self._cache["has_started"] = self.started.any(axis=1)
+        return self._cache["has_started"]
+
+    @property
+    def disrupted_rows(self) -> np.ndarray:
+        """Sorted unique row indices of the disrupted orders."""
+        if "disrupted_rows" not in self._cache:
+            self._cache["disrupted_rows"] = np.unique(self.disrupted_order)
+        return self._cache["disrupted_rows"]
+
+    @property
+    def n_disrupted(self) -> int:
+        return int(self.disrupted_rows.shape[0])
+
+    def slot_start_h(self, slots: np.ndarray | int) -> np.ndarray | float:
+        """Start time (h) of slot(s)."""
+        return np.asarray(slots) * self.takt_h
+
+    def earliest_slot(self) -> np.ndarray:
+        """``(n,)`` earliest feasible slot per order (ignoring the no-earlier rule).
+
+        The slot must start no earlier than every started component's known
+        ready time, and every unstarted component must still be callable:
+        ``s * takt - L_m > now``.
+        """
+        if "earliest_slot" not in self._cache:
+            ready = np.where(self.started, self.ready_h, -np.inf).max(axis=1, initial=-np.inf)
+            by_ready = np.ceil(ready / self.takt_h - _EPS)
+            call_off = np.where(self.started, -np.inf, self.now_h + self.lead_time_h[None, :])
+            by_call_off = np.floor(call_off.max(axis=1, initial=-np.inf) / self.takt_h + _EPS) + 1
+            lower = np.maximum(by_ready, by_call_off)
+            lower = np.where(np.isfinite(lower), lower, self.first_slot)
+            self._cache["earliest_slot"] = np.maximum(lower, self.first_slot).astype(np.int64)
+        return self._cache["earliest_slot"]
+
+    def frozen_by_line(self) -> np.ndarray:
+        """``(n,)`` bool: the order's slot starts within the line freeze."""
+        return self.slot * self.takt_h < self.now_h + self.line_freeze_h - _EPS
+
+    def row_of(self, order_id: int) -> int:
+        """Row index of an order id."""
+        if "row_of" not in self._cache:
+            self._cache["row_of"] = {int(o): i for i, o in enumerate(self.order_id)}
+        try:
+            return self._cache["row_of"][int(order_id)]
+        except KeyError:
+            raise InputError(f"unknown order id {order_id}") from None
+
+    def supplier_index(self, name: str) -> int:
+        try:
+            return self.supplier_names.index(name)
+        except ValueError:
+            raise InputError(
+                f"unknown supplier (suppliers are {list(self.supplier_names)})", value=name
+            ) from None
+
+    def replace(self, **changes: object) -> Instance:
+        """Return a copy with fields changed (caches are not carried over)."""
+        return replace(self, _cache={}, **changes)
+
+    # ---- validation ----------------------------------------------------------
+    def check(self, source: str | None = None) -> Instance:
+        """Validate the snapshot's consistency; return ``self``.
+
+        Raises
+        ------
+        InputError
+            Naming the order, supplier, field and value at fault.
+        """
+        def fail(problem: str, field: str | None = None, value: object = None) -> None:
+            raise InputError(problem, source=source, field=field, value=value)
+
+        n, M = self.n_orders, self.n_suppliers
+        if not (math.isfinite(self.takt_h) and self.takt_h > 0):
+            fail("takt must be positive", "takt_h", self.takt_h)
+        if self.line_freeze_h < 0:
+            fail("line freeze must be >= 0", "line_freeze_h", self.line_freeze_h)
+        if M == 0:
+            fail("at least one supplier is needed", "suppliers")
+        if len(set(self.supplier_names)) != M:
+            fail("supplier names must be unique", "suppliers", list(self.supplier_names))
+        if self.lead_time_h.shape != (M,) or np.any(self.lead_time_h <= 0):
+            fail("lead times must be positive", "suppliers.lead_time_h", self.lead_time_h.tolist())
+        if self.horizon_slots < 0:
+            fail("horizon must not be negative", "horizon.slots", self.horizon_slots)
+        for arr_name, shape in (("slot", (n,)), ("due_h", (n,)), ("version", (n, M)),
+                                ("planned_delivery_h", (n, M)), ("ready_h", (n, M))):
+            if getattr(self, arr_name).shape != shape:
+                fail(f"array has shape {getattr(self, arr_name).shape}, expected {shape}", arr_name)
+        ids, counts = np.unique(self.order_id, return_counts=True)
+        if np.any(counts > 1):
+            fail("duplicate order id", "orders.id", int(ids[counts > 1][0]))
+        slots, counts = np.unique(self.slot, return_counts=True)
+        if np.any(counts > 1):
+            dup = int(slots[counts > 1][0])
+            holders = self.order_id[self.slot == dup].tolist()
+            fail(f"duplicate slot: orders {holders} share it", "orders.slot", dup)
+        outside = (self.slot < self.first_slot) | (self.slot >= self.horizon_end)
+        if np.any(outside):
+            i = int(np.flatnonzero(outside)[0])
+            fail(
+                f"order {self.order_id[i]} has a slot outside the horizon "
+                f"[{self.first_slot}, {self.horizon_end})", f"orders[{i}].slot", int(self.slot[i]),
+            )
+        if np.any(~np.isfinite(self.due_h)):
+            i = int(np.flatnonzero(~np.isfinite(self.due_h))[0])
+            fail(f"order {self.order_id[i]} has no finite due date", f"orders[{i}].due_h")
+        if np.any(self.version < 0):
+            i, m = (int(x) for x in np.argwhere(self.version < 0)[0])
+            fail(f"order {self.order_id[i]}: version must be >= 0",
+                 f"orders[{i}].components.{self.supplier_names[m]}.version", int(self.version[i, m]))
+        started = self.started
+        bad_ready = started & np.isnan(self.ready_h)
+        if np.any(bad_ready):
+            i, m = (int(x) for x in np.argwhere(bad_ready)[0])
+            fail(f"order {self.order_id[i]}: started component needs a ready time",
+                 f"orders[{i}].components.{self.supplier_names[m]}.ready_h")
+        ready_unstarted = ~started & ~np.isnan(self.ready_h)
+        if np.any(ready_unstarted):
+            i, m = (int(x) for x in np.argwhere(ready_unstarted)[0])
+            fail(f"order {self.order_id[i]}: a component that has not started has no ready time",
+                 f"orders[{i}].components.{self.supplier_names[m]}.ready_h",
+                 float(self.ready_h[i, m]))
+        call_off = self.slot[:, None] * self.takt_h - self.lead_time_h[None, :]
+        overdue = ~started & (call_off <= self.now_h + _EPS)
+        if np.any(overdue):
+            i, m = (int(x) for x in np.argwhere(overdue)[0])
+            fail(
+                f"order {self.order_id[i]}: component of supplier '{self.supplier_names[m]}' "
+                f"is not started although its call-off time {call_off[i, m]:g} h is not after "
+                f"now ({self.now_h:g} h)",
+                f"orders[{i}].components.{self.supplier_names[m]}.started", False,
+            )
+        self._check_disruptions(fail)
+        self._check_options(fail)
+        return self
+
+    def _check_disruptions(self, fail) -> None:
+        n, M = self.n_orders, self.n_suppliers
+        d = self.disrupted_order
+        if not (d.shape == self.disrupted_supplier.shape == self.disrupted_kind.shape):
+            fail("disruption arrays differ in length", "disruptions")
+        for k in range(d.shape[0]):
+            i, m, kind = int(d[k]), int(self.disrupted_supplier[k]), int(self.disrupted_kind[k])
+            where = f"disruptions[{k}]"
+            if not 0 <= i < n:
+                fail("disruption refers to an unknown order", f"{where}.order", i)
+            if not 0 <= m < M:
+                fail("disruption refers to an unknown supplier", f"{where}.supplier", m)
+            if kind not in (DELAY, FAILURE):
+                fail("kind must be 'delay' or 'failure'", f"{where}.kind", kind)
+            oid, sname = int(self.order_id[i]), self.supplier_names[m]
+            if not self.started[i, m]:
+                fail(f"order {oid}: a disrupted component must have started",
+                     f"{where}.supplier", sname)
+            start = self.slot[i] * self.takt_h
+            if not self.ready_h[i, m] > start + _EPS:
+                fail(
+                    f"order {oid}: disruption needs no action, its ready time "
+                    f"{self.ready_h[i, m]:g} h is not after the slot start {start:g} h",
+                    f"orders[{i}].components.{sname}.ready_h", float(self.ready_h[i, m]),
+                )
+            if start < self.now_h + self.line_freeze_h - _EPS:
+                fail(f"order {oid}: disrupted order lies within the line freeze "
+                     f"(slot start {start:g} h < now + freeze {self.now_h + self.line_freeze_h:g} h)",
+                     f"{where}.order", oid)
+        pairs = set(zip(d.tolist(), self.disrupted_supplier.tolist(), strict=True))
+        if len(pairs) != d.shape[0]:
+            fail("the same component is listed as disrupted twice", "disruptions")
+
+    def _check_options(self, fail) -> None:
+        n_opt = len(self.option_names)
+        if self.options is not None and self.options.shape != (self.n_orders, n_opt):
+            fail(f"options array has shape {self.options.shape}, expected {(self.n_orders, n_opt)}",
+                 "orders.options")
+        for k, rule in enumerate(self.ratio_rules):
+            where = f"ratio_rules[{k}]"
+            if not 0 <= rule.option < n_opt:
+                fail("ratio rule refers to an unknown option", f"{where}.option", rule.option)
+            if rule.window < 1:
+                fail("window N must be >= 1", f"{where}.window", rule.window)
+            if not 0 <= rule.max_count <= rule.window:
+                fail("max H must lie in [0, N]", f"{where}.max", rule.max_count)
+            if rule.penalty < 0:
+                fail("penalty must be >= 0", f"{where}.penalty", rule.penalty)

@@ -1,0 +1,161 @@
+"""The paper's reinsertion rules: none, step, leap, dynamic (skewable), ontime.
+
+Each rule picks a target slot within [step, leap] for every disrupted order
+(MODEL.md §3); :func:`reinsert` then carries the targets out with the chain
+rule. The component swap is an option of every rule and is tried first.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from jisopt.errors import InputError
+from jisopt.evaluate import unresolved_disrupted
+from jisopt.instance import Instance
+from jisopt.plan import Plan
+from jisopt.policies.swap import find_swaps
+from jisopt.subsequences import DisruptionBounds, disruption_bounds, slot_end
+
+__all__ = ["RULES", "RulePolicy", "reinsert", "rule_targets"]
+
+RULES = ("none", "step", "leap", "dynamic", "ontime")
+_EPS = 1e-9
+
+
+def rule_targets(
+    rule: str, bounds: DisruptionBounds, due_h: np.ndarray, takt_h: float, skew_h: float = 0.0
+) -> np.ndarray:
+    """Target slot of each disrupted order under ``rule``.
+
+    Parameters
+    ----------
+    rule
+        ``step``: as close as possible to the old slot; ``leap``: the end of the
+        PPS in which the affected supplier produces; ``dynamic``: step if the
+        completion under leap, ``(leap + 1) * takt``, exceeds the due date plus
+        ``skew_h``, else leap; ``ontime``: the latest slot in [step, leap] that
+        completes by the due date, else step.
+    bounds
+        The disrupted orders' step and leap slots.
+    due_h
+        Due dates of the disrupted orders (aligned with ``bounds.rows``).
+    takt_h
+        Takt (h).
+    skew_h
+        Threshold ``θ`` of the skewed dynamic rule (0: the paper's dynamic).
+    """
+    step, leap = bounds.step, bounds.leap
+    if rule == "step":
+        return step.copy()
+    if rule == "leap":
+        return leap.copy()
+    if rule == "dynamic":
+        leap_completion_h = (leap + 1) * takt_h
+        return np.where(leap_completion_h > due_h + skew_h + _EPS, step, leap)
+    if rule == "ontime":
+        latest_on_time = np.floor(due_h / takt_h - 1 + _EPS).astype(np.int64)
+        return np.where(latest_on_time >= step, np.minimum(leap, latest_on_time), step)
+    raise InputError(f"unknown rule (rules: {', '.join(RULES)})", field="policy", value=rule)
+
+
+def reinsert(
+    instance: Instance, rows: np.ndarray, targets: np.ndarray, leaps: np.ndarray
+) -> np.ndarray:
+    """Remove ``rows`` and reinsert them at ``targets`` with the chain rule.
+
+    All disrupted orders are removed first (each leaves a gap), then reinserted
+    in ascending order of target (ties: smaller leap, then order id). An occupied
+    target pushes its occupant one slot later, which pushes the next, until the
+    chain reaches an empty slot, which it fills. Orders reinserted in the same
+    instance are not displaced by one another: a later one whose target holds
+    one goes right after it (so each earlier one keeps its slot, within its
+    bounds).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` new slot of every order.
+    """
+    first = instance.first_slot
+    pad = 2 * rows.size + 1
+    length = max(slot_end(instance), int(targets.max(initial=first)) + 1) - first + pad
+    occupant = np.full(length, -1, dtype=np.int64)
+    occupant[instance.slot - first] = np.arange(instance.n_orders)
+    occupant[instance.slot[rows] - first] = -1
+    reinserted = np.zeros(length, dtype=bool)
+    order = np.lexsort((instance.order_id[rows], leaps, targets))
+    for k in order:
+        t = int(targets[k]) - first
+        while reinserted[t]:
+            t += 1
+        if occupant[t] >= 0:
+            e = t + int(np.argmax(occupant[t:] < 0))
+            occupant[t + 1:e + 1] = occupant[t:e]
+            reinserted[t + 1:e + 1] = reinserted[t:e]
+        occupant[t] = rows[k]
+        reinserted[t] = True
+    new_slot = np.empty(instance.n_orders, dtype=np.int64)
+    filled = np.flatnonzero(occupant >= 0)
+    new_slot[occupant[filled]] = filled + first
+    return new_slot
+
+
+@dataclass(frozen=True)
+class RulePolicy:
+    """A reinsertion rule as a policy.
+
+    Parameters
+    ----------
+    rule
+        One of :data:`RULES`.
+    swap
+        Try the component swap first (MODEL.md §3).
+    skew_h
+        Threshold ``θ`` (h) of the skewed dynamic rule; only for ``dynamic``.
+    """
+
+    rule: str
+    swap: bool = False
+    skew_h: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULES:
+            raise InputError(f"unknown rule (rules: {', '.join(RULES)})", field="policy",
+                             value=self.rule)
+        if self.skew_h and self.rule != "dynamic":
+            raise InputError("a skew threshold applies to the dynamic rule only",
+                             field="skew_h", value=self.skew_h)
+
+    @property
+    def name(self) -> str:
+        base = self.rule if not self.skew_h else f"{self.rule}(skew={self.skew_h:g}h)"
+        return base + ("+swap" if self.swap else "")
+
+    def __call__(self, instance: Instance) -> Plan:
+        t0 = time.perf_counter()
+        swaps = find_swaps(instance) if self.swap else ()
+        new_slot = instance.slot.copy()
+        info: dict = {}
+        if self.rule != "none" and instance.n_disrupted:
+            ready = (
+                Plan(instance.slot, self.name, swaps).ready_after_swaps(instance)
+                if swaps else instance.ready_h
+            )
+            bounds = disruption_bounds(instance, ready if swaps else None)
+            still = unresolved_disrupted(instance, ready)
+            rows = bounds.rows[still]
+            if rows.size:
+                targets = rule_targets(
+                    self.rule, bounds, instance.due_h[bounds.rows], instance.takt_h, self.skew_h
+                )[still]
+                new_slot = reinsert(instance, rows, targets, bounds.leap[still])
+                info = {
+                    "orders": instance.order_id[rows].tolist(),
+                    "step": bounds.step[still].tolist(),
+                    "leap": bounds.leap[still].tolist(),
+                    "target": targets.tolist(),
+                }
+        return Plan(new_slot, self.name, swaps, time.perf_counter() - t0, "ok", info)

@@ -1,0 +1,125 @@
+"""Permutable subsequences and the step/leap slots of disrupted orders (MODEL.md §2–3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from jisopt.instance import Instance
+
+__all__ = [
+    "TPS",
+    "DisruptionBounds",
+    "call_off_boundaries",
+    "disruption_bounds",
+    "order_subsequence",
+    "slot_end",
+]
+
+_EPS = 1e-9
+
+TPS = 0
+"""Subsequence index of the totally permutable subsequence (no component started)."""
+
+
+def call_off_boundaries(instance: Instance) -> np.ndarray:
+    """Last slot per supplier whose component has been called off by ``now``.
+
+    Supplier ``m`` starts the component of slot ``s`` at ``s * takt - L_m``, so at
+    time ``now`` every slot ``s <= floor((now + L_m) / takt)`` has started at
+    ``m`` (for orders that have not been postponed since). These are the PPS
+    boundaries, one per lead time; the TPS lies beyond the largest.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(M,)`` int slots.
+    """
+    return np.floor((instance.now_h + instance.lead_time_h) / instance.takt_h + _EPS).astype(
+        np.int64
+    )
+
+
+def order_subsequence(instance: Instance) -> np.ndarray:
+    """Number of started components per order.
+
+    ``0`` is the TPS (totally permutable); ``1 .. M-1`` the partially permutable
+    subsequences (PPS); ``M`` means every component has started.
+    """
+    return instance.started.sum(axis=1)
+
+
+@dataclass(frozen=True)
+class DisruptionBounds:
+    """Reinsertion bounds of the disrupted orders of an instance.
+
+    Attributes
+    ----------
+    rows
+        Row indices of the disrupted orders (ascending).
+    current_slot
+        Their slots ``c``.
+    ready_h
+        ``R``: the latest known ready time over each order's started components.
+    lead_time_h
+        The lead time of the affected supplier (the longest, if several).
+    step, leap
+        ``step = max(c + 1, ceil(R / takt))``;
+        ``leap = max(step, floor((now + L_m) / takt))``.
+    """
+
+    rows: np.ndarray
+    current_slot: np.ndarray
+    ready_h: np.ndarray
+    lead_time_h: np.ndarray
+    step: np.ndarray
+    leap: np.ndarray
+
+
+def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> DisruptionBounds:
+    """Step and leap slots of every disrupted order (MODEL.md §3).
+
+    Parameters
+    ----------
+    instance
+        The snapshot.
+    ready_h
+        Optional ``(n, M)`` ready times to use instead of the instance's (after
+        component swaps).
+    """
+    cache_key = "bounds" if ready_h is None else None
+    if cache_key and cache_key in instance._cache:
+        return instance._cache[cache_key]
+    ready = instance.ready_h if ready_h is None else ready_h
+    rows = instance.disrupted_rows
+    affected_lt = np.zeros(rows.shape[0])
+    pos = np.searchsorted(rows, instance.disrupted_order)
+    np.maximum.at(affected_lt, pos, instance.lead_time_h[instance.disrupted_supplier])
+    started = instance.started[rows]
+    R = np.where(started, ready[rows], -np.inf).max(axis=1, initial=-np.inf)
+    c = instance.slot[rows]
+    takt = instance.takt_h
+    step = np.maximum(c + 1, np.ceil(R / takt - _EPS)).astype(np.int64)
+    leap = np.maximum(step, np.floor((instance.now_h + affected_lt) / takt + _EPS)).astype(
+        np.int64
+    )
+    bounds = DisruptionBounds(rows, c, R, affected_lt, step, leap)
+    if cache_key:
+        instance._cache[cache_key] = bounds
+    return bounds
+
+
+def slot_end(instance: Instance) -> int:
+    """First slot after the reinsertion area.
+
+    The area runs to the end of the sequence horizon (or past the latest leap
+    slot, if a leap lies beyond it) plus one spare slot per disrupted order, so
+    every chain of displacements has room to end (MODEL.md §5).
+    """
+    if "slot_end" not in instance._cache:
+        end = instance.horizon_end
+        if instance.n_disrupted:
+            end = max(end, int(disruption_bounds(instance).leap.max()) + 1)
+        instance._cache["slot_end"] = end + instance.n_disrupted
+    return instance._cache["slot_end"]
