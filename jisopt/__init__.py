@@ -3,10 +3,10 @@
 from jisopt.errors import InputError, JisoptError
 from jisopt.evaluate import Evaluation, Violation, evaluate
 from jisopt.instance import DELAY, FAILURE, Instance, RatioRule
-from jisopt.objective import Weights
 from jisopt.plan import Plan, Swap
 from jisopt.policies import Policy, RulePolicy, make_policy
 from jisopt.scenario import Scenario, load_scenario
+from jisopt.weights import Weights
 
 __version__ = "0.1.0"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from jisopt.errors import InputError
+from jisopt.weights import Weights
 
 __all__ = ["DELAY", "FAILURE", "Instance", "RatioRule"]
 
@@ -78,6 +79,8 @@ class Instance:
         :data:`DELAY` or :data:`FAILURE`). The new ready time is in ``ready_h``.
     option_names, options, ratio_rules
         Optional order options (``(n, O)`` bool) and ``H:N`` rules.
+    weights
+        Objective weights stored with the instance, if any.
     name
         Free text identifying the instance.
     """
@@ -101,6 +104,7 @@ class Instance:
     option_names: tuple[str, ...] = ()
     options: np.ndarray | None = None
     ratio_rules: tuple[RatioRule, ...] = ()
+    weights: Weights | None = None
     name: str = ""
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 

@@ -1,0 +1,59 @@
+"""The ``jisopt`` command line: a thin layer over the Python API.
+
+Each sub-command lives in its own module with an ``add_parser(subparsers)``
+function that registers it and sets ``func`` (``args -> exit code``).
+Usage errors and bad input files print one line on stderr and exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from jisopt import __version__
+from jisopt.errors import JisoptError
+
+__all__ = ["COMMANDS", "main"]
+
+COMMANDS: tuple[str, ...] = ("solve", "check", "generate")
+"""Sub-command modules of ``jisopt.cli``, in the order ``--help`` lists them."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> None:  # pragma: no cover - exercised via CLI tests
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every sub-command."""
+    parser = _Parser(
+        prog="jisopt",
+        description="Resequencing mixed-model assembly lines under unreliable JIS supply.",
+    )
+    parser.add_argument("--version", action="version", version=f"jisopt {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"jisopt.cli.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``jisopt`` console command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except JisoptError as exc:
+        print(f"jisopt {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"jisopt {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Objective weights: the research lever (MODEL.md §5)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from jisopt.errors import InputError
+
+__all__ = ["OBJECTIVE_TERMS", "TERM_DESCRIPTIONS", "Weights"]
+
+OBJECTIVE_TERMS: dict[str, str] = {
+    "delay": "total_delay_h",
+    "reschedules": "reschedules",
+    "displacement": "displacement_h",
+    "stock": "stock_component_h",
+    "idle": "idle_slots",
+    "ratio": "ratio_penalty",
+}
+"""Weight key -> objective term name."""
+
+TERM_DESCRIPTIONS: dict[str, str] = {
+    "total_delay_h": "sum over orders of max(0, completion - due), completion = (slot + 1) * takt",
+    "reschedules": "orders with a started component whose slot changed",
+    "displacement_h": "sum over orders of |new slot - old slot| * takt",
+    "stock_component_h": "sum over started components of max(0, slot start - ready time)",
+    "idle_slots": "empty slots within the sequence horizon",
+    "ratio_penalty": "sum over soft H:N rules of penalty * excess over H in every window",
+}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Objective weights: cost per unit of each term.
+
+    Attributes
+    ----------
+    delay
+        Per hour of total delivery delay.
+    reschedules
+        Per rescheduled order (an order with a started component whose slot changed).
+    displacement
+        Per slot-hour of displacement.
+    stock
+        Per component-hour waiting in stock.
+    idle
+        Per empty slot within the sequence horizon.
+    ratio
+        Multiplier of the soft ratio-rule penalties.
+    """
+
+    delay: float = 1.0
+    reschedules: float = 1.0
+    displacement: float = 0.0
+    stock: float = 0.0
+    idle: float = 0.0
+    ratio: float = 1.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+                raise InputError("weight must be a finite number >= 0", field=f.name, value=value)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Weights:
+        """Parse ``"delay=1,reschedules=0.2"``; keys not given keep their default.
+
+        Raises
+        ------
+        InputError
+            On an unknown key, a missing ``=``, or a value that is not a number >= 0.
+        """
+        if text is None or not text.strip():
+            return cls()
+        values: dict[str, float] = {}
+        for item in text.split(","):
+            key, sep, raw = item.partition("=")
+            key = key.strip()
+            if not sep:
+                raise InputError("expected key=value", field="weights", value=item.strip())
+            if key not in OBJECTIVE_TERMS:
+                raise InputError(
+                    f"unknown weight (known: {', '.join(OBJECTIVE_TERMS)})", field="weights",
+                    value=key,
+                )
+            try:
+                values[key] = float(raw)
+            except ValueError:
+                raise InputError("weight is not a number", field=f"weights.{key}",
+                                 value=raw.strip()) from None
+        return cls(**values)
+
+    @classmethod
+    def from_mapping(cls, data: dict, source: str | None = None) -> Weights:
+        """Build from a mapping of weight key to value (as in instance files)."""
+        unknown = set(data) - set(OBJECTIVE_TERMS)
+        if unknown:
+            raise InputError(f"unknown weight (known: {', '.join(OBJECTIVE_TERMS)})",
+                             source=source, field="weights", value=sorted(unknown)[0])
+        try:
+            return cls(**{k: float(v) for k, v in data.items()})
+        except (TypeError, ValueError):
+            raise InputError("weights must be numbers", source=source, field="weights",
+                             value=data) from None
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __str__(self) -> str:
+        return ",".join(f"{k}={v:g}" for k, v in self.as_dict().items())
+
+    def combine(self, terms: dict[str, float]) -> float:
+        """Weighted sum of objective terms."""
+        return float(sum(getattr(self, key) * terms[name] for key, name in OBJECTIVE_TERMS.items()))
