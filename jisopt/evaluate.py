@@ -226,8 +226,9 @@ def evaluate(
         lambda i: f"order {ids[i]} has a started component and moves earlier, "
                   f"from slot {old[i]} to {new[i]}")
 
-    # Disrupted orders within [step, leap]; every other order at most K later.
-    bounds = disruption_bounds(instance)
+    # Disrupted orders within [step, leap] (from the ready times after the swaps, as the
+    # rules compute them); every other order at most K later.
+    bounds = disruption_bounds(instance, ready if plan.swaps else None)
     still = unresolved_disrupted(instance, ready)
     is_bounded = np.zeros(n, dtype=bool)
     is_bounded[bounds.rows[still]] = True
