@@ -182,14 +182,13 @@ def schema_error(data: dict, name: str, source: str | None) -> InputError | None
         "minLength": lambda: f"needs at least {limit} character(s)",
         "pattern": lambda: f"must match {limit}",
     }
-    if kind in problems:
-        problem = problems[kind]()
-        if isinstance(value, dict | list) and kind != "type":
-            has_value = False
-    else:
-        problem, has_value = error.message, False
-    if isinstance(value, dict | list) and kind == "type":
-        value = type(value).__name__
+    if kind not in problems:
+        return InputError(error.message, source=source, field=field_path(path) or None)
+    problem = problems[kind]()
+    if isinstance(value, dict | list):
+        has_value = False
+        if kind == "type":
+            problem += f", not {'object' if isinstance(value, dict) else 'array'}"
     return InputError(problem, source=source, field=field_path(path) or None, value=value,
                       has_value=has_value)
 
@@ -339,7 +338,11 @@ def instance_from_dict(data: dict, source: str | None = None) -> Instance:
 
     suppliers = data["suppliers"]
     names = tuple(s["name"] for s in suppliers)
-    column = {name: m for m, name in enumerate(names)}
+    column: dict[str, int] = {}
+    for m, name in enumerate(names):
+        if name in column:
+            fail("supplier names must be unique", f"suppliers[{m}].name", name)
+        column[name] = m
     option_names = tuple(data.get("options", ()))
     option_col = {name: o for o, name in enumerate(option_names)}
     orders = data["orders"]
