@@ -203,7 +203,8 @@ def evaluate(
 
     # Swaps (validated before ready times are used).
     ready = plan.ready_after_swaps(instance)
-    viol.extend(_swap_violations(instance, plan))
+    swap_violations = _swap_violations(instance, plan)
+    viol.extend(swap_violations)
 
     # Orders that must not move: in the line freeze, or before the first disrupted slot.
     window_start = int(old[instance.disrupted_rows].min()) if instance.n_disrupted else end
@@ -233,9 +234,9 @@ def evaluate(
         lambda i: f"order {ids[i]} has a started component and moves earlier, "
                   f"from slot {old[i]} to {new[i]}")
 
-    # Disrupted orders within [step, leap] (from the ready times after the swaps, as the
+    # Disrupted orders within [step, leap] (from the ready times after valid swaps, as the
     # rules compute them); every other order at most K later.
-    bounds = disruption_bounds(instance, ready if plan.swaps else None)
+    bounds = disruption_bounds(instance, ready if plan.swaps and not swap_violations else None)
     still = unresolved_disrupted(instance, ready)
     is_bounded = np.zeros(n, dtype=bool)
     is_bounded[bounds.rows[still]] = True
