@@ -24,7 +24,7 @@ def make_policy(name: str, *, swap: bool = False, skew_h: float = 0.0, **options
     name
         ``none``, ``step``, ``leap``, ``dynamic``, ``ontime`` or ``milp``.
     swap
-        Try the component swap first (rules only).
+        Try the component swap first.
     skew_h
         Threshold of the skewed dynamic rule.
     **options
@@ -45,8 +45,6 @@ def make_policy(name: str, *, swap: bool = False, skew_h: float = 0.0, **options
     if name == "milp":
         from jisopt.policies.milp.policy import ExactPolicy, parse_weights
 
-        if swap:
-            raise InputError("the exact model does not swap components", field="swap", value=swap)
         if skew_h:
             raise InputError("a skew threshold applies to the dynamic rule only", field="skew_h",
                              value=skew_h)
@@ -56,6 +54,6 @@ def make_policy(name: str, *, swap: bool = False, skew_h: float = 0.0, **options
                              field="policy", value=unknown[0])
         if "weights" in options:
             options["weights"] = parse_weights(options["weights"])
-        return ExactPolicy(**options)
+        return ExactPolicy(swap=swap, **options)
     raise InputError(f"unknown policy (policies: {', '.join(POLICY_NAMES)})", field="policy",
                      value=name)

@@ -333,6 +333,7 @@ def build_data(
     *,
     max_later_slots: int | None = None,
     enforce_bounds: bool = True,
+    ready_h: np.ndarray | None = None,
 ) -> ReinsertionData:
     """Build the sets and coefficients of the exact model.
 
@@ -346,6 +347,11 @@ def build_data(
         ``K`` (default: the number of disrupted orders).
     enforce_bounds
         Keep each disrupted order within its own [step, leap].
+    ready_h
+        ``(n, M)`` ready times after component swaps (default: the instance's).
+        Readiness, the [step, leap] bounds, which disrupted orders still need
+        action and the terms then use them, as :func:`~jisopt.evaluate.evaluate`
+        does for a plan with swaps; the window stays the instance's.
 
     Returns
     -------
@@ -356,12 +362,14 @@ def build_data(
     weights = weights or Weights()
     K = inst.n_disrupted if max_later_slots is None else int(max_later_slots)
     end = slot_end(inst)
+    # The state the plan acts on: the instance's ready times after swaps, if any.
+    work = inst if ready_h is None else inst.replace(ready_h=ready_h)
     window_start = int(inst.slot[inst.disrupted_rows].min()) if inst.n_disrupted else end
     in_window = inst.slot >= window_start
     rows = np.flatnonzero(in_window)
     rows = rows[np.argsort(inst.slot[rows], kind="stable")]
     lower, upper, lower_family, upper_family = _slot_intervals(
-        inst, rows, window_start, end, K, enforce_bounds
+        work, rows, window_start, end, K, enforce_bounds
     )
     # Candidate pairs: order by order, slots ascending (pair_index relies on it).
     width = np.maximum(upper - lower + 1, 0)
@@ -369,14 +377,14 @@ def build_data(
     offset = np.concatenate(([0], np.cumsum(width)[:-1])) if rows.size else np.zeros(0, np.int64)
     pair_slot = lower[pair_order] + np.arange(pair_order.shape[0]) - np.repeat(offset, width)
     pair_cost = (
-        weighted_terms(pair_terms(inst, rows[pair_order], pair_slot), weights)
+        weighted_terms(pair_terms(work, rows[pair_order], pair_slot), weights)
         if pair_order.size else np.zeros(0)
     )
     # Constant: orders outside the window at their own slots, the idle constant.
     outside = np.flatnonzero(~in_window)
     constant = weights.idle * idle_slots_constant(inst)
     if outside.size:
-        constant += float(weighted_terms(pair_terms(inst, outside, inst.slot[outside]), weights).sum())
+        constant += float(weighted_terms(pair_terms(work, outside, inst.slot[outside]), weights).sum())
     ratio, hard_excess, ratio_constant = _ratio_windows(
         inst, rows, window_start, end, pair_order, pair_slot, weights
     )

@@ -9,7 +9,7 @@ from jisopt.errors import InputError
 from jisopt.instance import Instance
 from jisopt.objective import Weights
 from jisopt.plan import Plan
-from jisopt.policies.milp.solve import POLICY_NAME, check_arguments, solve_exact
+from jisopt.policies.milp.solve import check_arguments, policy_name, solve_exact
 from jisopt.policies.rules import RulePolicy
 
 __all__ = ["ExactPolicy"]
@@ -27,6 +27,9 @@ class ExactPolicy:
         ``K`` (default: the number of disrupted orders of the instance).
     enforce_bounds
         Keep each disrupted order within its own [step, leap].
+    swap
+        Carry out the component swaps first, then reinsert the orders still
+        disrupted (as the rules' swap option does).
     time_limit_s, mip_rel_gap
         HiGHS limits (the Pyomo path, i.e. with ratio rules).
     method
@@ -48,6 +51,7 @@ class ExactPolicy:
     weights: Weights | None = None
     max_later_slots: int | None = None
     enforce_bounds: bool = True
+    swap: bool = False
     time_limit_s: float = 60.0
     mip_rel_gap: float = 1e-6
     method: str = "auto"
@@ -66,27 +70,30 @@ class ExactPolicy:
 
     @property
     def name(self) -> str:
-        return POLICY_NAME
+        return policy_name(self.swap)
 
     def __call__(self, instance: Instance) -> Plan:
         t0 = time.perf_counter()
         result = solve_exact(
             instance, self.weights, max_later_slots=self.max_later_slots,
-            enforce_bounds=self.enforce_bounds, method=self.method, time_limit_s=self.time_limit_s,
-            mip_rel_gap=self.mip_rel_gap, warm_start=self.warm_start, fallback=self.fallback,
+            enforce_bounds=self.enforce_bounds, swap=self.swap, method=self.method,
+            time_limit_s=self.time_limit_s, mip_rel_gap=self.mip_rel_gap, warm_start=self.warm_start,
+            fallback=self.fallback,
             diagnose=self.diagnose, highs_options=self.highs_options,
         )
         info = result.as_info()
+        swaps = () if result.plan is None else result.plan.swaps
         if result.plan is not None:
             slot = result.plan.slot
         elif self.fallback is not None:
-            slot = RulePolicy(self.fallback)(instance).slot
+            fb = RulePolicy(self.fallback, swap=self.swap)(instance)
+            slot, swaps = fb.slot, fb.swaps
             info["fallback"] = self.fallback
             info["message"] = f"{result.message}; returning the {self.fallback} rule's plan instead"
         else:
             slot = instance.slot.copy()
             info["message"] = f"{result.message}; keeping the current sequence"
-        return Plan(slot, POLICY_NAME, (), time.perf_counter() - t0, result.status.value, info)
+        return Plan(slot, self.name, swaps, time.perf_counter() - t0, result.status.value, info)
 
 
 def parse_weights(value: object) -> Weights | None:

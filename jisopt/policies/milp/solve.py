@@ -12,11 +12,12 @@ from jisopt.errors import InputError
 from jisopt.evaluate import evaluate
 from jisopt.instance import Instance
 from jisopt.objective import Weights
-from jisopt.plan import Plan
+from jisopt.plan import Plan, Swap
 from jisopt.policies.milp.data import ReinsertionData, build_data
 from jisopt.policies.milp.fast import solve_assignment
 from jisopt.policies.milp.result import PathOutcome, SolveResult, SolveStatus, relative_gap
 from jisopt.policies.rules import RULES, RulePolicy
+from jisopt.policies.swap import find_swaps
 
 __all__ = ["METHODS", "POLICY_NAME", "WARM_START_RULES", "best_rule_plan", "solve_exact"]
 
@@ -29,6 +30,11 @@ WARM_START_RULES = ("step", "leap", "dynamic", "ontime")
 POLICY_NAME = "milp"
 
 _DIAGNOSIS_TIME_LIMIT_S = 10.0
+
+
+def policy_name(swap: bool) -> str:
+    """``milp``, or ``milp+swap`` when component swaps are tried first."""
+    return POLICY_NAME + ("+swap" if swap else "")
 
 
 def check_arguments(method: str, time_limit_s: float, mip_rel_gap: float,
@@ -58,6 +64,7 @@ def best_rule_plan(
     *,
     max_later_slots: int | None = None,
     enforce_bounds: bool = True,
+    swap: bool = False,
     rules: tuple[str, ...] = WARM_START_RULES,
 ) -> tuple[str, Plan, float] | None:
     """The feasible rule plan with the lowest objective (``None`` if no rule's plan
@@ -70,7 +77,7 @@ def best_rule_plan(
     """
     best = None
     for rule in rules:
-        plan = RulePolicy(rule)(instance)
+        plan = RulePolicy(rule, swap=swap)(instance)
         ev = evaluate(instance, plan, enforce_bounds=enforce_bounds, max_later_slots=max_later_slots)
         if ev.feasible:
             value = ev.objective(weights)
@@ -139,8 +146,13 @@ def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_re
                         warm_start=warm_start, highs_options=highs_options)
 
 
-def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, *,
-              time_limit_s: float, highs_options: dict | None) -> tuple[dict, str]:
+def swaps_of(instance: Instance, swap: bool) -> tuple[Swap, ...]:
+    """The component swaps tried first (MODEL.md §3), if ``swap``."""
+    return find_swaps(instance) if swap else ()
+
+
+def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, ready_h: np.ndarray | None,
+              *, time_limit_s: float, highs_options: dict | None) -> tuple[dict, str]:
     """Re-solve with one relaxation at a time; say which restore feasibility."""
     limit = min(time_limit_s, _DIAGNOSIS_TIME_LIMIT_S)
     K = data.max_later_slots
@@ -155,7 +167,7 @@ def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, *,
     found: dict[str, bool | None] = {}
     for name, (inst, changes) in relaxations.items():
         d = build_data(inst, weights, max_later_slots=changes.get("max_later_slots", K),
-                       enforce_bounds=changes.get("enforce_bounds", data.enforce_bounds))
+                       enforce_bounds=changes.get("enforce_bounds", data.enforce_bounds), ready_h=ready_h)
         method = "pyomo" if d.has_ratio_rules else "fast"
         out = _run_path(d, method, time_limit_s=limit, mip_rel_gap=1e-4, highs_options=highs_options)
         found[name] = (True if out.status.has_solution
@@ -176,8 +188,8 @@ def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, *,
 
 
 def _fallback_plan(instance: Instance, rule: str, weights: Weights, max_later_slots: int | None,
-                   enforce_bounds: bool) -> tuple[Plan, float, str]:
-    plan = RulePolicy(rule)(instance)
+                   enforce_bounds: bool, swap: bool) -> tuple[Plan, float, str]:
+    plan = RulePolicy(rule, swap=swap)(instance)
     ev = evaluate(instance, plan, enforce_bounds=enforce_bounds, max_later_slots=max_later_slots)
     note = "" if ev.feasible else (
         " (that plan violates: " + ", ".join(sorted({v.kind for v in ev.violations})) + ")")
@@ -190,6 +202,7 @@ def solve_exact(
     *,
     max_later_slots: int | None = None,
     enforce_bounds: bool = True,
+    swap: bool = False,
     method: str = "auto",
     time_limit_s: float = 60.0,
     mip_rel_gap: float = 1e-6,
@@ -211,6 +224,10 @@ def solve_exact(
         (default: the number of disrupted orders).
     enforce_bounds
         Keep each disrupted order within its own [step, leap].
+    swap
+        Carry out the component swaps of MODEL.md §3 first
+        (:func:`~jisopt.policies.swap.find_swaps`), then reinsert optimally the
+        orders still disrupted, with the ready times after the swaps.
     method
         ``auto`` (assignment path without ratio rules, else the Pyomo model),
         ``pyomo`` or ``fast`` (assignment; not with ratio rules).
@@ -246,7 +263,10 @@ def solve_exact(
         from jisopt.policies.milp.highs import checked_options
 
         checked_options(highs_options)
-    data = build_data(instance, weights, max_later_slots=max_later_slots, enforce_bounds=enforce_bounds)
+    swaps = swaps_of(instance, swap)
+    ready = Plan(instance.slot, POLICY_NAME, swaps).ready_after_swaps(instance) if swaps else None
+    data = build_data(instance, weights, max_later_slots=max_later_slots, enforce_bounds=enforce_bounds,
+                      ready_h=ready)
     if method == "fast" and data.has_ratio_rules:
         raise InputError("the fast (assignment) path cannot handle ratio rules; use method "
                          "'pyomo' or 'auto'", field="method", value=method)
@@ -259,7 +279,7 @@ def solve_exact(
     start = None
     if path == "pyomo" and warm_start and data.n_window:
         best = best_rule_plan(instance, weights, max_later_slots=data.max_later_slots,
-                              enforce_bounds=enforce_bounds)
+                              enforce_bounds=enforce_bounds, swap=swap)
         if best is not None:
             start = data.pair_index(best[1].slot)
             stats.update(warm_start_rule=best[0], warm_start_objective=best[2])
@@ -278,13 +298,13 @@ def solve_exact(
     elif out.status == SolveStatus.INFEASIBLE:
         message = "model infeasible: " + out.message
         if diagnose:
-            diagnosis, text = _diagnose(instance, weights, data, time_limit_s=time_limit_s,
+            diagnosis, text = _diagnose(instance, weights, data, ready, time_limit_s=time_limit_s,
                                         highs_options=highs_options)
             message += "; " + text
     if not out.status.has_solution and out.status != SolveStatus.INFEASIBLE and fallback is not None:
         fb_plan, objective, note = _fallback_plan(instance, fallback, weights, max_later_slots,
-                                                  enforce_bounds)
-        plan_slot, fb, bound = fb_plan.slot, fallback, out.bound
+                                                  enforce_bounds, swap)
+        plan_slot, fb, bound, swaps = fb_plan.slot, fallback, out.bound, fb_plan.swaps
         message = f"{message}; returning the {fallback} rule's plan instead{note}"
     status = out.status
     runtime = time.perf_counter() - t0
@@ -292,6 +312,6 @@ def solve_exact(
     result = SolveResult(status, None, objective, bound, gap, runtime, path, out.warm_start_accepted,
                          message, fb, diagnosis, stats)
     if out.status.has_solution or fb is not None:
-        plan = Plan(plan_slot, POLICY_NAME, (), runtime, status.value, result.as_info())
+        plan = Plan(plan_slot, policy_name(swap), swaps, runtime, status.value, result.as_info())
         result = replace(result, plan=plan)
     return result
