@@ -1,0 +1,224 @@
+"""Solver outcomes other than 'optimal': time limits, infeasibility, solver failure,
+bad arguments and HiGHS options; the policy and its registration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from csplib import read_block
+from strategies import build_instance
+
+from jisopt.errors import InputError
+from jisopt.evaluate import evaluate
+from jisopt.instance import Instance
+from jisopt.instance_io import read_instance
+from jisopt.policies import POLICY_NAMES, make_policy
+from jisopt.policies.milp import ExactPolicy, SolveStatus, solve_exact
+from jisopt.policies.milp.highs import _start_accepted, checked_options
+from jisopt.policies.rules import RulePolicy
+from jisopt.weights import Weights
+
+INSTANCES = Path(__file__).resolve().parents[1] / "models" / "instances"
+
+
+def car_sequencing(step: int, hard: bool) -> Instance:
+    """Every ``step``-th car of CSPLib 4/72 in data order; only the first has started
+    (and is late), so with K = n the model resequences every car: a hard MILP."""
+    cars = read_block().cars()[::step]
+    n = len(cars)
+    slots = list(range(1, n + 1))
+    return build_instance(takt_h=1.0, now_h=0.0, lead_time_h=[1.0], slots=slots,
+                          due_h=[s + 2.0 for s in slots], disruptions=[(0, 0, "delay", 1.5)],
+                          options=cars, ratio_rules=read_block().rules(hard=hard), first_slot=1,
+                          horizon_slots=n)
+
+
+# ---- time limits --------------------------------------------------------------------------
+
+
+def test_time_limit_with_incumbent_returns_the_best_plan_and_says_so():
+    inst = car_sequencing(2, hard=False)  # 50 cars, soft rules: every rule plan is feasible
+    n = inst.n_orders
+    result = solve_exact(inst, max_later_slots=n, time_limit_s=0.1)
+    assert result.status == SolveStatus.FEASIBLE
+    assert "time limit" in result.message
+    assert result.warm_start_accepted is True
+    ev = evaluate(inst, result.plan, max_later_slots=n)
+    assert ev.feasible
+    assert result.objective == pytest.approx(ev.objective())
+    assert result.objective <= result.stats["warm_start_objective"] + 1e-9
+    assert result.bound is not None and result.bound <= result.objective
+    assert result.gap == pytest.approx((result.objective - result.bound) / result.objective)
+    plan = ExactPolicy(max_later_slots=n, time_limit_s=0.1)(inst)
+    assert plan.status == "feasible"
+    assert {"objective", "bound", "gap", "solver_status"} <= set(plan.info)
+
+
+def test_time_limit_without_any_plan_falls_back_to_the_named_rule():
+    inst = car_sequencing(3, hard=True)  # 34 cars, hard rules: no rule plan keeps them
+    n = inst.n_orders
+    result = solve_exact(inst, max_later_slots=n, time_limit_s=0.001, fallback="leap")
+    assert result.status == SolveStatus.TIME_LIMIT_NO_SOLUTION
+    assert result.fallback == "leap" and "leap rule's plan" in result.message
+    np.testing.assert_array_equal(result.plan.slot, RulePolicy("leap")(inst).slot)
+    assert result.objective == pytest.approx(evaluate(inst, result.plan).objective())
+    none = solve_exact(inst, max_later_slots=n, time_limit_s=0.001, fallback=None)
+    assert none.status == SolveStatus.TIME_LIMIT_NO_SOLUTION and none.plan is None
+
+
+# ---- infeasibility is a result ------------------------------------------------------------
+
+
+def test_infeasible_with_K_zero_names_the_relaxations_that_help():
+    """failure.json: order 3's engine part fails, step = leap = 106; the gap is at 108, so
+    orders 6 and 7 must each move one slot later. With K = 0 nothing fits; either a
+    larger K or leaving [step, leap] (to the gap at 108) restores feasibility."""
+    inst = read_instance(INSTANCES / "failure.json")
+    result = solve_exact(inst, max_later_slots=0)
+    assert result.status == SolveStatus.INFEASIBLE and result.plan is None
+    assert result.diagnosis == {"no_bounds": True, "larger_K": True}
+    assert "K =" in result.message and "[step, leap]" in result.message
+    plan = ExactPolicy(max_later_slots=0)(inst)
+    assert plan.status == "infeasible" and plan.info["fallback"] == "dynamic"
+    kept = ExactPolicy(max_later_slots=0, fallback=None)(inst)
+    np.testing.assert_array_equal(kept.slot, inst.slot)
+
+
+def test_order_without_any_feasible_slot_is_named():
+    """An order whose started part is ready long after its slot but is not listed as
+    disrupted: its ready time bounds it below its old slot + K."""
+    inst = build_instance(takt_h=1.0, now_h=0.0, lead_time_h=[8.0], slots=[1, 2, 3, 4, 5],
+                          disruptions=[(1, 0, "delay", 3.5)])
+    ready = inst.ready_h.copy()
+    ready[3, 0] = 9.0  # order 4 at slot 4, part ready at 9 h
+    inst = inst.replace(ready_h=ready)
+    result = solve_exact(inst)
+    assert result.status == SolveStatus.INFEASIBLE
+    assert "order 4 (slot 4): earliest slot 9 (ready_call_off) > latest slot 5 (max_later)" in result.message
+    assert result.diagnosis["larger_K"] is True
+
+
+def test_hard_rule_broken_outside_the_window_is_reported():
+    """Two sunroofs at slots 1 and 2 (1:2 hard), the first disrupted order at slot 4: no
+    decision can repair the window [1, 3)."""
+    from jisopt.instance import RatioRule
+
+    inst = build_instance(takt_h=1.0, now_h=0.0, lead_time_h=[8.0], slots=[1, 2, 3, 4, 5],
+                          disruptions=[(3, 0, "delay", 4.5)],
+                          options=[[True], [True], [False], [False], [False]],
+                          ratio_rules=[RatioRule(0, 1, 2, hard=True)])
+    result = solve_exact(inst)
+    assert result.status == SolveStatus.INFEASIBLE
+    assert "hard rule o0 1:2 is violated in slots [1, 3)" in result.message
+
+
+# ---- solver failure -------------------------------------------------------------------------
+
+
+def test_solver_failure_falls_back_and_says_so(monkeypatch):
+    from pyomo.contrib.appsi.solvers.highs import Highs
+
+    def broken(self, model, timer=None):
+        raise RuntimeError("simulated HiGHS crash")
+
+    monkeypatch.setattr(Highs, "solve", broken)
+    inst = read_instance(INSTANCES / "single_delay.json")
+    result = solve_exact(inst, method="pyomo")
+    assert result.status == SolveStatus.ERROR
+    assert "simulated HiGHS crash" in result.message and "dynamic rule's plan" in result.message
+    np.testing.assert_array_equal(result.plan.slot, RulePolicy("dynamic")(inst).slot)
+    assert ExactPolicy(method="pyomo")(inst).status == "error"
+
+
+def test_highs_prints_nothing(capfd):
+    inst = read_instance(INSTANCES / "options.json")
+    assert solve_exact(inst).status == SolveStatus.OPTIMAL
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+# ---- options and arguments ---------------------------------------------------------------
+
+
+def test_highs_options_are_checked():
+    assert checked_options({"time_limit": 5.0})["threads"] == 1
+    with pytest.raises(InputError, match="no_such_option"):
+        checked_options({"no_such_option": 1})
+    with pytest.raises(InputError, match="threads"):
+        checked_options({"threads": 2})
+    with pytest.raises(InputError, match="mip_rel_gap"):
+        checked_options({"mip_rel_gap": "wide"})
+    with pytest.raises(InputError, match="presolve"):
+        checked_options({"presolve": "sometimes"})
+    with pytest.raises(InputError, match="no_such_option"):
+        solve_exact(read_instance(INSTANCES / "single_delay.json"), highs_options={"no_such_option": 1})
+
+
+def test_warm_start_log_lines_are_read():
+    assert _start_accepted("...\nMIP start solution is feasible: objective value is 3\n") is True
+    assert _start_accepted("MIP start solution is infeasible, objective value is 3") is False
+    assert _start_accepted("Assessing feasibility of MIP solution using ...: infeasible") is False
+    assert _start_accepted("Presolving model") is None
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"method": "simplex"}, "method"),
+    ({"time_limit_s": 0}, "time_limit_s"),
+    ({"time_limit_s": float("inf")}, "time_limit_s"),
+    ({"mip_rel_gap": -0.1}, "mip_rel_gap"),
+    ({"max_later_slots": -1}, "max_later_slots"),
+    ({"max_later_slots": 1.5}, "max_later_slots"),
+    ({"fallback": "random"}, "fallback"),
+])
+def test_bad_arguments_raise_input_errors(kwargs, field):
+    inst = read_instance(INSTANCES / "single_delay.json")
+    with pytest.raises(InputError) as err:
+        solve_exact(inst, **kwargs)
+    assert err.value.field == field
+    with pytest.raises(InputError):
+        ExactPolicy(**kwargs)
+
+
+def test_fast_method_refuses_ratio_rules():
+    with pytest.raises(InputError, match="ratio rules"):
+        solve_exact(read_instance(INSTANCES / "options.json"), method="fast")
+
+
+def test_bad_weights():
+    with pytest.raises(InputError, match="weight must be a finite number"):
+        Weights(delay=-1.0)
+    with pytest.raises(InputError):
+        make_policy("milp", weights="delay=-1")
+    with pytest.raises(InputError, match="unknown weight"):
+        make_policy("milp", weights="lateness=1")
+    with pytest.raises(InputError, match="weights"):
+        solve_exact(read_instance(INSTANCES / "single_delay.json"), {"delay": 1.0})
+
+
+# ---- registry and policy ------------------------------------------------------------------
+
+
+def test_registry_builds_the_exact_policy():
+    assert "milp" in POLICY_NAMES
+    policy = make_policy("milp", weights="delay=1,reschedules=0.2", max_later_slots=3,
+                         time_limit_s=5.0)
+    assert isinstance(policy, ExactPolicy) and policy.name == "milp"
+    assert policy.weights == Weights(delay=1.0, reschedules=0.2) and policy.max_later_slots == 3
+    assert make_policy("milp", swap=True).name == "milp+swap"
+    with pytest.raises(InputError, match="not accepted by policy 'milp'"):
+        make_policy("milp", colour="red")
+    with pytest.raises(InputError, match="skew"):
+        make_policy("milp", skew_h=2.0)
+
+
+def test_policy_plan_carries_solver_status_and_uses_instance_weights():
+    inst = read_instance(INSTANCES / "options.json")  # weights delay 1, reschedules 0.2
+    plan = make_policy("milp")(inst)
+    assert plan.status == "optimal" and plan.policy == "milp"
+    info = plan.info
+    assert info["solver_status"] == "optimal" and info["gap"] == 0.0
+    assert info["objective"] == pytest.approx(evaluate(inst, plan).objective(inst.weights))
+    assert info["bound"] == pytest.approx(info["objective"])
+    assert info["method"] == "pyomo" and info["warm_start_accepted"] is True
