@@ -1,0 +1,171 @@
+"""Per-event time of the exact model on realistic instances (run by hand).
+
+Instances come from :func:`jisopt.generate.generate_instance` with the paper's
+1344-slot frozen zone (tractor case: lead times 432/288/144 h, takt 0.5 h, now at
+a slot boundary, a component started iff ``slot * takt - L_m <= now``). For each
+instance the script times the whole call of :func:`solve_exact` (model data,
+solve, plan) on the fast path and on the Pyomo path side by side, checks that
+both reach the same objective, and prints medians and 95th percentiles.
+
+``--compare-solvers`` also times the candidates for the assignment problem on
+the same candidate pairs: scipy's sparse Jonker-Volgenant (the one used),
+dense ``linear_sum_assignment``, a HiGHS LP from numpy arrays, and networkx
+min-cost flow.
+
+Usage::
+
+    python benchmarks/bench_milp.py                       # defaults below
+    python benchmarks/bench_milp.py --single 50 --batch 20 --pyomo 5 --compare-solvers 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jisopt.generate import generate_instance
+from jisopt.policies.milp import build_data, solve_exact
+from jisopt.weights import Weights
+
+N_SLOTS = 1344
+
+
+def stats_ms(values: list[float]) -> str:
+    a = np.asarray(values) * 1e3
+    return f"median {np.median(a):9.1f} ms   p95 {np.percentile(a, 95):9.1f} ms   (n={a.size})"
+
+
+def run_events(label: str, seeds: range, n_disrupted: tuple[int, int], n_pyomo: int,
+               weights: Weights) -> None:
+    rng = np.random.default_rng(12345)
+    fast_total, fast_data, fast_solve = [], [], []
+    pyomo_total, pyomo_highs = [], []
+    window, pairs, max_diff = [], [], 0.0
+    for k, seed in enumerate(seeds):
+        n_dis = int(rng.integers(n_disrupted[0], n_disrupted[1] + 1))
+        inst = generate_instance(seed, n_slots=N_SLOTS, n_disrupted=n_dis)
+        fast = solve_exact(inst, weights, method="fast")
+        fast_total.append(fast.runtime_s)
+        fast_data.append(fast.stats["build_s"])
+        fast_solve.append(fast.stats["solve_s"])
+        window.append(fast.stats["window_orders"])
+        pairs.append(fast.stats["pairs"])
+        if k < n_pyomo:
+            exact = solve_exact(inst, weights, method="pyomo", time_limit_s=300)
+            pyomo_total.append(exact.runtime_s)
+            pyomo_highs.append(exact.stats["solve_s"])
+            if exact.objective is not None and fast.objective is not None:
+                max_diff = max(max_diff, abs(exact.objective - fast.objective))
+            print(f"  {label} seed {seed}: fast {fast.runtime_s * 1e3:7.1f} ms, pyomo "
+                  f"{exact.runtime_s:6.2f} s ({exact.status.value}, HiGHS {exact.stats['solve_s']:.2f} s, "
+                  f"warm start {exact.warm_start_accepted}), objective {fast.objective:g} / "
+                  f"{exact.objective:g}", flush=True)
+    print(f"\n{label}: {len(fast_total)} events, window orders median {np.median(window):.0f}, "
+          f"candidate pairs median {np.median(pairs):.0f}")
+    print(f"  fast path   total  {stats_ms(fast_total)}")
+    print(f"              data   {stats_ms(fast_data)}")
+    print(f"              solve  {stats_ms(fast_solve)}")
+    if pyomo_total:
+        print(f"  pyomo path  total  {stats_ms(pyomo_total)}")
+        print(f"              HiGHS  {stats_ms(pyomo_highs)}")
+        print(f"  largest objective difference between the paths: {max_diff:.3g}")
+    print()
+
+
+def compare_solvers(seeds: range, weights: Weights) -> None:
+    """Time every candidate algorithm for the assignment on the same pairs."""
+    import highspy
+    import networkx as nx
+    import scipy.sparse as sp
+    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    def lapjvsp(d):
+        shifted = d.pair_cost - d.pair_cost.min() + 1.0
+        g = sp.csr_matrix((shifted, (d.pair_order, d.pair_slot - d.window_start)),
+                          shape=(d.n_window, d.n_slots))
+        r, c = min_weight_full_bipartite_matching(g)
+        return float(g[r, c].sum()) + (d.pair_cost.min() - 1.0) * d.n_window
+
+    def dense(d):
+        cost = np.full((d.n_window, d.n_slots), np.inf)
+        cost[d.pair_order, d.pair_slot - d.window_start] = d.pair_cost
+        r, c = linear_sum_assignment(cost)
+        return float(cost[r, c].sum())
+
+    def highs_lp(d):
+        h = highspy.Highs()
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("output_flag", False)
+        n_pairs, n_rows = d.n_pairs, d.n_window + d.n_slots
+        rows = np.concatenate([d.pair_order, d.n_window + d.pair_slot - d.window_start])
+        cols = np.concatenate([np.arange(n_pairs), np.arange(n_pairs)])
+        a = sp.csc_matrix((np.ones(2 * n_pairs), (rows, cols)), shape=(n_rows, n_pairs))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n_pairs, n_rows
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = d.pair_cost, np.zeros(n_pairs), np.ones(n_pairs)
+        lp.row_lower_ = np.concatenate([np.ones(d.n_window), np.zeros(d.n_slots)])
+        lp.row_upper_ = np.ones(n_rows)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        h.passModel(lp)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(h.modelStatusToString(h.getModelStatus()))
+        return h.getInfo().objective_function_value
+
+    def networkx_flow(d):
+        g = nx.DiGraph()
+        g.add_node("s", demand=-d.n_window)
+        g.add_node("t", demand=d.n_window)
+        g.add_edges_from((("s", ("o", k)) for k in range(d.n_window)), capacity=1, weight=0)
+        g.add_edges_from(((("slot", s), "t") for s in range(d.window_start, d.end)), capacity=1, weight=0)
+        for k, s, c in zip(d.pair_order.tolist(), d.pair_slot.tolist(), d.pair_cost.tolist(), strict=True):
+            g.add_edge(("o", k), ("slot", s), capacity=1, weight=round(c * 1000))
+        return nx.min_cost_flow_cost(g) / 1000
+
+    candidates = {"scipy LAPJVsp (sparse)": lapjvsp, "scipy linear_sum_assignment (dense)": dense,
+                  "HiGHS LP (numpy arrays)": highs_lp, "networkx min-cost flow": networkx_flow}
+    times: dict[str, list[float]] = {name: [] for name in candidates}
+    for seed in seeds:
+        d = build_data(generate_instance(seed, n_slots=N_SLOTS, n_disrupted=1), weights)
+        values = {}
+        for name, fn in candidates.items():
+            t0 = time.perf_counter()
+            values[name] = fn(d)
+            times[name].append(time.perf_counter() - t0)
+        print(f"  seed {seed}: {d.n_window} orders x {d.n_slots} slots, {d.n_pairs} pairs; objectives "
+              + ", ".join(f"{v + d.constant:g}" for v in values.values()), flush=True)
+    print("\nassignment solvers on the same pairs (solve only):")
+    for name, ts in times.items():
+        print(f"  {name:<38} {stats_ms(ts)}")
+    print()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--single", type=int, default=40, help="single-order events (default 40)")
+    p.add_argument("--batch", type=int, default=20, help="events with 2-5 disrupted orders (default 20)")
+    p.add_argument("--pyomo", type=int, default=3,
+                   help="how many of each kind also go through the Pyomo path (default 3; seconds each)")
+    p.add_argument("--compare-solvers", type=int, default=0, metavar="N",
+                   help="also time the assignment algorithms on N instances (networkx and the LP are slow)")
+    p.add_argument("--weights", default=None, help="objective weights, e.g. delay=1,reschedules=0.2")
+    args = p.parse_args(argv)
+    weights = Weights.parse(args.weights)
+    print(f"jisopt exact model, {N_SLOTS}-slot frozen zone, weights {weights}\n")
+    solve_exact(generate_instance(0, n_slots=200, n_disrupted=1), method="pyomo")  # imports, first run
+    run_events("single-order events", range(1000, 1000 + args.single), (1, 1), args.pyomo, weights)
+    run_events("batches of 2-5 orders", range(2000, 2000 + args.batch), (2, 5), args.pyomo, weights)
+    if args.compare_solvers:
+        compare_solvers(range(3000, 3000 + args.compare_solvers), weights)
+
+
+if __name__ == "__main__":
+    main()
