@@ -88,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     return 0 if evaluation.feasible else 1
 
 
-def evaluation_lines(evaluation: Evaluation, weights: Weights) -> list[str]:
-    """Readable report of an evaluation: terms with weights, objective, KPIs, feasibility."""
+def evaluation_lines(evaluation: Evaluation, weights: Weights, shown: int = 20) -> list[str]:
+    """Readable report of an evaluation: terms with weights, objective, KPIs, feasibility
+    and the first ``shown`` violations."""
     lines = ["objective terms:", f"  {'term':<20} {'value':>10} {'weight':>8} {'weighted':>10}"]
     weight_of = weights.as_dict()
     for key, term in OBJECTIVE_TERMS.items():
@@ -102,7 +103,9 @@ def evaluation_lines(evaluation: Evaluation, weights: Weights) -> list[str]:
         lines.append("feasible   yes")
     else:
         lines.append(f"feasible   no: {len(evaluation.violations)} violation(s)")
-        lines.extend(f"  {v.kind:<15} {v.message}" for v in evaluation.violations)
+        lines.extend(f"  {v.kind:<15} {v.message}" for v in evaluation.violations[:shown])
+        if len(evaluation.violations) > shown:
+            lines.append(f"  ... ({len(evaluation.violations) - shown} more; --json lists all)")
     return lines
 
 
