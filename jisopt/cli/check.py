@@ -38,11 +38,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def add_evaluation_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared by ``check`` and ``solve``: weights, constraint settings, ``--json``."""
-    keys = ",".join(f"{k}=W" for k in OBJECTIVE_TERMS)
+    defaults = ", ".join(f"{k}={v:g}" for k, v in Weights().as_dict().items())
     p.add_argument(
         "--weights", metavar="KEY=W,...",
-        help=f"objective weights ({keys}); keys not given take their defaults "
-        f"({Weights()}). Default: the instance's own weights, if it has them, else the defaults",
+        help=f"objective weights, e.g. delay=1,reschedules=0.2; keys not given take their "
+        f"defaults ({defaults}). Without this option: the instance's own weights, if it has "
+        "them, else the defaults",
     )
     p.add_argument("--max-later", type=_count, default=None, metavar="K",
                    help="how many slots any non-disrupted order may move later "
