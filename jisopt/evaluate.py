@@ -103,45 +103,58 @@ def unresolved_disrupted(instance: Instance, ready_h: np.ndarray) -> np.ndarray:
 def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
     """Per supplier, pairs of started orders whose relative order changed.
 
+    Only pairs with a moved order can change their relative order, and an unmoved
+    order whose slot lies outside the slot range spanned by the moved orders' old and
+    new slots keeps its place relative to all of them; the count is taken over that
+    range only.
+
     Returns
     -------
     numpy.ndarray
         ``(M,)`` int counts.
     """
     out = np.zeros(instance.n_suppliers, dtype=np.int64)
-    moved = new_slot != instance.slot
+    old = instance.slot
+    moved = new_slot != old
     if not moved.any():
         return out
+    lo = min(int(old[moved].min()), int(new_slot[moved].min()))
+    hi = max(int(old[moved].max()), int(new_slot[moved].max()))
+    in_range = (old >= lo) & (old <= hi)
     for m in range(instance.n_suppliers):
-        rows = np.flatnonzero(instance.started[:, m])
+        rows = np.flatnonzero(instance.started[:, m] & in_range)
         if rows.size < 2:
             continue
-        rows = rows[np.argsort(instance.slot[rows], kind="stable")]
+        rows = rows[np.argsort(old[rows], kind="stable")]
         out[m] = _count_inversions(new_slot[rows])
     return out
 
 
 def _count_inversions(seq: np.ndarray) -> int:
-    """Pairs ``i < j`` with ``seq[i] > seq[j]`` (merge sort, O(n log n))."""
+    """Pairs ``i < j`` with ``seq[i] > seq[j]``.
+
+    Natural merge sort: the sequence is split into its ascending runs, which are merged
+    pairwise; each merge counts its crossing pairs with one ``searchsorted``. A plan
+    moves few blocks of orders, so its sequences have few runs.
+    """
     seq = np.asarray(seq)
-    n = seq.size
-    if n < 2:
+    if seq.size < 2:
         return 0
-    # Bottom-up merge sort on numpy blocks; counts via searchsorted per merge.
+    breaks = np.flatnonzero(seq[1:] < seq[:-1]) + 1
+    if breaks.size == 0:
+        return 0
+    runs = np.split(seq, breaks)
     total = 0
-    width = 1
-    arr = seq.copy()
-    while width < n:
-        for lo in range(0, n - width, 2 * width):
-            left = arr[lo:lo + width]
-            right = arr[lo + width:lo + 2 * width]
-            if left[-1] > right[0]:
-                total += int(np.sum(left.size - np.searchsorted(left, right, side="right")))
-                arr[lo:lo + left.size + right.size] = np.sort(
-                    np.concatenate((left, right)), kind="mergesort"
-                )
-        width *= 2
-    return total
+    while len(runs) > 1:
+        merged = []
+        for k in range(0, len(runs) - 1, 2):
+            left, right = runs[k], runs[k + 1]
+            total += left.size * right.size - int(np.searchsorted(left, right, side="right").sum())
+            merged.append(np.sort(np.concatenate((left, right)), kind="stable"))
+        if len(runs) % 2:
+            merged.append(runs[-1])
+        runs = merged
+    return int(total)
 
 
 def evaluate(
