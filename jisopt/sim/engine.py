@@ -32,7 +32,7 @@ from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_st
 from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
-from jisopt.sim.streams import NO_EVENT, DisruptionDraws, draw_demand
+from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
 
 __all__ = [
     "PHASE_ARRIVALS",
@@ -73,6 +73,17 @@ class Simulator:
     on_instance
         Called as ``on_instance(index, instance, plan, changes)`` after each
         rescheduling instance (used to capture instances to files).
+    demand, draws
+        Replace the drawn demand or disruption outcomes (for hand-made test cases);
+        ``draws`` needs the methods of :class:`DisruptionDraws`.
+
+    Attributes
+    ----------
+    instances
+        One dict per rescheduling instance (see :data:`jisopt.sim.metrics.INSTANCE_COLUMNS`).
+    events
+        One tuple per drawn event: ``(order id the part was made for, supplier, attempt,
+        kind, delay_h, production start, holder at the draw)``.
     """
 
     def __init__(
@@ -84,13 +95,20 @@ class Simulator:
         *,
         check_invariants: bool = False,
         on_instance: InstanceHook | None = None,
+        demand: Demand | None = None,
+        draws: DisruptionDraws | None = None,
     ) -> None:
         self.scenario = scenario
         self.policy = policy
+        self.seed = seed
+        self.replication = replication
         self.check_invariants = check_invariants
         self.on_instance = on_instance
-        demand = draw_demand(scenario, seed, replication)
-        self.draws = DisruptionDraws(scenario, seed, replication, demand.n_orders)
+        if demand is None:
+            demand = draw_demand(scenario, seed, replication)
+        if draws is None:
+            draws = DisruptionDraws(scenario, seed, replication, demand.n_orders)
+        self.draws = draws
         self.takt_h = scenario.takt_h
         self.end_h = scenario.days * 24.0
         self.lead_time_h = [float(x) for x in scenario.lead_times_h]
@@ -114,6 +132,7 @@ class Simulator:
         self._next_production = [0] * self.n_suppliers
         self._vob_low = 0
         self.instances: list[dict] = []
+        self.events: list[tuple[int, int, int, int, float, float, int]] = []
 
     # ---- main loop ---------------------------------------------------------------
     def run(self) -> None:
@@ -130,16 +149,20 @@ class Simulator:
             if heap and heap[0][0] < t_next:
                 t_next = heap[0][0]
             t = t_next
-            # Everything strictly before t: production starts, then assemblies.
-            self._produce(t - eps)
-            self._assemble(t - eps)
             if t >= end - eps:
+                self._produce(end - eps)
+                self._assemble(end - eps)
                 break
+            planning = t_epoch <= t + eps
+            # Everything before t, and the production starts at t when no planning run
+            # comes first (production and assembly of different slots do not interact).
+            self._produce(t - eps if planning else t + eps)
+            self._assemble(t - eps)
             # (1) arrivals are read from the pre-drawn demand by the planner.
-            if t_epoch <= t + eps:  # (2)
+            if planning:  # (2), then (3)
                 self._plan(epoch, t)
                 epoch += 1
-            self._produce(t + eps)  # (3)
+                self._produce(t + eps)
             if heap and heap[0][0] <= t + eps:  # (4)
                 self._events(t)
             # (5) the slot starting at t is assembled in the next batch.
@@ -204,6 +227,9 @@ class Simulator:
         delayed = is_delay[event]
         state.delay_events[owners[delayed]] += 1
         state.failure_events[owners[~delayed]] += 1
+        for i, owner in zip(event.tolist(), owners.tolist(), strict=True):
+            d = int(made_for[i])
+            self.events.append((d, m, attempt, int(kind[i]), float(delays[d]), float(start_h[i]), owner))
         if self.monitoring:
             known_after = self.known_after_h[m]
             for i in event.tolist():
@@ -279,7 +305,7 @@ class Simulator:
             return
         orders = window[idx]
         start = (first + idx) * takt
-        parts = state.cell_part[orders]
+        parts = np.take(state.cell_part, orders, axis=0)
         arrival = state.part_true_h[parts]
         for i, m in np.argwhere(np.isinf(arrival)).tolist():
             arrival[i, m] = self._final_arrival(int(parts[i, m]))
@@ -302,7 +328,7 @@ class Simulator:
         state = self.state
         made_for, m = divmod(pid, self.n_suppliers)
         lead = self.lead_time_h[m]
-        owner = state.part_owner[pid]
+        owner = int(state.part_owner[pid])
         attempt = int(state.part_attempt[pid])
         start = float(state.part_start_h[pid])
         while True:
@@ -311,6 +337,7 @@ class Simulator:
             kind, delay_h = self.draws.outcome(made_for, m, attempt)
             if kind == NO_EVENT:
                 return start + lead
+            self.events.append((made_for, m, attempt, kind, delay_h, start, owner))
             if kind == DELAY:
                 state.delay_events[owner] += 1
                 return start + lead + delay_h
