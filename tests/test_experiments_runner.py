@@ -14,7 +14,7 @@ from jisopt.experiments import (
     ProcessBackend,
     ResultStore,
     SerialBackend,
-    TaskFailed,
+    TaskError,
     make_backend,
     make_grid,
     run_tasks,
@@ -62,7 +62,7 @@ def test_common_random_numbers_across_policies():
 
 def test_results_are_written_as_tasks_finish_and_a_crash_keeps_them(tmp_path):
     crash_at = GRID[5]
-    with pytest.raises(TaskFailed, match=crash_at.key):
+    with pytest.raises(TaskError, match=crash_at.key):
         run_tasks(GRID, FailOn(crash_at.key), out_dir=tmp_path, manifest=MANIFEST)
     store = ResultStore(tmp_path)
     assert store.done_keys() == {t.key for t in GRID[:5]}
@@ -74,7 +74,7 @@ def test_resume_after_interruption_neither_loses_nor_duplicates(tmp_path):
     uninterrupted = run_tasks(GRID, fake_replication, out_dir=tmp_path / "full", manifest=MANIFEST).table
 
     out = tmp_path / "resumed"
-    with pytest.raises(TaskFailed):
+    with pytest.raises(TaskError):
         run_tasks(GRID, FailOn(GRID[6].key), out_dir=out, manifest=MANIFEST)
     before = {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("*.parquet")}
     # a stray temporary file from the killed run
@@ -126,7 +126,7 @@ def test_resume_needs_an_output_directory():
 
 
 def test_process_backend_reports_a_failing_task():
-    with pytest.raises(TaskFailed, match=GRID[3].key):
+    with pytest.raises(TaskError, match=GRID[3].key):
         run_tasks(GRID, FailOn(GRID[3].key), backend=ProcessBackend(2))
 
 

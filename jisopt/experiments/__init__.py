@@ -11,7 +11,7 @@ from jisopt.experiments.backends import (
     DaskBackend,
     ProcessBackend,
     SerialBackend,
-    TaskFailed,
+    TaskError,
     make_backend,
 )
 from jisopt.experiments.grid import Task, apply_overrides, make_grid
@@ -28,7 +28,7 @@ __all__ = [
     "RunReport",
     "SerialBackend",
     "Task",
-    "TaskFailed",
+    "TaskError",
     "TaskResult",
     "apply_overrides",
     "make_backend",

@@ -27,7 +27,7 @@ __all__ = [
     "DaskBackend",
     "ProcessBackend",
     "SerialBackend",
-    "TaskFailed",
+    "TaskError",
     "available_cpus",
     "make_backend",
 ]
@@ -35,7 +35,7 @@ __all__ = [
 TaskFunction = Callable[[Task], Any]
 
 
-class TaskFailed(JisoptError):
+class TaskError(JisoptError):
     """A task raised; the original exception is chained as ``__cause__``."""
 
     def __init__(self, task: Task, exc: BaseException) -> None:
@@ -79,7 +79,7 @@ class SerialBackend:
             except JisoptError:
                 raise
             except Exception as exc:
-                raise TaskFailed(task, exc) from exc
+                raise TaskError(task, exc) from exc
             yield task, result
 
     def __enter__(self) -> SerialBackend:
@@ -144,7 +144,7 @@ class ProcessBackend:
                     if exc is not None:
                         if isinstance(exc, JisoptError):
                             raise exc
-                        raise TaskFailed(task, exc) from exc
+                        raise TaskError(task, exc) from exc
                     yield task, future.result()
         finally:
             for future in pending:
@@ -226,7 +226,7 @@ class DaskBackend:
                     exc = future.exception()
                     if isinstance(exc, JisoptError):
                         raise exc
-                    raise TaskFailed(task, exc) from exc
+                    raise TaskError(task, exc) from exc
                 yield task, future.result()
         finally:
             for future in futures:
@@ -246,7 +246,7 @@ def make_backend(jobs: int | None = 1, dask: str | None = None) -> Backend:
     """
     if jobs is not None and jobs < 0:
         raise InputError("must be >= 0 (0: every CPU)", field="jobs", value=jobs)
-    n = available_cpus() if not jobs else jobs
+    n = jobs if jobs else available_cpus()
     if dask is not None:
         return DaskBackend(dask, jobs=n)
     return SerialBackend() if n == 1 else ProcessBackend(n)
