@@ -178,14 +178,7 @@ def paired_differences(
             xa, xb = xa[ok], xb[ok]
             diff = xa - xb
             iv = t_interval(diff, confidence)
-            if iv.n >= 2 and iv.std > 0:
-                from scipy import stats
-
-                p_value = float(stats.ttest_rel(xa, xb).pvalue)
-            elif iv.n >= 2:
-                p_value = 1.0 if iv.mean == 0 else 0.0
-            else:
-                p_value = math.nan
+            p_value = _paired_p_value(iv)
             rows.append({
                 **dict(zip(by, key, strict=True)), "kpi": kpi, "a": a, "b": b, "n_pairs": iv.n,
                 "mean_a": float(xa.mean()) if xa.size else math.nan,
@@ -195,3 +188,15 @@ def paired_differences(
             })
     return pd.DataFrame(rows, columns=[*by, "kpi", "a", "b", "n_pairs", "mean_a", "mean_b", "mean_diff",
                                        "half_width", "ci_low", "ci_high", "p_value"])
+
+
+def _paired_p_value(iv: Interval) -> float:
+    """Two-sided p-value of the paired t-test of mean difference zero."""
+    if iv.n < 2:
+        return math.nan
+    if iv.std == 0:
+        return 1.0 if iv.mean == 0 else 0.0
+    from scipy import stats
+
+    t = iv.mean / (iv.std / math.sqrt(iv.n))
+    return float(2.0 * stats.t.sf(abs(t), iv.n - 1))
