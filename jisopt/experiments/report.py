@@ -130,7 +130,10 @@ def _json_number(value: float) -> float | None:
 
 
 def summary_json(summary: pd.DataFrame, by: Sequence[str]) -> list[dict[str, Any]]:
-    """The summary as JSON-able groups: ``{<by>..., "kpis": {name: {n, mean, half_width, ci_low, ci_high}}}``."""
+    """The summary as JSON-able groups.
+
+    Each group is ``{<by columns>..., "kpis": {name: {n, mean, half_width, ci_low, ci_high}}}``.
+    """
     by = list(by)
     groups: dict[tuple, dict[str, Any]] = {}
     for rec in summary.to_dict("records"):

@@ -54,7 +54,8 @@ def plot_tradeoff(
                                     policy_label=p) for p in policies])
     errorbar(ax, x - 0.03, delay, marker="o", color=DELAY_COLOR, label=label("mean_delay_h"))
     right = ax.twinx()
-    errorbar(right, x + 0.03, resched, marker="s", color=RESCHEDULES_COLOR, label=label("reschedules_per_order"))
+    errorbar(right, x + 0.03, resched, marker="s", color=RESCHEDULES_COLOR,
+             label=label("reschedules_per_order"))
     ax.set_xticks(x, list(policies))
     ax.set_xlim(-0.5, len(policies) - 0.5)
     ax.set_ylabel(label("mean_delay_h"), color=DELAY_COLOR)
