@@ -53,7 +53,7 @@ def format_number(value: float) -> str:
         return f"{value:.1f}"
     if a >= 10:
         return f"{value:.2f}"
-    if a >= 1:
+    if a > 1:
         return f"{value:.3f}"
     return f"{value:.4f}"
 

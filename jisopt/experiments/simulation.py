@@ -13,45 +13,25 @@ from jisopt.experiments.grid import Task
 from jisopt.experiments.storage import TaskResult
 from jisopt.policies import Policy, make_policy
 from jisopt.scenario import Scenario, load_scenario
+from jisopt.sim.metrics import KPI_NAMES
 from jisopt.weights import Weights
 
 __all__ = ["KPI_NAMES", "SimulationTask", "build_policy", "experiment_manifest"]
 
-KPI_NAMES: tuple[str, ...] = (
-    "okay_rate",
-    "mean_delay_h",
-    "reschedules_per_order",
-    "mean_postponement_h",
-    "idle_takts",
-    "throughput_per_day",
-    "vob_length_end",
-    "unassembled_orders",
-    "mean_lateness_unassembled_h",
-    "stock_component_h",
-    "rework_count",
-    "events_delay",
-    "events_failure",
-    "resequencing_instances",
-    "reschedules_total",
-    "changed_unstarted",
-    "swaps",
-    "inversions",
-    "decision_time_mean_s",
-    "decision_time_p95_s",
-    "assembled_orders",
-)
-"""KPIs of one replication (MODEL.md §4), in the order the tables show them."""
 
-
-def build_policy(task: Task) -> Policy:
+def build_policy(task: Task, scenario: Scenario) -> Policy:
     """The policy of a task: ``make_policy(task.policy, **options)``.
 
     The ``weights`` option is given as text (``"delay=1,reschedules=0.2"``) and
-    handed to the policy as :class:`~jisopt.weights.Weights`.
+    handed to the policy as :class:`~jisopt.weights.Weights`. The dynamic rule
+    takes its skew threshold from the option ``skew_h``, else from the
+    scenario's ``dynamic_skew_h`` (as the simulator does for policy names).
     """
     options: dict[str, Any] = dict(task.policy_options)
     if "weights" in options:
         options["weights"] = Weights.parse(options["weights"])
+    if task.policy == "dynamic" and "skew_h" not in options:
+        options["skew_h"] = scenario.dynamic_skew_h
     return make_policy(task.policy, **options)
 
 
@@ -92,8 +72,9 @@ class SimulationTask:
         if self.capture_dir is not None:
             capture = Path(self.capture_dir) / task.key
             capture.mkdir(parents=True, exist_ok=True)
+        scenario = self.scenario(task)
         result = run_replication(
-            self.scenario(task), build_policy(task), seed=task.seed, replication=task.replication,
+            scenario, build_policy(task, scenario), seed=task.seed, replication=task.replication,
             record_orders=self.record_orders, capture_dir=capture,
             check_invariants=self.check_invariants,
         )
@@ -109,17 +90,12 @@ class SimulationTask:
         InputError
             On an invalid override, reliability or policy option.
         """
-        seen_s: set[tuple] = set()
-        seen_p: set[tuple] = set()
+        seen: set[tuple] = set()
         for task in tasks:
-            s_key = (task.scenario, task.overrides, task.reliability)
-            if s_key not in seen_s:
-                seen_s.add(s_key)
-                self.scenario(task)
-            p_key = (task.policy, task.policy_options)
-            if p_key not in seen_p:
-                seen_p.add(p_key)
-                build_policy(task)
+            key = (task.scenario, task.overrides, task.reliability, task.policy, task.policy_options)
+            if key not in seen:
+                seen.add(key)
+                build_policy(task, self.scenario(task))
 
 
 def experiment_manifest(sim: SimulationTask, tasks: list[Task], **info: Any) -> dict[str, Any]:
