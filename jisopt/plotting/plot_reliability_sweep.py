@@ -39,10 +39,15 @@ def plot_reliability_sweep(summary: pd.DataFrame, *, policy: str = "dynamic",
     ax = new_axes(ax)
     delay = kpi_series(summary, "mean_delay_h", policy_label=policy).sort_values("reliability")
     resched = kpi_series(summary, "reschedules_per_order", policy_label=policy).sort_values("reliability")
-    errorbar(ax, delay["reliability"].to_numpy(float), delay, marker="o", color=DELAY_COLOR,
+    x_delay = delay["reliability"].to_numpy(float)
+    x_resched = resched["reliability"].to_numpy(float)
+    span = float(max(x_delay.max(initial=0), x_resched.max(initial=0))
+                 - min(x_delay.min(initial=1), x_resched.min(initial=1)))
+    shift = 0.006 * span  # keep the two sets of error bars apart
+    errorbar(ax, x_delay - shift, delay, marker="o", color=DELAY_COLOR,
              label=label("mean_delay_h"))
     right = ax.twinx()
-    errorbar(right, resched["reliability"].to_numpy(float), resched, marker="s", color=RESCHEDULES_COLOR,
+    errorbar(right, x_resched + shift, resched, marker="s", color=RESCHEDULES_COLOR,
              label=label("reschedules_per_order"))
     ax.set_xlabel("supply reliability $r$ (every supplier)")
     ax.set_ylabel(label("mean_delay_h"), color=DELAY_COLOR)
