@@ -6,7 +6,7 @@ target of every rule, the component swap and the chain rule with gap filling.
 Only the :class:`jisopt.instance.Instance` container is read.
 
 The chain rule for several disrupted orders at one instant: remove them all
-(each leaves a gap), then reinsert them in ascending ``(target, leap, order id)``.
+(each leaves a gap), then reinsert them in ascending ``(target, leap, leap - step, order id)``.
 An occupied slot pushes its occupant one slot later, which pushes the next, until
 the chain reaches an empty slot, which it fills. An order reinserted in the same
 instance is never displaced by a later one: if its target holds one, the later one
@@ -167,7 +167,7 @@ def ref_chain(slot_of: dict[int, int], items: list[tuple[int, int, int, int, int
     def held(s: int) -> bool:
         return occupant.get(s) in placed
 
-    for key, target, step, leap, _oid in sorted(items, key=lambda it: (it[1], it[3], it[4])):
+    for key, target, step, leap, _oid in sorted(items, key=lambda it: (it[1], it[3], it[3] - it[2], it[4])):
         # The target, or else the nearest slot of [step, leap] that no order reinserted
         # before holds (later first), or else the first such slot past the leap.
         candidates = [target, *range(target + 1, leap + 1), *range(target - 1, step - 1, -1)]

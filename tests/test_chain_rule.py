@@ -138,11 +138,12 @@ def test_tied_leap_targets_take_the_slot_before_and_the_chain_passes_over():
     slots = list(range(1, 11))
     inst = _instance(slots, [(1, 0, "delay", 4.0), (2, 0, "delay", 5.0)])
     plan = RulePolicy("leap")(inst)
-    # Remove both (gaps 2, 3). By id, 102 -> 8: 108 -> 9, 109 -> 10, 110 -> 11 (spare).
-    # 103: slot 8 holds 102 and 9 > leap, so the nearest earlier free slot of [5, 8]: 7.
-    # The chain from 7 passes over 102 at 8: 107 -> 9, 108 -> 10, 109 -> 11, 110 -> 12.
+    # Remove both (gaps 2, 3). Same target and leap: the narrower interval first, 103
+    # ([5, 8]) -> 8: 108 -> 9, 109 -> 10, 110 -> 11 (spare). 102: slot 8 holds 103 and
+    # 9 > leap, so the nearest earlier free slot of [4, 8]: 7. The chain from 7 passes
+    # over 103 at 8: 107 -> 9, 108 -> 10, 109 -> 11, 110 -> 12.
     assert layout(inst, plan.slot, 1, 13) == [
-        101, None, None, 104, 105, 106, 103, 102, 107, 108, 109, 110]
+        101, None, None, 104, 105, 106, 102, 103, 107, 108, 109, 110]
     ev = evaluate(inst, plan)
     assert ev.feasible, ev.violations  # both within [step, 8]; 107..110 at most K = 2 later
 

@@ -35,14 +35,15 @@ def _policy(rule: str, swap: bool, inst: Instance, skew_q: int) -> tuple[RulePol
 
 
 def _expected_positions(ref: dict, inst: Instance) -> dict[int, int]:
-    """Where each reinserted order must land: in (target, leap, id) order, at its target
+    """Where each reinserted order must land: in (target, leap, leap - step, id) order, at its target
     unless an earlier one holds it, then at the nearest free slot of its [step, leap]
     (later first), and past its leap only when the whole interval is held. With distinct
     targets every order is at its target."""
     ids = inst.order_id.tolist()
-    items = sorted((ref["targets"][b.row], b.leap, ids[b.row], b.step, b.row) for b in ref["bounds"])
+    items = sorted((ref["targets"][b.row], b.leap, b.leap - b.step, ids[b.row], b.step, b.row)
+                   for b in ref["bounds"])
     out: dict[int, int] = {}
-    for target, leap, _oid, step, row in items:
+    for target, leap, _width, _oid, step, row in items:
         held = set(out.values())
         order = [target, *range(target + 1, leap + 1), *range(target - 1, step - 1, -1)]
         free = [s for s in order if s not in held]

@@ -71,7 +71,8 @@ def reinsert(
     """Remove ``rows`` and reinsert them at ``targets`` with the chain rule.
 
     All disrupted orders are removed first (each leaves a gap), then reinserted
-    in ascending order of target (ties: smaller leap, then order id). An occupied
+    in ascending order of target (ties: smaller leap, then narrower [step, leap],
+    then order id). An occupied
     target pushes its occupant one slot later, which pushes the next, until the
     chain reaches an empty slot, which it fills.
 
@@ -95,7 +96,7 @@ def reinsert(
     occupant[instance.slot - first] = np.arange(instance.n_orders)
     occupant[instance.slot[rows] - first] = -1
     reinserted = np.zeros(length, dtype=bool)
-    order = np.lexsort((instance.order_id[rows], leaps, targets))
+    order = np.lexsort((instance.order_id[rows], leaps - steps, leaps, targets))
     for k in order:
         t = _free_slot(reinserted, int(targets[k]) - first, int(steps[k]) - first,
                        int(leaps[k]) - first)
