@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 
-from jisopt.cli.check import (
-    EXIT_STATUS as CHECK_EXIT_STATUS,
-)
+import numpy as np
+
+from jisopt.cli.check import EXIT_STATUS as CHECK_EXIT_STATUS
 from jisopt.cli.check import (
     add_evaluation_arguments,
     evaluate_args,
@@ -93,16 +93,23 @@ def run(args: argparse.Namespace) -> int:
         swaps = [f"order {s['order']} takes the {s['supplier']} part of order {s['partner']}"
                  for s in plan_to_dict(instance, plan)["swaps"]]
         print("swaps      " + ("; ".join(swaps) if swaps else "none"))
-        moved = plan.moved_rows(instance)
-        print(f"moved      {moved.size} order(s): "
-              + (", ".join(f"{instance.order_id[i]}: {instance.slot[i]}->{plan.slot[i]}" for i in moved)
-                 or "none"))
+        print(moved_line(instance, plan))
         print("\n".join(evaluation_lines(evaluation, weights)))
         if args.out:
             print(f"plan written to {args.out}")
     if plan.info.get("solver_status") == "infeasible":
         return EXIT_MODEL_INFEASIBLE
     return 0 if evaluation.feasible else 1
+
+
+def moved_line(instance: Instance, plan: Plan, shown: int = 10) -> str:
+    """``moved  N order(s): id: old->new, ...`` (the first ``shown`` in slot order)."""
+    moved = plan.moved_rows(instance)
+    moved = moved[np.argsort(instance.slot[moved], kind="stable")]
+    items = [f"{instance.order_id[i]}: {instance.slot[i]}->{plan.slot[i]}" for i in moved[:shown]]
+    if moved.size > shown:
+        items.append(f"... ({moved.size - shown} more; --json lists all)")
+    return f"moved      {moved.size} order(s): " + (", ".join(items) or "none")
 
 
 def milp_options(args: argparse.Namespace, weights) -> dict:

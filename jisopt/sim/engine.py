@@ -1,0 +1,359 @@
+"""The supply–assembly event simulator (MODEL.md §2).
+
+Things happen at *instants*; happenings whose times agree within ``1e-9`` h form one
+instant, handled in MODEL.md's order: (1) arrivals, (2) the planning run, (3) production
+starts and their draws (longest lead time first), (4) every event that becomes known,
+as one rescheduling instance, (5) assembly of the slot starting now. Times need not lie
+on the takt grid: a production start of slot ``s`` at supplier ``m`` happens at exactly
+``s * takt - L_m``, an event becomes known at exactly production start + ``f * L_m``.
+
+The loop stops only where the sequence can change: at planning epochs and at instants
+when events become known (kept in a heap ordered by ``(time, phase, part id, attempt)``,
+all policy-independent). Between two stops the sequence is fixed, so the production
+starts and assemblies in between are carried out as vectorised batches over the
+pre-drawn randomness; a stop is forced at least every ``min_m f * L_m`` hours, so every
+event a batch draws becomes known after the batch.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from jisopt.evaluate import PlanChanges, evaluate, plan_changes
+from jisopt.instance import DELAY, FAILURE, Instance
+from jisopt.plan import Plan
+from jisopt.policies.base import Policy
+from jisopt.scenario import Scenario
+from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_state
+from jisopt.sim.planner import plan_period
+from jisopt.sim.snapshot import apply_plan, build_instance
+from jisopt.sim.state import LineState
+from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
+
+__all__ = [
+    "PHASE_ARRIVALS",
+    "PHASE_ASSEMBLY",
+    "PHASE_EVENTS",
+    "PHASE_PLANNING",
+    "PHASE_PRODUCTION",
+    "Simulator",
+]
+
+PHASE_ARRIVALS = 1
+PHASE_PLANNING = 2
+PHASE_PRODUCTION = 3
+PHASE_EVENTS = 4
+PHASE_ASSEMBLY = 5
+"""Order of the things that happen at one instant (MODEL.md §2)."""
+
+_EPS = 1e-9
+_SLOT_MARGIN = 4096
+
+InstanceHook = Callable[[int, Instance, Plan, PlanChanges], None]
+
+
+class Simulator:
+    """One replication of one scenario under one policy.
+
+    Parameters
+    ----------
+    scenario
+        The plant.
+    policy
+        Called with every rescheduling instance; its plan is applied.
+    seed, replication
+        Identity of the random streams.
+    check_invariants
+        Evaluate every plan in full and check the state after every instance and every
+        assembly batch (slow).
+    on_instance
+        Called as ``on_instance(index, instance, plan, changes)`` after each
+        rescheduling instance (used to capture instances to files).
+    demand, draws
+        Replace the drawn demand or disruption outcomes (for hand-made test cases);
+        ``draws`` needs the methods of :class:`DisruptionDraws`.
+
+    Attributes
+    ----------
+    instances
+        One dict per rescheduling instance (see :data:`jisopt.sim.metrics.INSTANCE_COLUMNS`).
+    events
+        One tuple per drawn event: ``(order id the part was made for, supplier, attempt,
+        kind, delay_h, production start, holder at the draw)``.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        policy: Policy,
+        seed: int,
+        replication: int,
+        *,
+        check_invariants: bool = False,
+        on_instance: InstanceHook | None = None,
+        demand: Demand | None = None,
+        draws: DisruptionDraws | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.policy = policy
+        self.seed = seed
+        self.replication = replication
+        self.check_invariants = check_invariants
+        self.on_instance = on_instance
+        if demand is None:
+            demand = draw_demand(scenario, seed, replication)
+        if draws is None:
+            draws = DisruptionDraws(scenario, seed, replication, demand.n_orders)
+        self.draws = draws
+        self.takt_h = scenario.takt_h
+        self.end_h = scenario.days * 24.0
+        self.lead_time_h = [float(x) for x in scenario.lead_times_h]
+        self.n_suppliers = len(self.lead_time_h)
+        self.supplier_names = scenario.supplier_names
+        monitoring = scenario.monitoring
+        self.monitoring = monitoring.enabled and monitoring.point < 1.0
+        point = monitoring.point if self.monitoring else 1.0
+        self.known_after_h = [point * lt for lt in self.lead_time_h]
+        self.production_order = sorted(range(self.n_suppliers), key=lambda m: -self.lead_time_h[m])
+        n_slots = math.ceil((self.end_h + scenario.otd_min_h) / self.takt_h) + _SLOT_MARGIN
+        self.state = LineState(
+            takt_h=self.takt_h,
+            lead_time_h=np.asarray(scenario.lead_times_h, dtype=float),
+            arrival_h=demand.arrival_h,
+            due_h=demand.due_h,
+            version=demand.version,
+            n_slots=n_slots,
+        )
+        self._heap: list[tuple[float, int, int, int]] = []
+        self._next_production = [0] * self.n_suppliers
+        self._vob_low = 0
+        self.instances: list[dict] = []
+        self.events: list[tuple[int, int, int, int, float, float, int]] = []
+
+    # ---- main loop ---------------------------------------------------------------
+    def run(self) -> None:
+        """Simulate from the first planning epoch to the end of the run."""
+        sc = self.scenario
+        end, eps = self.end_h, _EPS
+        heap = self._heap
+        lookahead_h = min(self.known_after_h)
+        epoch = 0
+        t = -sc.otd_min_h  # the first arrivals; nothing happens before the first epoch
+        while True:
+            t_epoch = -sc.frozen_zone_h + epoch * sc.planning_period_h
+            t_next = min(t_epoch, end, t + lookahead_h)
+            if heap and heap[0][0] < t_next:
+                t_next = heap[0][0]
+            t = t_next
+            if t >= end - eps:
+                self._produce(end - eps)
+                self._assemble(end - eps)
+                break
+            planning = t_epoch <= t + eps
+            # Everything before t, and the production starts at t when no planning run
+            # comes first (production and assembly of different slots do not interact).
+            self._produce(t - eps if planning else t + eps)
+            self._assemble(t - eps)
+            # (1) arrivals are read from the pre-drawn demand by the planner.
+            if planning:  # (2), then (3)
+                self._plan(epoch, t)
+                epoch += 1
+                self._produce(t + eps)
+            if heap and heap[0][0] <= t + eps:  # (4)
+                self._events(t)
+            # (5) the slot starting at t is assembled in the next batch.
+
+    # ---- (2) planning ------------------------------------------------------------
+    def _plan(self, epoch: int, t: float) -> None:
+        sc, state = self.scenario, self.state
+        start = epoch * sc.planning_period_slots
+        end = start + sc.planning_period_slots
+        state.ensure_slots(end)
+        arrived = int(np.searchsorted(state.arrival_h, t + _EPS, side="right"))
+        candidates = np.arange(self._vob_low, arrived)
+        vob = candidates[state.slot[candidates] < 0]
+        chosen = plan_period(state.sequence, state.slot, vob, state.due_h, start, end,
+                             sc.planning_slack_every)
+        state.first_slot[chosen] = state.slot[chosen]
+        state.horizon_end = max(state.horizon_end, end)
+        unscheduled = np.flatnonzero(state.slot[self._vob_low:arrived] < 0)
+        self._vob_low += int(unscheduled[0]) if unscheduled.size else arrived - self._vob_low
+
+    # ---- (3) production ------------------------------------------------------------
+    def _produce(self, until_h: float) -> None:
+        """Production starts at every slot whose call-off time is at most ``until_h``."""
+        state, takt = self.state, self.takt_h
+        for m in self.production_order:
+            lead = self.lead_time_h[m]
+            first = self._next_production[m]
+            stop = math.floor((until_h + lead) / takt) + 1
+            if stop <= first:
+                continue
+            self._next_production[m] = stop
+            window = state.sequence[first:min(stop, state.sequence.shape[0])]
+            idx = np.flatnonzero(window >= 0)
+            if idx.size == 0:
+                continue
+            pids = state.cell_part[window[idx], m]
+            fresh = np.isnan(state.part_planned_h[pids])  # else: a postponed order
+            pids = pids[fresh]
+            if pids.size:
+                self._start_attempts(m, pids, 0, (first + idx[fresh]) * takt - lead)
+
+    def _start_attempts(self, m: int, pids: np.ndarray, attempt: int, start_h: np.ndarray) -> None:
+        """Start production attempt ``attempt`` of supplier ``m``'s parts and draw outcomes."""
+        state = self.state
+        planned = start_h + self.lead_time_h[m]
+        state.part_attempt[pids] = attempt
+        state.part_start_h[pids] = start_h
+        state.part_planned_h[pids] = planned
+        state.part_known_h[pids] = planned
+        kinds, delays = self.draws.arrays(m, attempt)
+        made_for = pids // self.n_suppliers
+        kind = kinds[made_for]
+        event = np.flatnonzero(kind != NO_EVENT)
+        if event.size == 0:
+            state.part_true_h[pids] = planned
+            return
+        is_delay = kind == DELAY
+        true_h = np.where(is_delay, planned + delays[made_for], planned)
+        true_h[kind == FAILURE] = math.inf
+        state.part_true_h[pids] = true_h
+        owners = state.part_owner[pids[event]]
+        delayed = is_delay[event]
+        state.delay_events[owners[delayed]] += 1
+        state.failure_events[owners[~delayed]] += 1
+        for i, owner in zip(event.tolist(), owners.tolist(), strict=True):
+            d = int(made_for[i])
+            self.events.append((d, m, attempt, int(kind[i]), float(delays[d]), float(start_h[i]), owner))
+        if self.monitoring:
+            known_after = self.known_after_h[m]
+            for i in event.tolist():
+                heapq.heappush(self._heap, (float(start_h[i]) + known_after, PHASE_EVENTS,
+                                            int(pids[i]), attempt))
+
+    # ---- (4) events that become known --------------------------------------------
+    def _events(self, t: float) -> None:
+        state, heap, takt = self.state, self._heap, self.takt_h
+        freeze_h = self.scenario.line_freeze_h
+        disruptions: list[tuple[int, int, int]] = []
+        while heap and heap[0][0] <= t + _EPS:
+            known_h, _, pid, attempt = heapq.heappop(heap)
+            if state.part_done[pid] or state.part_attempt[pid] != attempt:
+                continue
+            m = pid % self.n_suppliers
+            if state.part_true_h[pid] == math.inf:
+                kind = FAILURE  # the reproduction starts at once
+                self._start_attempts(m, np.array([pid]), attempt + 1, np.array([known_h]))
+            else:
+                kind = DELAY
+                state.part_known_h[pid] = state.part_true_h[pid]
+            o = int(state.part_owner[pid])
+            start = state.slot[o] * takt
+            if state.part_known_h[pid] > start + _EPS and start >= t + freeze_h - _EPS:
+                disruptions.append((o, m, kind))
+        if disruptions:
+            self._resequence(t, disruptions)
+
+    def _resequence(self, t: float, disruptions: list[tuple[int, int, int]]) -> None:
+        state = self.state
+        index = len(self.instances)
+        instance = build_instance(state, t, self.scenario.line_freeze_h, self.supplier_names,
+                                  disruptions, name=f"{self.scenario.name} t={t:g}h #{index}")
+        plan = self.policy(instance)
+        changes = plan_changes(instance, plan)
+        feasible = math.nan
+        if self.check_invariants:
+            evaluation = evaluate(instance, plan)
+            check_plan(instance, plan, evaluation)
+            feasible = float(evaluation.feasible)
+        apply_plan(state, instance, plan)
+        state.reschedules[instance.order_id[changes.rescheduled_rows]] += 1
+        self.instances.append({
+            "time_h": t,
+            "orders": instance.n_orders,
+            "disrupted_orders": instance.n_disrupted,
+            "events": len(disruptions),
+            "reschedules": changes.reschedules,
+            "changed_unstarted": changes.changed_unstarted,
+            "swaps": changes.swaps,
+            "inversions": int(changes.inversions.sum()),
+            "decision_time_s": plan.runtime_s,
+            "feasible": feasible,
+        })
+        if self.on_instance is not None:
+            self.on_instance(index, instance, plan, changes)
+        if self.check_invariants:
+            check_state(state)
+
+    # ---- (5) assembly ------------------------------------------------------------
+    def _assemble(self, until_h: float) -> None:
+        """Assemble every slot that starts at most at ``until_h``."""
+        state, takt = self.state, self.takt_h
+        first = state.next_slot
+        stop = math.floor(until_h / takt) + 1
+        if stop <= first:
+            return
+        state.next_slot = stop
+        window = state.sequence[first:min(stop, state.sequence.shape[0])]
+        idx = np.flatnonzero(window >= 0)  # empty slots are idle takts
+        if idx.size == 0:
+            return
+        orders = window[idx]
+        start = (first + idx) * takt
+        parts = np.take(state.cell_part, orders, axis=0)
+        arrival = state.part_true_h[parts]
+        for i, m in np.argwhere(np.isinf(arrival)).tolist():
+            arrival[i, m] = self._final_arrival(int(parts[i, m]))
+        missing = arrival > start[:, None] + _EPS
+        rework = missing.any(axis=1)
+        last_missing = np.where(missing, arrival, -np.inf).max(axis=1)
+        state.assembled[orders] = True
+        state.slot_start_h[orders] = start
+        state.rework[orders] = rework
+        state.completion_h[orders] = np.where(
+            rework, np.maximum(start + takt, last_missing + self.scenario.rework_h), start + takt)
+        waiting = np.where(missing, 0.0, np.maximum(start[:, None] - arrival, 0.0))
+        state.stock_component_h[orders] = waiting.sum(axis=1)
+        state.part_done[parts] = True
+        if self.check_invariants:
+            self._check_assembled(orders, start, parts, rework)
+
+    def _final_arrival(self, pid: int) -> float:
+        """True arrival of a failed part, following its reproductions to the end."""
+        state = self.state
+        made_for, m = divmod(pid, self.n_suppliers)
+        lead = self.lead_time_h[m]
+        owner = int(state.part_owner[pid])
+        attempt = int(state.part_attempt[pid])
+        start = float(state.part_start_h[pid])
+        while True:
+            start += self.known_after_h[m]  # the failure is known: reproduction starts
+            attempt += 1
+            kind, delay_h = self.draws.outcome(made_for, m, attempt)
+            if kind == NO_EVENT:
+                return start + lead
+            self.events.append((made_for, m, attempt, kind, delay_h, start, owner))
+            if kind == DELAY:
+                state.delay_events[owner] += 1
+                return start + lead + delay_h
+            state.failure_events[owner] += 1
+
+    def _check_assembled(self, orders: np.ndarray, start: np.ndarray, parts: np.ndarray,
+                         rework: np.ndarray) -> None:
+        state = self.state
+        never = np.isnan(state.part_planned_h[parts]).any(axis=1)
+        if never.any():
+            raise SimulationInvariantError(
+                f"order {orders[never][0]} assembled with a component that never started")
+        okay = ~rework
+        late = (state.part_true_h[parts[okay]] > start[okay, None] + _EPS).any(axis=1)
+        late |= (state.part_known_h[parts[okay]] > start[okay, None] + _EPS).any(axis=1)
+        if late.any():
+            raise SimulationInvariantError(
+                f"order {orders[okay][late][0]} counted okay with a part not ready at its slot")
+        check_state(state)

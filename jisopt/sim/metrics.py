@@ -1,0 +1,145 @@
+"""The KPIs of a replication (MODEL.md §4), each defined once, from per-order records.
+
+:func:`order_records` turns the simulator's state into one record per order;
+:func:`compute_kpis` computes every KPI from those records and from the log of
+rescheduling instances. The measured orders are those whose slot starts in
+[warm-up, end); instance-level KPIs count the instances whose time lies in the same
+window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from jisopt.scenario import Scenario
+from jisopt.sim.state import LineState
+
+__all__ = ["INSTANCE_COLUMNS", "KPI_NAMES", "compute_kpis", "instance_records", "order_records"]
+
+KPI_NAMES: tuple[str, ...] = (
+    "okay_rate",
+    "mean_delay_h",
+    "reschedules_per_order",
+    "mean_postponement_h",
+    "idle_takts",
+    "throughput_per_day",
+    "vob_length_end",
+    "unassembled_orders",
+    "mean_lateness_unassembled_h",
+    "stock_component_h",
+    "rework_count",
+    "events_delay",
+    "events_failure",
+    "resequencing_instances",
+    "reschedules_total",
+    "changed_unstarted",
+    "swaps",
+    "inversions",
+    "decision_time_mean_s",
+    "decision_time_p95_s",
+    "assembled_orders",
+)
+"""Every KPI :func:`compute_kpis` returns, in this order."""
+
+INSTANCE_COLUMNS: tuple[str, ...] = (
+    "time_h", "orders", "disrupted_orders", "events", "reschedules", "changed_unstarted", "swaps",
+    "inversions", "decision_time_s", "feasible",
+)
+"""Columns of the instance log (one row per rescheduling instance). ``feasible`` is 1/0
+when the plans were evaluated in full (``check_invariants``), else ``nan``."""
+
+
+def _window(scenario: Scenario) -> tuple[float, float]:
+    return scenario.warmup_days * 24.0, scenario.days * 24.0
+
+
+def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]:
+    """One record per arrived order (columns of equal length, indexed by order id).
+
+    Columns: ``order_id``, ``arrival_h``, ``due_h``, ``first_slot`` (first frozen plan,
+    ``-1`` if never planned), ``final_slot`` (``-1`` if never planned), ``slot_start_h``,
+    ``completion_h`` and ``delay_h = max(0, completion - due)`` (``nan`` if not
+    assembled), ``rework``, ``reschedules``, ``disruptions`` = ``delay_events`` +
+    ``failure_events``, ``swaps_received``, ``stock_component_h`` (component-hours its
+    parts waited before its slot start), ``postponement_h`` = (final - first slot) ·
+    takt, ``assembled`` and ``measured`` (slot start in [warm-up, end)).
+    """
+    warmup_h, end_h = _window(scenario)
+    scheduled = state.first_slot >= 0
+    start = state.slot_start_h
+    with np.errstate(invalid="ignore"):
+        measured = state.assembled & (start >= warmup_h - 1e-9) & (start < end_h - 1e-9)
+    return {
+        "order_id": np.arange(state.n_orders, dtype=np.int64),
+        "arrival_h": state.arrival_h,
+        "due_h": state.due_h,
+        "first_slot": state.first_slot.copy(),
+        "final_slot": state.slot.copy(),
+        "slot_start_h": start.copy(),
+        "completion_h": state.completion_h.copy(),
+        "delay_h": np.maximum(state.completion_h - state.due_h, 0.0),
+        "rework": state.rework.copy(),
+        "reschedules": state.reschedules.copy(),
+        "disruptions": state.delay_events + state.failure_events,
+        "delay_events": state.delay_events.copy(),
+        "failure_events": state.failure_events.copy(),
+        "swaps_received": state.swaps_received.copy(),
+        "stock_component_h": np.where(state.assembled, state.stock_component_h, np.nan),
+        "postponement_h": np.where(scheduled, (state.slot - state.first_slot) * state.takt_h, np.nan),
+        "assembled": state.assembled.copy(),
+        "measured": measured,
+    }
+
+
+def instance_records(rows: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
+    """The instance log as columns (see :data:`INSTANCE_COLUMNS`)."""
+    return {c: np.array([r[c] for r in rows], dtype=float) for c in INSTANCE_COLUMNS}
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else float("nan")
+
+
+def compute_kpis(
+    orders: Mapping[str, np.ndarray], instances: Mapping[str, np.ndarray], scenario: Scenario
+) -> dict[str, float]:
+    """Every KPI of :data:`KPI_NAMES`.
+
+    Order KPIs average or sum over the measured orders; ``idle_takts`` counts the slots
+    in the window that assembled no order; ``vob_length_end``, ``unassembled_orders``
+    and ``mean_lateness_unassembled_h`` (mean of ``max(0, end - due)``) look at every
+    arrived order at the end; instance KPIs sum over the instances in the window.
+    """
+    warmup_h, end_h = _window(scenario)
+    takt = scenario.takt_h
+    m = orders["measured"]
+    assembled = int(m.sum())
+    window_slots = int(np.ceil(end_h / takt - 1e-9) - np.ceil(warmup_h / takt - 1e-9))
+    unassembled = ~orders["assembled"]
+    in_window = (instances["time_h"] >= warmup_h - 1e-9) & (instances["time_h"] < end_h)
+    decision = instances["decision_time_s"][in_window]
+    return {
+        "okay_rate": _mean(~orders["rework"][m]),
+        "mean_delay_h": _mean(orders["delay_h"][m]),
+        "reschedules_per_order": _mean(orders["reschedules"][m]),
+        "mean_postponement_h": _mean(orders["postponement_h"][m]),
+        "idle_takts": float(window_slots - assembled),
+        "throughput_per_day": assembled / ((end_h - warmup_h) / 24.0),
+        "vob_length_end": float(np.count_nonzero(orders["first_slot"] < 0)),
+        "unassembled_orders": float(np.count_nonzero(unassembled)),
+        "mean_lateness_unassembled_h": _mean(np.maximum(end_h - orders["due_h"][unassembled], 0.0)),
+        "stock_component_h": float(orders["stock_component_h"][m].sum()),
+        "rework_count": float(orders["rework"][m].sum()),
+        "events_delay": float(orders["delay_events"][m].sum()),
+        "events_failure": float(orders["failure_events"][m].sum()),
+        "resequencing_instances": float(in_window.sum()),
+        "reschedules_total": float(instances["reschedules"][in_window].sum()),
+        "changed_unstarted": float(instances["changed_unstarted"][in_window].sum()),
+        "swaps": float(instances["swaps"][in_window].sum()),
+        "inversions": float(instances["inversions"][in_window].sum()),
+        "decision_time_mean_s": _mean(decision),
+        "decision_time_p95_s": float(np.percentile(decision, 95)) if decision.size else float("nan"),
+        "assembled_orders": float(assembled),
+    }

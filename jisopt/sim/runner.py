@@ -1,0 +1,142 @@
+"""Run one replication: :func:`run_replication` and its :class:`ReplicationResult`."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from jisopt.errors import InputError
+from jisopt.policies.base import Policy
+from jisopt.policies.registry import make_policy
+from jisopt.scenario import Scenario
+from jisopt.sim.capture import InstanceCapture
+from jisopt.sim.engine import Simulator
+from jisopt.sim.metrics import compute_kpis, instance_records, order_records
+
+__all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "policy_from_name", "run_replication"]
+
+EVENT_COLUMNS: tuple[str, ...] = (
+    "order_id", "supplier", "attempt", "kind", "delay_h", "start_h", "holder",
+)
+"""Columns of the event log: the order id the part was made for (its draws' key), the
+supplier index, the attempt (0 = first production), the kind (``DELAY`` = 0,
+``FAILURE`` = 1), the delay, the attempt's production start and the order that held
+the part when it was drawn."""
+
+
+@dataclass(frozen=True)
+class ReplicationResult:
+    """Outcome of one replication.
+
+    Attributes
+    ----------
+    kpis
+        Every KPI of :data:`jisopt.sim.metrics.KPI_NAMES` (MODEL.md §4).
+    orders
+        One row per arrived order (see :func:`jisopt.sim.metrics.order_records`), if
+        requested with ``record_orders=True``, else ``None``.
+    instances
+        One row per rescheduling instance (see
+        :data:`jisopt.sim.metrics.INSTANCE_COLUMNS`).
+    events
+        One row per drawn disruption event (see :data:`EVENT_COLUMNS`).
+    wall_time_s
+        Wall-clock time of the replication.
+    scenario, policy, seed, replication
+        What was run.
+    """
+
+    kpis: dict[str, float]
+    orders: pd.DataFrame | None
+    instances: pd.DataFrame
+    events: pd.DataFrame
+    wall_time_s: float
+    scenario: str = ""
+    policy: str = ""
+    seed: int = 0
+    replication: int = 0
+    info: dict = field(default_factory=dict)
+
+
+def policy_from_name(name: str, scenario: Scenario) -> Policy:
+    """A policy from a name such as ``dynamic`` or ``step+swap``.
+
+    The dynamic rule takes the scenario's ``dynamic_skew_h``.
+    """
+    base, _, option = name.partition("+")
+    if option not in ("", "swap"):
+        raise InputError("unknown policy option (only '+swap')", field="policy", value=name)
+    skew_h = scenario.dynamic_skew_h if base == "dynamic" else 0.0
+    return make_policy(base, swap=option == "swap", skew_h=skew_h)
+
+
+def run_replication(
+    scenario: Scenario,
+    policy: Policy | str,
+    seed: int = 1,
+    replication: int = 0,
+    record_orders: bool = False,
+    capture_dir: str | os.PathLike | None = None,
+    check_invariants: bool = False,
+) -> ReplicationResult:
+    """Simulate one replication of ``scenario`` under ``policy``.
+
+    Parameters
+    ----------
+    scenario
+        The plant.
+    policy
+        A policy object (as ``jisopt solve`` uses) or a name (``step``, ``dynamic+swap``).
+    seed, replication
+        Identity of the random streams: the same pair gives the same demand and
+        disruption draws under every policy.
+    record_orders
+        Return the per-order table.
+    capture_dir
+        Write every rescheduling instance and the plan applied into this directory.
+    check_invariants
+        Check the line's consistency after every instance and assembly (slower).
+    """
+    if isinstance(policy, str):
+        policy = policy_from_name(policy, scenario)
+    t0 = time.perf_counter()
+    hook = InstanceCapture(capture_dir) if capture_dir is not None else None
+    sim = Simulator(scenario, policy, seed, replication, check_invariants=check_invariants,
+                    on_instance=hook)
+    sim.run()
+    return collect_result(sim, record_orders=record_orders, started_at=t0)
+
+
+def collect_result(sim: Simulator, *, record_orders: bool = False,
+                   started_at: float | None = None) -> ReplicationResult:
+    """The result of a finished simulation: KPIs from its per-order and instance records.
+
+    Parameters
+    ----------
+    sim
+        A simulator whose :meth:`~jisopt.sim.engine.Simulator.run` has returned.
+    record_orders
+        Include the per-order table.
+    started_at
+        ``time.perf_counter()`` at the start of the replication, for ``wall_time_s``.
+    """
+    scenario = sim.scenario
+    orders = order_records(sim.state, scenario)
+    instances = instance_records(sim.instances)
+    kpis = compute_kpis(orders, instances, scenario)
+    events = pd.DataFrame(sim.events, columns=list(EVENT_COLUMNS))
+    wall = time.perf_counter() - started_at if started_at is not None else float("nan")
+    return ReplicationResult(
+        kpis=kpis,
+        orders=pd.DataFrame(orders) if record_orders else None,
+        instances=pd.DataFrame(instances),
+        events=events,
+        wall_time_s=wall,
+        scenario=scenario.name,
+        policy=sim.policy.name,
+        seed=sim.seed,
+        replication=sim.replication,
+    )
