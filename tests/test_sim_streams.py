@@ -54,7 +54,8 @@ def test_demand_is_the_same_for_every_policy():
     scenario = small_scenario()
     a = run_replication(scenario, "none", seed=3, record_orders=True).orders
     b = run_replication(scenario, "leap", seed=3, record_orders=True).orders
-    pd.testing.assert_frame_equal(a[["order_id", "arrival_h", "due_h"]], b[["order_id", "arrival_h", "due_h"]])
+    columns = ["order_id", "arrival_h", "due_h"]
+    pd.testing.assert_frame_equal(a[columns], b[columns])
 
 
 def test_same_seed_same_result_and_other_seed_differs():
@@ -68,7 +69,7 @@ def test_same_seed_same_result_and_other_seed_differs():
                                   b.instances.drop(columns="decision_time_s"))
     c = run_replication(scenario, "dynamic+swap", seed=5)
     d = run_replication(scenario, "dynamic+swap", seed=4, replication=1)
-    assert c.kpis["events_delay"] != a.kpis["events_delay"] or c.kpis["mean_delay_h"] != a.kpis["mean_delay_h"]
+    assert c.kpis["mean_delay_h"] != a.kpis["mean_delay_h"]
     assert d.kpis["mean_delay_h"] != a.kpis["mean_delay_h"]
 
 
