@@ -39,7 +39,10 @@ def test_invariants_hold_for_every_rule(rule, swap):
     {"monitoring": {"point": 0.3}},
     {"monitoring": {"enabled": False}},
     {"planning_slack_every": 10},
-], ids=["freeze", "point0.3", "no-monitoring", "slack"])
+    # The longest lead time equals the frozen zone: the first slot of the period planned
+    # at an epoch is called off at that same instant, after the planning run.
+    {"frozen_zone_h": 48.0},
+], ids=["freeze", "point0.3", "no-monitoring", "slack", "lead=frozen"])
 def test_invariants_hold_for_variants(changes):
     scenario = small_scenario(days=8.0, warmup_days=2.0, **changes)
     result = run_replication(scenario, "dynamic+swap", seed=5, check_invariants=True)
