@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import kendalltau
 
 from jisopt.instance import Instance
 from jisopt.objective import (
@@ -146,6 +145,8 @@ def _count_inversions(seq: np.ndarray) -> int:
         return 0
     if n_runs > 40:
         n = seq.size
+        from scipy.stats import kendalltau  # deferred: a slow import, rarely needed
+
         tau = kendalltau(np.arange(n), seq).statistic
         return round((1.0 - tau) * n * (n - 1) / 4.0)
     runs = [seq[starts[k]:starts[k + 1]] for k in range(n_runs)]
@@ -217,7 +218,7 @@ def evaluate(
     # Orders that must not move: in the line freeze, or before the first disrupted slot.
     window_start = int(old[instance.disrupted_rows].min()) if instance.n_disrupted else end
     fixed = instance.frozen_by_line() | (old < window_start)
-    add("fixed", fixed & (new != old),
+    add("fixed", placed & fixed & (new != old),
         lambda i: f"order {ids[i]} may not move (slot {old[i]} is in the line freeze or before "
                   f"the first disrupted slot {window_start}), plan puts it at {new[i]}")
 

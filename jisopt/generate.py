@@ -56,8 +56,9 @@ def generate_instance(
     failure_share
         Share of failures among the disruptions (default: the scenario's).
     ratio_rules
-        ``(H, N)`` pairs; one option per rule, carried by a random share
-        ``option_share`` of the orders, with hard rules.
+        ``(H, N)`` pairs; one option per rule with a hard rule. Each order
+        carries each option with probability ``option_share`` unless that would
+        break the rule, so the generated sequence itself satisfies every rule.
     option_share
         Probability that an order carries each option.
     name
@@ -163,7 +164,7 @@ def generate_instance(
     rules: tuple[RatioRule, ...] = ()
     if ratio_rules:
         option_names = tuple(f"option{k}" for k in range(len(ratio_rules)))
-        options = rng.random((n, len(ratio_rules))) < option_share
+        options = _ratio_feasible_options(rng, slot - first_slot, ratio_rules, option_share)
         rules = tuple(
             RatioRule(option=k, max_count=int(h), window=int(w)) for k, (h, w) in enumerate(ratio_rules)
         )
@@ -190,3 +191,25 @@ def generate_instance(
         ratio_rules=rules,
         name=name or f"generated-seed{seed}",
     )
+
+
+def _ratio_feasible_options(
+    rng: np.random.Generator, offsets: np.ndarray, rules: tuple[tuple[int, int], ...], share: float
+) -> np.ndarray:
+    """Random options that respect every ``H:N`` rule along the sequence.
+
+    Goes through the slots in order and gives an order an option only if the
+    window of ``N`` slots ending at its slot then carries at most ``H``.
+    """
+    n = offsets.size
+    options = np.zeros((n, len(rules)), dtype=bool)
+    wanted = rng.random((n, len(rules))) < share
+    length = int(offsets.max(initial=0)) + 1
+    for k, (h, window) in enumerate(rules):
+        carried = np.zeros(length, dtype=np.int64)
+        for i in np.flatnonzero(wanted[:, k]):
+            pos = int(offsets[i])
+            if carried[max(0, pos - window + 1):pos].sum() < h:
+                carried[pos] = 1
+                options[i, k] = True
+    return options

@@ -155,34 +155,31 @@ def instances(
     first = draw(st.integers(0, 30))
     horizon = draw(st.integers(5, 60))
     now = first * takt + draw(st.integers(-4, 4)) * q
-    gaps = draw(st.sets(st.integers(0, horizon - 1), max_size=horizon // 4))
+    # Per-order arrays come from a generator seeded by hypothesis (far cheaper to draw
+    # than element by element); the structure above and the disruptions below shrink.
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    gaps = set(rng.choice(horizon, size=int(rng.integers(0, horizon // 4 + 1)), replace=False).tolist())
     # The first slot starting after now (plus one) is always occupied, so a
     # started order beyond now exists.
     gaps.discard(int(np.floor(now / takt)) + 2 - first)
     slots = [first + k for k in range(horizon) if k not in gaps]
     n = len(slots)
-    perm = draw(st.permutations(range(n)))  # rows are not in slot order
-    slot = np.array([slots[p] for p in perm], dtype=np.int64)
-    ids = np.array(draw(st.lists(st.integers(1, 10 * n + 50), min_size=n, max_size=n, unique=True)),
-                   dtype=np.int64)
+    slot = rng.permutation(np.array(slots, dtype=np.int64))  # rows are not in slot order
+    ids = rng.choice(np.arange(1, 10 * n + 51), size=n, replace=False).astype(np.int64)
 
     # Component states: natural call-off, or started at an earlier slot (postponed).
     start_slot = slot.copy()
     if postponed:
-        for i in range(n):
-            if draw(st.integers(0, 3)) == 0:
-                start_slot[i] = slot[i] - draw(st.integers(1, 16))
+        shift = rng.integers(1, 17, size=n)
+        start_slot = np.where(rng.random(n) < 0.25, slot - shift, slot)
     started = start_slot[:, None] * takt - lead[None, :] <= now
     start_slot = np.where(started.any(axis=1), start_slot, slot)
     planned = np.where(started, start_slot[:, None] * takt, np.nan)
     ready = planned.copy()
 
-    due = (slot + 1) * takt + np.array(
-        draw(st.lists(st.integers(-24, 24), min_size=n, max_size=n)), dtype=float) * q
+    due = (slot + 1) * takt + rng.integers(-24, 25, size=n) * q
     n_versions = draw(st.integers(1, 3))
-    version = np.array(
-        draw(st.lists(st.lists(st.integers(0, n_versions - 1), min_size=M, max_size=M),
-                      min_size=n, max_size=n)), dtype=np.int64).reshape(n, M)
+    version = rng.integers(0, n_versions, size=(n, M)).astype(np.int64)
 
     # Line freeze: never so long that no started order lies beyond it.
     beyond_now = [i for i in range(n) if started[i].any() and slot[i] * takt >= now]
@@ -218,8 +215,7 @@ def instances(
     if soft_ratio:
         n_opt = draw(st.integers(1, 2))
         option_names = tuple(f"o{j}" for j in range(n_opt))
-        options = np.array(draw(st.lists(st.lists(st.booleans(), min_size=n_opt, max_size=n_opt),
-                                         min_size=n, max_size=n)), dtype=bool).reshape(n, n_opt)
+        options = rng.random((n, n_opt)) < 0.4
         rules = tuple(
             RatioRule(j, max_count=h, window=h + draw(st.integers(1, 3)), hard=False,
                       penalty=draw(st.integers(1, 4)) / 2)

@@ -38,11 +38,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def add_evaluation_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared by ``check`` and ``solve``: weights, constraint settings, ``--json``."""
-    keys = ",".join(f"{k}=W" for k in OBJECTIVE_TERMS)
+    defaults = ", ".join(f"{k}={v:g}" for k, v in Weights().as_dict().items())
     p.add_argument(
         "--weights", metavar="KEY=W,...",
-        help=f"objective weights ({keys}); keys not given take their defaults "
-        f"({Weights()}). Default: the instance's own weights, if it has them, else the defaults",
+        help=f"objective weights, e.g. delay=1,reschedules=0.2; keys not given take their "
+        f"defaults ({defaults}). Without this option: the instance's own weights, if it has "
+        "them, else the defaults",
     )
     p.add_argument("--max-later", type=_count, default=None, metavar="K",
                    help="how many slots any non-disrupted order may move later "
@@ -88,8 +89,9 @@ def run(args: argparse.Namespace) -> int:
     return 0 if evaluation.feasible else 1
 
 
-def evaluation_lines(evaluation: Evaluation, weights: Weights) -> list[str]:
-    """Readable report of an evaluation: terms with weights, objective, KPIs, feasibility."""
+def evaluation_lines(evaluation: Evaluation, weights: Weights, shown: int = 20) -> list[str]:
+    """Readable report of an evaluation: terms with weights, objective, KPIs, feasibility
+    and the first ``shown`` violations."""
     lines = ["objective terms:", f"  {'term':<20} {'value':>10} {'weight':>8} {'weighted':>10}"]
     weight_of = weights.as_dict()
     for key, term in OBJECTIVE_TERMS.items():
@@ -102,7 +104,9 @@ def evaluation_lines(evaluation: Evaluation, weights: Weights) -> list[str]:
         lines.append("feasible   yes")
     else:
         lines.append(f"feasible   no: {len(evaluation.violations)} violation(s)")
-        lines.extend(f"  {v.kind:<15} {v.message}" for v in evaluation.violations)
+        lines.extend(f"  {v.kind:<15} {v.message}" for v in evaluation.violations[:shown])
+        if len(evaluation.violations) > shown:
+            lines.append(f"  ... ({len(evaluation.violations) - shown} more; --json lists all)")
     return lines
 
 

@@ -2,21 +2,25 @@
 
 Exit status: 0 when the policy's plan is feasible, 1 when it violates a
 constraint (a result, e.g. rules under hard ratio rules), 2 for usage errors
-and unreadable or invalid files.
+and unreadable or invalid files, 3 when the exact model (``--policy milp``) is
+infeasible (the plan shown is then the fallback rule's).
 """
 
 from __future__ import annotations
 
 import argparse
 
+import numpy as np
+
+from jisopt.cli.check import EXIT_STATUS as CHECK_EXIT_STATUS
 from jisopt.cli.check import (
-    EXIT_STATUS,
     add_evaluation_arguments,
     evaluate_args,
     evaluation_lines,
     print_json,
     resolve_weights,
 )
+from jisopt.errors import InputError
 from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import KIND_NAMES, Instance
 from jisopt.instance_io import read_instance
@@ -24,6 +28,9 @@ from jisopt.plan import Plan
 from jisopt.plan_io import plan_to_dict, write_plan
 from jisopt.policies import POLICY_NAMES, make_policy
 from jisopt.subsequences import disruption_bounds
+
+EXIT_STATUS = CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible"
+EXIT_MODEL_INFEASIBLE = 3
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -43,6 +50,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="threshold of the skewed dynamic rule (h): step only if the completion "
                    "under leap exceeds the due date by more than H (default 0)")
     p.add_argument("--out", metavar="PLAN", help="write the plan to this file (jisopt-plan/1 JSON)")
+    milp = p.add_argument_group("exact model (--policy milp); it uses --weights, --max-later and --no-bounds")
+    milp.add_argument("--time-limit", type=float, default=None, metavar="S",
+                      help="HiGHS time limit in seconds (default 60)")
+    milp.add_argument("--mip-gap", type=float, default=None, metavar="G",
+                      help="relative optimality gap at which HiGHS stops (default 1e-6)")
+    milp.add_argument("--method", choices=("auto", "pyomo", "fast"), default=None,
+                      help="auto: assignment path without ratio rules, Pyomo model with them")
+    milp.add_argument("--fallback", default=None, metavar="RULE",
+                      help="rule whose plan is used when the model has none (default dynamic)")
     add_evaluation_arguments(p)
     p.set_defaults(func=run)
 
@@ -50,7 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     instance = read_instance(args.instance)
     weights = resolve_weights(args.weights, instance)
-    policy = make_policy(args.policy, swap=args.swap, skew_h=args.skew_h)
+    policy = make_policy(args.policy, swap=args.swap, skew_h=args.skew_h, **milp_options(args, weights))
     plan = policy(instance)
     evaluation = evaluate_args(instance, plan, args)
     if args.out:
@@ -71,18 +87,58 @@ def run(args: argparse.Namespace) -> int:
         print(f"           {instance.n_orders} orders in slots [{instance.first_slot}, "
               f"{instance.horizon_end}), now {instance.now_h:g} h, takt {instance.takt_h:g} h")
         print(f"policy     {plan.policy}  (status {plan.status}, runtime {plan.runtime_s * 1e3:.3g} ms)")
+        if "solver_status" in plan.info:
+            print(solver_line(plan.info))
         print("\n".join(disrupted_lines(disrupted)))
         swaps = [f"order {s['order']} takes the {s['supplier']} part of order {s['partner']}"
                  for s in plan_to_dict(instance, plan)["swaps"]]
         print("swaps      " + ("; ".join(swaps) if swaps else "none"))
-        moved = plan.moved_rows(instance)
-        print(f"moved      {moved.size} order(s): "
-              + (", ".join(f"{instance.order_id[i]}: {instance.slot[i]}->{plan.slot[i]}" for i in moved)
-                 or "none"))
+        print(moved_line(instance, plan))
         print("\n".join(evaluation_lines(evaluation, weights)))
         if args.out:
             print(f"plan written to {args.out}")
+    if plan.info.get("solver_status") == "infeasible":
+        return EXIT_MODEL_INFEASIBLE
     return 0 if evaluation.feasible else 1
+
+
+def moved_line(instance: Instance, plan: Plan, shown: int = 10) -> str:
+    """``moved  N order(s): id: old->new, ...`` (the first ``shown`` in slot order)."""
+    moved = plan.moved_rows(instance)
+    moved = moved[np.argsort(instance.slot[moved], kind="stable")]
+    items = [f"{instance.order_id[i]}: {instance.slot[i]}->{plan.slot[i]}" for i in moved[:shown]]
+    if moved.size > shown:
+        items.append(f"... ({moved.size - shown} more; --json lists all)")
+    return f"moved      {moved.size} order(s): " + (", ".join(items) or "none")
+
+
+def milp_options(args: argparse.Namespace, weights) -> dict:
+    """Options of ``--policy milp`` from the command line (none for the rules)."""
+    given = {"time_limit_s": args.time_limit, "mip_rel_gap": args.mip_gap, "method": args.method,
+             "fallback": args.fallback}
+    given = {k: v for k, v in given.items() if v is not None}
+    if args.policy != "milp":
+        if given:
+            flag = {"time_limit_s": "--time-limit", "mip_rel_gap": "--mip-gap", "method": "--method",
+                    "fallback": "--fallback"}[sorted(given)[0]]
+            raise InputError(f"{flag} applies to --policy milp only", field="policy", value=args.policy)
+        return {}
+    return {"weights": weights, "max_later_slots": args.max_later,
+            "enforce_bounds": not args.no_bounds, **given}
+
+
+def solver_line(info: dict) -> str:
+    """One line on the exact model's outcome."""
+    def fmt(x) -> str:
+        return "-" if x is None else f"{x:g}"
+
+    text = (f"solver     {info['solver_status']} ({info['method']}): objective {fmt(info['objective'])}, "
+            f"bound {fmt(info['bound'])}, gap {fmt(info['gap'])}")
+    if info.get("warm_start_accepted") is not None:
+        text += f", warm start {'accepted' if info['warm_start_accepted'] else 'rejected'}"
+    if info.get("message"):
+        text += f"\n           {info['message']}"
+    return text
 
 
 def disrupted_orders(instance: Instance, plan: Plan) -> list[dict]:

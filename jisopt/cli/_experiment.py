@@ -1,0 +1,155 @@
+"""Options and steps shared by the commands that run simulation experiments."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jisopt.errors import InputError
+from jisopt.experiments import Task, make_backend, run_tasks
+from jisopt.experiments.runner import RunReport
+from jisopt.experiments.simulation import SimulationTask, experiment_manifest
+
+__all__ = [
+    "add_run_options",
+    "add_scenario_options",
+    "parse_float",
+    "parse_int",
+    "parse_monitoring_point",
+    "parse_reliability",
+    "run_experiment",
+    "scenario_overrides",
+]
+
+
+def parse_float(text: str, field: str, *, low: float | None = None, high: float | None = None,
+                low_open: bool = False, what: str = "") -> float:
+    """A finite number within bounds, else :class:`InputError` naming ``field``."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise InputError("not a number", field=field, value=text) from None
+    bad = not math.isfinite(value)
+    bad |= low is not None and (value <= low if low_open else value < low)
+    bad |= high is not None and value > high
+    if bad:
+        raise InputError(f"must be {what}" if what else "out of range", field=field, value=text)
+    return value
+
+
+def parse_reliability(text: str, field: str = "reliability") -> float:
+    """Supply reliability in (0, 1]."""
+    return parse_float(text, field, low=0.0, high=1.0, low_open=True, what="a number in (0, 1]")
+
+
+def parse_monitoring_point(text: str) -> float | None:
+    """A monitoring point in (0, 1], or ``None`` for ``off``."""
+    if text.strip().lower() in ("off", "none", "no"):
+        return None
+    return parse_float(text, "monitoring-point", low=0.0, high=1.0, low_open=True,
+                       what="a number in (0, 1] or 'off'")
+
+
+def add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    """``--scenario``, ``--days``, ``--warmup-days``, ``--monitoring-point``, ``--line-freeze-h``,
+    ``--planning-slack-every``."""
+    g = parser.add_argument_group("scenario")
+    g.add_argument("--scenario", default="tractor", metavar="NAME|TOML",
+                   help="scenario name (looked up in $JISOPT_MODELS and ./models) or TOML file "
+                        "(default: tractor, the paper's case)")
+    g.add_argument("--days", metavar="D", help="simulated days (default: the scenario's, 100)")
+    g.add_argument("--warmup-days", metavar="D",
+                   help="days not measured at the start (default: the scenario's, 30)")
+    g.add_argument("--monitoring-point", metavar="F|off",
+                   help="share of the lead time after production start at which an event becomes "
+                        "known, in (0, 1]; 'off': no monitoring (default: the scenario's, 0.5)")
+    g.add_argument("--line-freeze-h", metavar="H",
+                   help="no resequencing of orders whose slot starts within H hours (default: 0)")
+    g.add_argument("--planning-slack-every", metavar="G",
+                   help="planning with slack: leave every G-th slot empty (default: none)")
+
+
+def scenario_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Scenario field changes from the scenario options (only those given)."""
+    changes: dict[str, Any] = {}
+    if args.days is not None:
+        changes["days"] = parse_float(args.days, "days", low=0.0, low_open=True, what="> 0")
+    if args.warmup_days is not None:
+        changes["warmup_days"] = parse_float(args.warmup_days, "warmup-days", low=0.0, what=">= 0")
+    if args.monitoring_point is not None:
+        point = parse_monitoring_point(args.monitoring_point)
+        if point is None:
+            changes["monitoring.enabled"] = False
+        else:
+            changes["monitoring.enabled"] = True
+            changes["monitoring.point"] = point
+    if args.line_freeze_h is not None:
+        changes["line_freeze_h"] = parse_float(args.line_freeze_h, "line-freeze-h", low=0.0,
+                                               what=">= 0")
+    if args.planning_slack_every is not None:
+        text = args.planning_slack_every
+        try:
+            g = int(text)
+        except ValueError:
+            raise InputError("not an integer", field="planning-slack-every", value=text) from None
+        if g < 2:
+            raise InputError("must be an integer >= 2", field="planning-slack-every", value=text)
+        changes["planning_slack_every"] = g
+    return changes
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, default_out: str) -> None:
+    """``--seed``, ``--jobs``, ``--dask``, ``--out``, ``--resume``, ``--progress``."""
+    g = parser.add_argument_group("running")
+    g.add_argument("--seed", default="1", metavar="N",
+                   help="root seed; every policy of a replication sees the same disruptions (default: 1)")
+    g.add_argument("--jobs", "-j", default="0", metavar="J",
+                   help="worker processes (default 0: every CPU; 1: in this process)")
+    g.add_argument("--dask", metavar="ADDRESS",
+                   help="run on a Dask cluster (scheduler address, or 'local'); needs jisopt[dask]")
+    g.add_argument("--out", default=default_out, metavar="DIR",
+                   help=f"output directory (default: {default_out})")
+    g.add_argument("--resume", action="store_true",
+                   help="keep the finished runs of an interrupted run in --out and run the rest")
+    g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+
+
+def parse_int(text: str, field: str, low: int) -> int:
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise InputError("not an integer", field=field, value=text) from None
+    if value < low:
+        raise InputError(f"must be an integer >= {low}", field=field, value=text)
+    return value
+
+
+def run_experiment(
+    args: argparse.Namespace,
+    tasks: Sequence[Task],
+    sim: SimulationTask,
+    *,
+    command: str,
+) -> RunReport:
+    """Validate the grid, then run it on the backend chosen by ``--jobs`` / ``--dask``."""
+    if not tasks:
+        raise InputError("nothing to run", field="grid", has_value=False)
+    sim.validate(list(tasks))
+    jobs = parse_int(args.jobs, "jobs", 0)
+    backend = make_backend(min(jobs, len(tasks)) if jobs else min(len(tasks), _cpus()), args.dask)
+    manifest = experiment_manifest(sim, list(tasks), command=command,
+                                   argv=shlex.join(sys.argv[1:]) if sys.argv else "")
+    return run_tasks(tasks, sim, backend=backend, out_dir=Path(args.out), manifest=manifest,
+                     resume=args.resume, orders=sim.record_orders, progress=args.progress)
+
+
+def _cpus() -> int:
+    from jisopt.experiments.backends import available_cpus
+
+    return available_cpus()

@@ -1,0 +1,132 @@
+"""``jisopt reproduce``: the paper's experiment (section 4, Figs. 4-6), and parameter studies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+from jisopt.cli._experiment import (
+    add_run_options,
+    add_scenario_options,
+    parse_int,
+    parse_reliability,
+    run_experiment,
+    scenario_overrides,
+)
+from jisopt.errors import InputError
+from jisopt.experiments.paper import paper_grid, write_paper_results
+from jisopt.experiments.report import summary_json
+from jisopt.experiments.simulation import SimulationTask
+from jisopt.experiments.studies import STUDIES, study_grid, write_study_results
+from jisopt.scenario import load_scenario
+
+__all__ = ["QUICK", "add_parser", "run"]
+
+DEFAULT_OUT = "results/reproduce"
+DEFAULT_REPLICATIONS = 30
+QUICK = {"replications": 3, "days": 40.0, "warmup_days": 10.0}
+"""``--quick``: a smoke test (3 replications of 40 days, 10 of them warm-up)."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``reproduce``."""
+    p = subparsers.add_parser(
+        "reproduce",
+        help="reproduce the paper's experiment (Figs. 4-6) or run a parameter study",
+        description=(
+            "The paper's experiment: reliabilities 0.99/0.97/0.95/0.93 x policies "
+            "none/step/leap/dynamic x R replications of the tractor case (100 days, 30 warm-up). "
+            "Writes replications.parquet/.csv, summary.csv/.md, comparisons.csv (paired "
+            "comparisons at 97%%) and fig4/fig5/fig6 PNGs into --out, and prints a summary. "
+            "--study runs a sweep instead: monitoring (monitoring point 0.1..1 with a 24 h line "
+            "freeze), slack (planning with slack), skew (skewed dynamic rule)."
+        ),
+    )
+    p.add_argument("--study", choices=("paper", *STUDIES), default="paper",
+                   help="what to run (default: paper)")
+    p.add_argument("--replications", "-r", metavar="R",
+                   help=f"replications per setting (default: {DEFAULT_REPLICATIONS}; "
+                        f"--quick: {QUICK['replications']})")
+    p.add_argument("--quick", action="store_true",
+                   help=f"a small smoke run: {QUICK['replications']} replications of "
+                        f"{QUICK['days']:g} days ({QUICK['warmup_days']:g} warm-up)")
+    p.add_argument("--reliability", metavar="R",
+                   help="reliability of every supplier in a study (default: 0.97)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_scenario_options(p)
+    add_run_options(p, default_out=DEFAULT_OUT)
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``jisopt reproduce``."""
+    base = load_scenario(args.scenario)
+    overrides = scenario_overrides(args)
+    if args.quick:
+        overrides.setdefault("days", QUICK["days"])
+        overrides.setdefault("warmup_days", QUICK["warmup_days"])
+    default_r = QUICK["replications"] if args.quick else DEFAULT_REPLICATIONS
+    replications = parse_int(args.replications, "replications", 1) if args.replications else default_r
+    seed = parse_int(args.seed, "seed", 0)
+    if args.study != "paper" and args.out == DEFAULT_OUT:
+        args.out = f"results/study-{args.study}"
+
+    if args.study == "paper":
+        if args.reliability is not None:
+            raise InputError("the paper's experiment sweeps the reliability; use it with --study",
+                             field="reliability", value=args.reliability)
+        tasks = paper_grid(replications=replications, seed=seed, scenario=args.scenario,
+                           overrides=overrides)
+    else:
+        study = STUDIES[args.study]
+        section = study.field.split(".")[0]
+        if any(k.split(".")[0] == section for k in overrides):
+            raise InputError(f"is swept by the {study.name} study", field=study.field,
+                             has_value=False)
+        reliability = parse_reliability(args.reliability) if args.reliability is not None else 0.97
+        tasks = study_grid(study, replications=replications, seed=seed, reliability=reliability,
+                           scenario=args.scenario, overrides=overrides)
+
+    sim = SimulationTask({args.scenario: base})
+    scenario = tasks[0].resolve_scenario(base)
+    report = run_experiment(args, tasks, sim, command=f"reproduce --study {args.study}")
+    header = (f"{scenario.name}: {replications} replication(s) x {scenario.days:g} days "
+              f"({scenario.warmup_days:g} warm-up) per setting, seed {seed}; {len(tasks)} runs "
+              f"({report.n_run} now, {report.n_resumed} resumed) in {report.wall_time_s:.1f} s "
+              f"on {report.backend}")
+    if args.study == "paper":
+        results = write_paper_results(report.table, report.out_dir, header=header,
+                                      n_suppliers=len(scenario.suppliers))
+        payload = {"claims": [{k: _clean(v) for k, v in rec.items()}
+                              for rec in results.claims.to_dict("records")]}
+        by = ["reliability", "policy_label"]
+    else:
+        results = write_study_results(report.table, STUDIES[args.study], report.out_dir, header=header)
+        payload = {}
+        by = [STUDIES[args.study].x, "policy_label"]
+    if args.json:
+        print(json.dumps({"study": args.study, "out": str(report.out_dir), "runs": len(tasks),
+                          "wall_time_s": round(report.wall_time_s, 3),
+                          "summary": summary_json(results.summary, by), **payload},
+                         indent=2, default=_json_default, allow_nan=False))
+        return 0
+    print(results.text)
+    names = ["replications.parquet", "replications.csv"] + [p.name for p in results.files.values()]
+    print(f"\nWritten to {report.out_dir}/: {', '.join(names)}")
+    return 0
+
+
+def _clean(value: object) -> object:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

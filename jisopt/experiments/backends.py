@@ -1,0 +1,252 @@
+"""Where tasks run: in this process, in local worker processes, or on a Dask cluster.
+
+Every backend maps a picklable function over tasks and yields ``(task,
+result)`` pairs as they finish. A task's result depends on the task alone
+(its seed and replication travel with it; random streams are derived inside
+the simulator), never on the worker that ran it or on the order in which
+tasks finish, so every backend gives the same results.
+
+Worker processes are started with the ``forkserver`` method where it exists
+(``spawn`` elsewhere): forking a process whose numerical libraries already
+run thread pools can deadlock.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from jisopt.errors import InputError, JisoptError
+from jisopt.experiments.grid import Task
+
+__all__ = [
+    "Backend",
+    "DaskBackend",
+    "ProcessBackend",
+    "SerialBackend",
+    "TaskError",
+    "available_cpus",
+    "make_backend",
+]
+
+TaskFunction = Callable[[Task], Any]
+
+
+class TaskError(JisoptError):
+    """A task raised; the original exception is chained as ``__cause__``."""
+
+    def __init__(self, task: Task, exc: BaseException) -> None:
+        self.task = task
+        super().__init__(f"task {task.key} failed: {type(exc).__name__}: {exc}")
+
+
+class Backend(Protocol):
+    """Runs tasks; used as a context manager."""
+
+    name: str
+    workers: int
+
+    def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Yield ``(task, fn(task))`` in order of completion."""
+        ...
+
+    def __enter__(self) -> Backend: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def available_cpus() -> int:
+    """CPUs this process may use (affinity-aware)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class SerialBackend:
+    """Run every task in this process, one after another (debugging, tiny grids)."""
+
+    name = "serial"
+    workers = 1
+
+    def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        for task in tasks:
+            try:
+                result = fn(task)
+            except JisoptError:
+                raise
+            except Exception as exc:
+                raise TaskError(task, exc) from exc
+            yield task, result
+
+    def __enter__(self) -> SerialBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _start_method() -> str:
+    methods = multiprocessing.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+class ProcessBackend:
+    """Run tasks in ``jobs`` local worker processes.
+
+    Parameters
+    ----------
+    jobs
+        Number of worker processes (>= 1).
+    start_method
+        ``multiprocessing`` start method; default ``forkserver`` (``spawn``
+        where there is none).
+    preload
+        Modules the fork server imports once, before it forks the workers
+        (saves each worker importing them).
+    """
+
+    name = "processes"
+
+    def __init__(
+        self, jobs: int, *, start_method: str | None = None, preload: tuple[str, ...] = ("jisopt",)
+    ) -> None:
+        if jobs < 1:
+            raise InputError("must be at least 1", field="jobs", value=jobs)
+        self.workers = jobs
+        self._context = multiprocessing.get_context(start_method or _start_method())
+        if self._context.get_start_method() == "forkserver":
+            self._context.set_forkserver_preload(list(preload))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessBackend:
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        if self._pool is None:
+            raise RuntimeError("use ProcessBackend as a context manager")
+        pending: dict[Future, Task] = {self._pool.submit(fn, task): task for task in tasks}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: pending[f].key):
+                    task = pending.pop(future)
+                    exc = future.exception()
+                    if exc is not None:
+                        if isinstance(exc, JisoptError):
+                            raise exc
+                        raise TaskError(task, exc) from exc
+                    yield task, future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+class DaskBackend:
+    """Run tasks on a Dask cluster (needs the optional extra ``jisopt[dask]``).
+
+    Parameters
+    ----------
+    address
+        Scheduler address (``tcp://host:8786``); ``None`` or ``"local"``
+        starts a :class:`distributed.LocalCluster` with ``jobs`` single-threaded
+        worker processes.
+    jobs
+        Workers of the local cluster (ignored with an address).
+
+    Notes
+    -----
+    Remote workers need jisopt installed in the same version; the task
+    function carries the loaded scenarios, so no scenario files are needed
+    on the workers.
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, *, jobs: int = 1) -> None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InputError(
+                "the Dask backend needs the optional dependency: pip install 'jisopt[dask]'",
+                field="dask", value=address,
+            ) from None
+        self.address = None if address in (None, "", "local") else address
+        self.workers = jobs
+        self._jobs = jobs
+        self._client = None
+        self._cluster = None
+
+    def __enter__(self) -> DaskBackend:
+        from distributed import Client, LocalCluster
+
+        if self.address is None:
+            self._cluster = LocalCluster(n_workers=self._jobs, threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self._client = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(self.address, timeout="20s")
+            except OSError as exc:
+                raise InputError(f"cannot connect to the Dask scheduler: {exc}", field="dask",
+                                 value=self.address) from None
+            self.workers = max(1, sum(self._client.nthreads().values()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        from distributed import as_completed
+
+        if self._client is None:
+            raise RuntimeError("use DaskBackend as a context manager")
+        futures = {}
+        for task in tasks:
+            future = self._client.submit(fn, task, key=f"jisopt-{task.key}", pure=False)
+            futures[future] = task
+        try:
+            for future in as_completed(futures):
+                task = futures.pop(future)
+                if future.status == "error":
+                    exc = future.exception()
+                    if isinstance(exc, JisoptError):
+                        raise exc
+                    raise TaskError(task, exc) from exc
+                yield task, future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def make_backend(jobs: int | None = 1, dask: str | None = None) -> Backend:
+    """The backend for ``--jobs`` / ``--dask``.
+
+    Parameters
+    ----------
+    jobs
+        Worker processes; ``None`` or ``0``: every available CPU; ``1``: run
+        in this process.
+    dask
+        Dask scheduler address, or ``"local"`` for a local Dask cluster.
+    """
+    if jobs is not None and jobs < 0:
+        raise InputError("must be >= 0 (0: every CPU)", field="jobs", value=jobs)
+    n = jobs if jobs else available_cpus()
+    if dask is not None:
+        return DaskBackend(dask, jobs=n)
+    return SerialBackend() if n == 1 else ProcessBackend(n)

@@ -1,0 +1,132 @@
+"""Run a grid of tasks on a backend, storing each result as soon as it is finished."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from jisopt.errors import InputError
+from jisopt.experiments.backends import Backend, SerialBackend
+from jisopt.experiments.grid import Task
+from jisopt.experiments.storage import ResultStore, TaskResult, result_row
+
+__all__ = ["RunReport", "run_tasks"]
+
+
+@dataclass
+class RunReport:
+    """Outcome of :func:`run_tasks`.
+
+    Attributes
+    ----------
+    table
+        One row per task of the grid, in grid order.
+    n_run
+        Tasks run now.
+    n_resumed
+        Tasks whose stored results were reused.
+    wall_time_s
+        Wall-clock time of the whole run.
+    backend
+        Name of the backend and its number of workers, e.g. ``processes x2``.
+    out_dir
+        Output directory, if results were stored.
+    orders
+        Per-order tables by task key, when asked for and not stored on disk.
+    """
+
+    table: pd.DataFrame
+    n_run: int
+    n_resumed: int
+    wall_time_s: float
+    backend: str
+    out_dir: Path | None = None
+    orders: dict[str, pd.DataFrame] | None = None
+
+
+def _progress(total: int, initial: int, enabled: bool | None):
+    from tqdm.auto import tqdm
+
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    return tqdm(total=total, initial=initial, disable=not enabled, unit="run", desc="simulating",
+                file=sys.stderr, dynamic_ncols=True)
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    fn: Callable[[Task], TaskResult | Mapping[str, Any]],
+    *,
+    backend: Backend | None = None,
+    out_dir: str | Path | None = None,
+    manifest: Mapping[str, Any] | None = None,
+    resume: bool = False,
+    orders: bool = False,
+    progress: bool | None = None,
+) -> RunReport:
+    """Run ``fn`` over every task and gather one tidy row per task.
+
+    Parameters
+    ----------
+    tasks
+        The grid (keys must be unique).
+    fn
+        Picklable function of a task returning a :class:`TaskResult` or a
+        mapping of KPI name to value. It must depend on the task alone.
+    backend
+        Where to run (default: in this process).
+    out_dir
+        Store every result there as soon as it is finished (see
+        :mod:`jisopt.experiments.storage`) and write the final tables.
+    manifest
+        Description of the experiment stored with the results; resuming
+        requires an equal ``manifest["experiment"]``.
+    resume
+        Skip tasks whose results are already stored in ``out_dir``.
+    orders
+        Also combine the per-order tables into ``orders.parquet``.
+    progress
+        Show a progress bar (default: when stderr is a terminal).
+
+    Returns
+    -------
+    RunReport
+        With the table in grid order, whatever the order of completion.
+    """
+    start = time.perf_counter()
+    keys = [t.key for t in tasks]
+    if len(set(keys)) != len(keys):
+        raise InputError("the grid holds the same task twice", field="grid", has_value=False)
+    backend = backend if backend is not None else SerialBackend()
+    store = ResultStore(out_dir) if out_dir is not None else None
+    if resume and store is None:
+        raise InputError("resuming needs an output directory", field="resume", has_value=False)
+    done = store.open(manifest or {}, resume=resume) if store is not None else set()
+    pending = [t for t in tasks if t.key not in done]
+    rows: dict[str, dict[str, Any]] = {}
+    order_tables: dict[str, pd.DataFrame] = {}
+    with backend, _progress(len(tasks), len(tasks) - len(pending), progress) as bar:
+        for task, result in backend.map_unordered(fn, pending):
+            if store is not None:
+                store.write(task, result)
+            else:
+                rows[task.key] = result_row(task, result)
+                if orders and isinstance(result, TaskResult) and result.orders is not None:
+                    order_tables[task.key] = result.orders
+            bar.update(1)
+    if store is not None:
+        table = store.finalize(tasks, orders=orders)
+    else:
+        table = pd.DataFrame([rows[k] for k in keys])
+    return RunReport(
+        table=table, n_run=len(pending), n_resumed=len(tasks) - len(pending),
+        wall_time_s=time.perf_counter() - start, backend=f"{backend.name} x{backend.workers}",
+        out_dir=Path(out_dir) if out_dir is not None else None,
+        orders=order_tables if orders and store is None else None,
+    )

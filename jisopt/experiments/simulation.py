@@ -1,0 +1,125 @@
+"""The task function that runs one simulation replication."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jisopt import __version__
+from jisopt.errors import InputError
+from jisopt.experiments.grid import Task
+from jisopt.experiments.storage import TaskResult
+from jisopt.policies import Policy, make_policy
+from jisopt.scenario import Scenario, load_scenario
+from jisopt.sim.metrics import KPI_NAMES
+from jisopt.weights import Weights
+
+__all__ = ["KPI_NAMES", "SimulationTask", "build_policy", "experiment_manifest"]
+
+
+def build_policy(task: Task, scenario: Scenario) -> Policy:
+    """The policy of a task: ``make_policy(task.policy, **options)``.
+
+    The ``weights`` option is given as text (``"delay=1,reschedules=0.2"``) and
+    handed to the policy as :class:`~jisopt.weights.Weights`. The dynamic rule
+    takes its skew threshold from the option ``skew_h``, else from the
+    scenario's ``dynamic_skew_h`` (as the simulator does for policy names).
+    """
+    options: dict[str, Any] = dict(task.policy_options)
+    if "weights" in options:
+        options["weights"] = Weights.parse(options["weights"])
+    if task.policy == "dynamic" and "skew_h" not in options:
+        options["skew_h"] = scenario.dynamic_skew_h
+    return make_policy(task.policy, **options)
+
+
+@dataclass
+class SimulationTask:
+    """Run one replication of a task with the simulator (picklable; ship it to workers).
+
+    Parameters
+    ----------
+    scenarios
+        Loaded base scenarios by the label tasks use (``Task.scenario``);
+        a label not in it is loaded with :func:`~jisopt.scenario.load_scenario`.
+    record_orders
+        Also return the per-order table.
+    capture_dir
+        Directory where the simulator captures rescheduling instances; each
+        task gets its own subdirectory named by its key.
+    check_invariants
+        Let the simulator check its invariants (slow).
+    """
+
+    scenarios: Mapping[str, Scenario] = field(default_factory=dict)
+    record_orders: bool = False
+    capture_dir: str | None = None
+    check_invariants: bool = False
+
+    def scenario(self, task: Task) -> Scenario:
+        """The task's scenario, with its overrides and reliability applied."""
+        base = self.scenarios.get(task.scenario)
+        if base is None:
+            base = load_scenario(task.scenario)
+        return task.resolve_scenario(base)
+
+    def __call__(self, task: Task) -> TaskResult:
+        from jisopt.sim import run_replication
+
+        capture = None
+        if self.capture_dir is not None:
+            capture = Path(self.capture_dir) / task.key
+            capture.mkdir(parents=True, exist_ok=True)
+        scenario = self.scenario(task)
+        result = run_replication(
+            scenario, build_policy(task, scenario), seed=task.seed, replication=task.replication,
+            record_orders=self.record_orders, capture_dir=capture,
+            check_invariants=self.check_invariants,
+        )
+        orders = result.orders if self.record_orders else None
+        return TaskResult(kpis={k: float(v) for k, v in result.kpis.items()},
+                          wall_time_s=float(result.wall_time_s), orders=orders)
+
+    def validate(self, tasks: list[Task]) -> None:
+        """Resolve every distinct scenario and policy once, so bad input fails before any run.
+
+        Raises
+        ------
+        InputError
+            On an invalid override, reliability or policy option.
+        """
+        seen: set[tuple] = set()
+        for task in tasks:
+            key = (task.scenario, task.overrides, task.reliability, task.policy, task.policy_options)
+            if key not in seen:
+                seen.add(key)
+                build_policy(task, self.scenario(task))
+
+
+def experiment_manifest(sim: SimulationTask, tasks: list[Task], **info: Any) -> dict[str, Any]:
+    """What an output directory holds: the experiment (compared on resume) and provenance.
+
+    Parameters
+    ----------
+    sim
+        The task function (its scenarios and options define the experiment).
+    tasks
+        The grid.
+    **info
+        Extra provenance (e.g. the command line).
+    """
+    labels = sorted({t.scenario for t in tasks})
+    missing = [label for label in labels if label not in sim.scenarios]
+    if missing:
+        raise InputError("scenario not loaded for the experiment", field="scenario", value=missing[0])
+    return {
+        "experiment": {
+            "scenarios": {label: sim.scenarios[label].model_dump(mode="json") for label in labels},
+            "record_orders": sim.record_orders,
+        },
+        "n_tasks": len(tasks),
+        "jisopt_version": __version__,
+        **info,
+    }
