@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sim_cases import Recording, small_scenario
 
@@ -116,3 +117,23 @@ def test_okay_orders_had_every_part_on_time():
     disrupted = orders.order_id.isin(late_parts.index)
     assert (orders.rework == disrupted).all()
     assert np.isfinite(orders.completion_h).all()
+
+
+@pytest.mark.parametrize("policy", ["none", "dynamic+swap"])
+def test_batch_length_does_not_change_the_result(policy):
+    from jisopt.sim.engine import Simulator
+    from jisopt.sim.runner import collect_result, policy_from_name
+
+    scenario = small_scenario(days=6.0, warmup_days=1.0)
+    results = []
+    for max_batch_h in (None, 0.25):
+        sim = Simulator(scenario, policy_from_name(policy, scenario), seed=12, replication=0,
+                        max_batch_h=max_batch_h)
+        sim.run()
+        results.append(collect_result(sim, record_orders=True))
+    default, fine = results
+    assert len(default.instances) > 20
+    for frame in ("orders", "events"):
+        pd.testing.assert_frame_equal(getattr(default, frame), getattr(fine, frame))
+    pd.testing.assert_frame_equal(default.instances.drop(columns="decision_time_s"),
+                                  fine.instances.drop(columns="decision_time_s"))

@@ -76,6 +76,9 @@ class Simulator:
     demand, draws
         Replace the drawn demand or disruption outcomes (for hand-made test cases);
         ``draws`` needs the methods of :class:`DisruptionDraws`.
+    max_batch_h
+        Longest stretch of time handled as one batch (default and upper limit:
+        ``min_m f * L_m``). Smaller values only cost time; the output is the same.
 
     Attributes
     ----------
@@ -97,6 +100,7 @@ class Simulator:
         on_instance: InstanceHook | None = None,
         demand: Demand | None = None,
         draws: DisruptionDraws | None = None,
+        max_batch_h: float | None = None,
     ) -> None:
         self.scenario = scenario
         self.policy = policy
@@ -118,6 +122,8 @@ class Simulator:
         self.monitoring = monitoring.enabled and monitoring.point < 1.0
         point = monitoring.point if self.monitoring else 1.0
         self.known_after_h = [point * lt for lt in self.lead_time_h]
+        self.max_batch_h = min(self.known_after_h) if max_batch_h is None else min(
+            max_batch_h, min(self.known_after_h))
         self.production_order = sorted(range(self.n_suppliers), key=lambda m: -self.lead_time_h[m])
         n_slots = math.ceil((self.end_h + scenario.otd_min_h) / self.takt_h) + _SLOT_MARGIN
         self.state = LineState(
@@ -140,7 +146,7 @@ class Simulator:
         sc = self.scenario
         end, eps = self.end_h, _EPS
         heap = self._heap
-        lookahead_h = min(self.known_after_h)
+        lookahead_h = self.max_batch_h
         epoch = 0
         t = -sc.otd_min_h  # the first arrivals; nothing happens before the first epoch
         while True:
