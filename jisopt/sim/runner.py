@@ -21,8 +21,8 @@ __all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "policy_from_
 EVENT_COLUMNS: tuple[str, ...] = (
     "order_id", "supplier", "attempt", "kind", "delay_h", "start_h", "holder",
 )
-"""Columns of the event log (in order of production start): the order id the part was made for (its draws' key), the
-supplier index, the attempt (0 = first production), the kind (``DELAY`` = 0,
+"""Columns of the event log (in order of production start): the order id the part was
+made for (its draws' key), the supplier index, the attempt (0 = first production), the kind (``DELAY`` = 0,
 ``FAILURE`` = 1), the delay, the attempt's production start and the order that held
 the part when it was drawn."""
 
