@@ -348,6 +348,8 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     old = instance.slot
     placed = new >= 0
     moved = np.flatnonzero(placed & (new != old))
+    if moved.size == 0:
+        return PlanChanges(moved, moved, 0, len(plan.swaps), np.zeros(instance.n_suppliers, np.int64))
     rescheduled = pair_terms(instance, moved, new[moved])["reschedules"] > 0
     return PlanChanges(
         moved_rows=moved,
