@@ -8,8 +8,6 @@ satisfy the model's constraints, checked here directly and through evaluate().
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -37,16 +35,22 @@ def _policy(rule: str, swap: bool, inst: Instance, skew_q: int) -> tuple[RulePol
 
 
 def _expected_positions(ref: dict, inst: Instance) -> dict[int, int]:
-    """Where each reinserted order must land: sorted by (target, leap, id), the first at
-    its target, each next at max(its target, previous + 1). With distinct targets every
-    order is at its target; within a group of tied targets, at target + rank (unless the
-    run of an earlier group reaches into it)."""
+    """Where each reinserted order must land: in (target, leap, leap - step, id) order, at its target
+    unless an earlier one holds it, then at the nearest free slot of its [step, leap]
+    (later first), and past its leap only when the whole interval is held. With distinct
+    targets every order is at its target."""
     ids = inst.order_id.tolist()
-    items = sorted((ref["targets"][b.row], b.leap, ids[b.row], b.row) for b in ref["bounds"])
-    out, prev = {}, -math.inf
-    for target, _leap, _oid, row in items:
-        prev = max(target, prev + 1)
-        out[row] = prev
+    items = sorted((ref["targets"][b.row], b.leap, b.leap - b.step, ids[b.row], b.step, b.row)
+                   for b in ref["bounds"])
+    out: dict[int, int] = {}
+    for target, leap, _width, _oid, step, row in items:
+        held = set(out.values())
+        order = [target, *range(target + 1, leap + 1), *range(target - 1, step - 1, -1)]
+        free = [s for s in order if s not in held]
+        if free:
+            out[row] = free[0]
+        else:
+            out[row] = next(s for s in range(leap + 1, leap + 2 + len(held)) if s not in held)
     return out
 
 
@@ -122,7 +126,8 @@ def _check_targets_and_evaluation(inst: Instance, plan, ref: dict) -> None:
         for row, t in ref["targets"].items():
             assert new[row] == t and step[row] <= t <= leap[row]
     ev = evaluate(inst, plan)
-    # The only possible violation of a chain plan: a tied order pushed beyond its leap.
+    # The only possible violation of a chain plan: a tied order whose whole [step, leap]
+    # is held by orders reinserted before it.
     beyond = sorted(int(inst.order_id[r]) for r, p in expected.items() if p > leap[r])
     assert sorted((v.kind, v.order) for v in ev.violations) == [("bounds", o) for o in beyond]
     if len(set(targets)) == len(targets):
