@@ -42,11 +42,11 @@ def test_infeasible_model_exits_3_and_says_why(capsys):
 
 
 def test_time_limit_through_the_cli(capsys, tmp_path):
-    inst = car_sequencing(2, hard=False)
+    inst = car_sequencing(1, hard=False)
     path = tmp_path / "cars.json"
     write_instance(inst, path)
     code, out, err = run(capsys, "solve", path, "--policy", "milp", "--max-later", str(inst.n_orders),
-                         "--time-limit", "0.1", "--json")
+                         "--time-limit", "0.5", "--json")
     assert err == "" and code == 0
     result = json.loads(out)
     assert result["status"] == "feasible" and "time limit" in result["plan"]["info"]["message"]
