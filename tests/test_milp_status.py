@@ -222,3 +222,20 @@ def test_policy_plan_carries_solver_status_and_uses_instance_weights():
     assert info["objective"] == pytest.approx(evaluate(inst, plan).objective(inst.weights))
     assert info["bound"] == pytest.approx(info["objective"])
     assert info["method"] == "pyomo" and info["warm_start_accepted"] is True
+
+
+def test_warm_start_mis_valued_by_highs_is_caught():
+    """On this instance HiGHS 1.16 accepts the warm start (leap: 1 reschedule, 5.4375 h),
+    re-values it in its presolved space at 3.375 (without the presolve offset) and
+    declares it optimal. The check of HiGHS's value against the plan's objective catches
+    it and solves again without the start: at most 4 reschedules allow 4.1875 h."""
+    inst = read_instance(Path(__file__).resolve().parent / "data" / "highs_warm_start_offset.json")
+    w = Weights(delay=1.0, reschedules=1e-6)
+    result = solve_exact(inst, w, max_reschedules=4)
+    assert result.status == SolveStatus.OPTIMAL
+    ev = evaluate(inst, result.plan)
+    assert ev.feasible and ev.terms["reschedules"] <= 4
+    assert ev.terms["total_delay_h"] == pytest.approx(4.1875)
+    assert result.objective == pytest.approx(ev.objective(w))
+    assert solve_exact(inst, w, max_reschedules=4, warm_start=False).objective == pytest.approx(
+        result.objective)

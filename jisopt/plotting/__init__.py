@@ -7,6 +7,7 @@ the user's matplotlib backend; :func:`save_figure` writes PNG.
 from jisopt.plotting._figure import new_axes, save_figure
 from jisopt.plotting.plot_kpi_sweep import plot_kpi_sweep
 from jisopt.plotting.plot_okay_rate import plot_okay_rate
+from jisopt.plotting.plot_pareto import plot_pareto
 from jisopt.plotting.plot_reliability_sweep import plot_reliability_sweep
 from jisopt.plotting.plot_tradeoff import plot_tradeoff
 
@@ -14,6 +15,7 @@ __all__ = [
     "new_axes",
     "plot_kpi_sweep",
     "plot_okay_rate",
+    "plot_pareto",
     "plot_reliability_sweep",
     "plot_tradeoff",
     "save_figure",

@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 
 from jisopt.policies.milp.data import ReinsertionData
 
-__all__ = ["build_model", "chosen_pairs", "set_start"]
+__all__ = ["add_reschedule_limit", "build_model", "chosen_pairs", "set_start"]
 
 
 def build_model(data: ReinsertionData) -> pyo.ConcreteModel:
@@ -105,6 +105,18 @@ def _ratio_rules(m: pyo.ConcreteModel, data: ReinsertionData) -> None:
         return count <= rule_r.max_count + m.excess[r, t]
 
     m.ratio_rule = pyo.Constraint(m.RATIO_WINDOWS, rule=rule)
+
+
+def add_reschedule_limit(m: pyo.ConcreteModel, data: ReinsertionData, flags: np.ndarray,
+                         limit: int) -> None:
+    """Epsilon constraint of the Pareto front (not part of MODEL.md §5):
+    ``sum_{(k,s)} rescheduled[k, s] x[k, s] <= limit``, where ``rescheduled[k, s]`` is the
+    ``reschedules`` term of :func:`jisopt.objective.pair_terms` for the pair (orders
+    outside the window do not move, so they add nothing)."""
+    coef = dict(zip(m.data_pairs, np.asarray(flags, dtype=float).tolist(), strict=True))
+    m.reschedule_limit = pyo.Constraint(
+        expr=pyo.quicksum(coef[p] * m.x[p] for p in m.data_pairs if coef[p]) <= limit
+    )
 
 
 def _objective(m: pyo.ConcreteModel, data: ReinsertionData) -> None:

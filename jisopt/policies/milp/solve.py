@@ -11,7 +11,7 @@ import numpy as np
 from jisopt.errors import InputError
 from jisopt.evaluate import evaluate
 from jisopt.instance import Instance
-from jisopt.objective import Weights
+from jisopt.objective import Weights, pair_terms
 from jisopt.plan import Plan, Swap
 from jisopt.policies.milp.data import ReinsertionData, build_data
 from jisopt.policies.milp.fast import solve_assignment
@@ -66,6 +66,7 @@ def best_rule_plan(
     enforce_bounds: bool = True,
     swap: bool = False,
     rules: tuple[str, ...] = WARM_START_RULES,
+    max_reschedules: int | None = None,
 ) -> tuple[str, Plan, float] | None:
     """The feasible rule plan with the lowest objective (``None`` if no rule's plan
     is feasible under :func:`~jisopt.evaluate.evaluate`).
@@ -79,7 +80,7 @@ def best_rule_plan(
     for rule in rules:
         plan = RulePolicy(rule, swap=swap)(instance)
         ev = evaluate(instance, plan, enforce_bounds=enforce_bounds, max_later_slots=max_later_slots)
-        if ev.feasible:
+        if ev.feasible and (max_reschedules is None or ev.terms["reschedules"] <= max_reschedules):
             value = ev.objective(weights)
             if best is None or value < best[2] - 1e-12:
                 best = (rule, plan, value)
@@ -87,48 +88,79 @@ def best_rule_plan(
 
 
 def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: float,
-                 warm_start: np.ndarray | None, highs_options: dict | None) -> PathOutcome:
-    """Build the Pyomo model of ``data`` and solve it with HiGHS."""
-    from jisopt.policies.milp.highs import solve_with_highs
-    from jisopt.policies.milp.model import build_model, chosen_pairs, set_start
+                 warm_start: np.ndarray | None, highs_options: dict | None,
+                 reschedule_limit: tuple[np.ndarray, int] | None = None) -> PathOutcome:
+    """Build the Pyomo model of ``data`` and solve it with HiGHS.
 
+    HiGHS's value of its incumbent is checked against the plan's objective
+    recomputed from the model's coefficients. A HiGHS value *below* the plan's
+    cannot be right (the plan's soft excess is already the least possible); it
+    was seen after HiGHS re-valued a warm start in its presolved space without
+    the presolve offset and then declared that start optimal. The model is then
+    solved again without the warm start, and the message says so.
+    """
+    from jisopt.policies.milp.highs import solve_with_highs
+    from jisopt.policies.milp.model import add_reschedule_limit, build_model, chosen_pairs, set_start
+
+    t0 = time.perf_counter()
     model = build_model(data)
+    if reschedule_limit is not None:
+        add_reschedule_limit(model, data, *reschedule_limit)
     if warm_start is not None:
         set_start(model, data, warm_start)
-    run = solve_with_highs(model, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                           options=highs_options, warm_start=warm_start is not None)
-    if run.termination == "error":
-        return PathOutcome(SolveStatus.ERROR, message=run.message, solve_s=run.runtime_s)
-    if run.termination == "infeasible":
-        return PathOutcome(SolveStatus.INFEASIBLE, message="HiGHS proved the model infeasible",
-                           warm_start_accepted=run.warm_start_accepted, solve_s=run.runtime_s)
-    if not run.has_solution:
-        return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=run.bound,
-                           warm_start_accepted=run.warm_start_accepted,
-                           message=f"HiGHS stopped ({run.termination}) before finding any plan",
-                           solve_s=run.runtime_s)
-    chosen = chosen_pairs(model, data)
-    if chosen is None:
-        return PathOutcome(SolveStatus.ERROR, message="HiGHS solution does not give every window "
-                           "order exactly one slot", solve_s=run.runtime_s)
-    objective = data.plan_objective(chosen)
+    notes: list[str] = []
+    use_start = warm_start is not None
+    accepted = None
+    for _attempt in range(2):
+        remaining = max(time_limit_s - (time.perf_counter() - t0), 1e-3)
+        run = solve_with_highs(model, time_limit_s=remaining, mip_rel_gap=mip_rel_gap,
+                               options=highs_options, warm_start=use_start)
+        if use_start:
+            accepted = run.warm_start_accepted
+        solve_s = time.perf_counter() - t0
+        if run.termination == "error":
+            return PathOutcome(SolveStatus.ERROR, message=run.message, solve_s=solve_s)
+        if run.termination == "infeasible":
+            return PathOutcome(SolveStatus.INFEASIBLE, message="HiGHS proved the model infeasible",
+                               warm_start_accepted=accepted, solve_s=solve_s)
+        if not run.has_solution:
+            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=run.bound,
+                               warm_start_accepted=accepted,
+                               message=f"HiGHS stopped ({run.termination}) before finding any plan",
+                               solve_s=solve_s)
+        chosen = chosen_pairs(model, data)
+        if chosen is None:
+            return PathOutcome(SolveStatus.ERROR, message="HiGHS solution does not give every window "
+                               "order exactly one slot", solve_s=solve_s)
+        objective = data.plan_objective(chosen)
+        tol = 1e-6 * max(1.0, abs(objective))
+        if run.objective < objective - tol and use_start:
+            notes.append(f"HiGHS valued its incumbent at {run.objective:.9g} but the plan costs "
+                         f"{objective:.9g} (warm start mis-valued after presolve); solved again "
+                         f"without the warm start")
+            use_start = False
+            continue
+        if run.objective < objective - tol:
+            return PathOutcome(SolveStatus.ERROR, message=(
+                f"HiGHS valued its incumbent at {run.objective:.9g} but the plan costs {objective:.9g}"),
+                solve_s=solve_s)
+        break
     status = SolveStatus.OPTIMAL if run.termination == "optimal" else SolveStatus.FEASIBLE
     bound = run.bound
     if status == SolveStatus.OPTIMAL and bound is None:
         bound = objective
-    message = ""
     if status == SolveStatus.FEASIBLE:
-        message = f"time limit of {time_limit_s:g} s reached; returning the best plan found"
-    if abs(objective - run.objective) > 1e-6 * max(1.0, abs(objective)):
-        message = (message + "; " if message else "") + (
-            f"HiGHS incumbent value {run.objective:.9g} differs from the plan's objective "
-            f"{objective:.9g} (slack in excess variables)")
+        notes.append(f"time limit of {time_limit_s:g} s reached; returning the best plan found")
+    if run.objective > objective + tol:
+        notes.append(f"HiGHS incumbent value {run.objective:.9g} exceeds the plan's objective "
+                     f"{objective:.9g} (slack in soft-excess variables)")
     return PathOutcome(status, chosen, objective, None if bound is None else min(bound, objective),
-                       run.warm_start_accepted, message, run.runtime_s)
+                       accepted, "; ".join(notes), solve_s)
 
 
 def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_rel_gap: float,
-              warm_start: np.ndarray | None = None, highs_options: dict | None = None) -> PathOutcome:
+              warm_start: np.ndarray | None = None, highs_options: dict | None = None,
+              reschedule_limit: tuple[np.ndarray, int] | None = None) -> PathOutcome:
     """Pre-checks that need no solver, then the chosen path."""
     empty = data.empty_intervals
     if empty.size:
@@ -143,7 +175,8 @@ def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_re
     if method == "fast":
         return solve_assignment(data)
     return _solve_pyomo(data, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                        warm_start=warm_start, highs_options=highs_options)
+                        warm_start=warm_start, highs_options=highs_options,
+                        reschedule_limit=reschedule_limit)
 
 
 def swaps_of(instance: Instance, swap: bool) -> tuple[Swap, ...]:
@@ -210,6 +243,7 @@ def solve_exact(
     fallback: str | None = "dynamic",
     diagnose: bool = True,
     highs_options: dict | None = None,
+    max_reschedules: int | None = None,
 ) -> SolveResult:
     """Reinsert the disrupted orders optimally within their permutable-subsequence bounds.
 
@@ -243,6 +277,9 @@ def solve_exact(
         no [step, leap] bounds, larger ``K``) and say which one restores feasibility.
     highs_options
         Further HiGHS options (each checked; ``threads`` must stay 1).
+    max_reschedules
+        Research setting for Pareto fronts (not part of MODEL.md §5): at most this
+        many reschedules (an epsilon constraint; always the Pyomo model).
 
     Returns
     -------
@@ -270,8 +307,18 @@ def solve_exact(
     if method == "fast" and data.has_ratio_rules:
         raise InputError("the fast (assignment) path cannot handle ratio rules; use method "
                          "'pyomo' or 'auto'", field="method", value=method)
-    path = "fast" if method == "auto" and not data.has_ratio_rules else (
-        "pyomo" if method == "auto" else method)
+    limit = None
+    if max_reschedules is not None:
+        if isinstance(max_reschedules, bool) or not isinstance(max_reschedules, int | np.integer) \
+                or max_reschedules < 0:
+            raise InputError("must be an integer >= 0", field="max_reschedules", value=max_reschedules)
+        if method == "fast":
+            raise InputError("a reschedule limit needs the Pyomo model", field="method", value=method)
+        work = instance if ready is None else instance.replace(ready_h=ready)
+        flags = pair_terms(work, data.rows[data.pair_order], data.pair_slot)["reschedules"]
+        limit = (flags, int(max_reschedules))
+    needs_milp = data.has_ratio_rules or limit is not None
+    path = "fast" if method == "auto" and not needs_milp else ("pyomo" if method == "auto" else method)
     build_s = time.perf_counter() - t0
     stats: dict = {"window_orders": data.n_window, "window_slots": data.n_slots, "pairs": data.n_pairs,
                    "max_later_slots": data.max_later_slots, "enforce_bounds": enforce_bounds}
@@ -279,7 +326,7 @@ def solve_exact(
     start = None
     if path == "pyomo" and warm_start and data.n_window:
         best = best_rule_plan(instance, weights, max_later_slots=data.max_later_slots,
-                              enforce_bounds=enforce_bounds, swap=swap)
+                              enforce_bounds=enforce_bounds, swap=swap, max_reschedules=max_reschedules)
         if best is not None:
             start = data.pair_index(best[1].slot)
             stats.update(warm_start_rule=best[0], warm_start_objective=best[2])
@@ -289,7 +336,7 @@ def solve_exact(
             stats["warm_start_rule"] = None
 
     out = _run_path(data, path, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, warm_start=start,
-                    highs_options=highs_options)
+                    highs_options=highs_options, reschedule_limit=limit)
     stats.update(build_s=build_s, solve_s=out.solve_s)
     message, diagnosis, plan, fb = out.message, {}, None, None
     objective, bound = out.objective, out.bound
@@ -297,11 +344,12 @@ def solve_exact(
         plan_slot = data.slot_array(out.chosen)
     elif out.status == SolveStatus.INFEASIBLE:
         message = "model infeasible: " + out.message
-        if diagnose:
+        if diagnose and limit is None:
             diagnosis, text = _diagnose(instance, weights, data, ready, time_limit_s=time_limit_s,
                                         highs_options=highs_options)
             message += "; " + text
-    if not out.status.has_solution and out.status != SolveStatus.INFEASIBLE and fallback is not None:
+    if (not out.status.has_solution and out.status != SolveStatus.INFEASIBLE and fallback is not None
+            and limit is None):
         fb_plan, objective, note = _fallback_plan(instance, fallback, weights, max_later_slots,
                                                   enforce_bounds, swap)
         plan_slot, fb, bound, swaps = fb_plan.slot, fallback, out.bound, fb_plan.swaps
