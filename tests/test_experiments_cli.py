@@ -1,0 +1,165 @@
+"""``jisopt simulate`` and ``jisopt reproduce`` end to end on tiny grids."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pandas as pd
+import pytest
+
+import jisopt.cli
+from jisopt.experiments import TIMING_COLUMNS
+from jisopt.sim import KPI_NAMES
+
+TINY = ["--days", "10", "--warmup-days", "2"]
+
+
+@pytest.fixture(autouse=True)
+def _available_commands(monkeypatch):
+    # only the sub-commands whose modules exist in this tree
+    present = tuple(c for c in jisopt.cli.COMMANDS if importlib.util.find_spec(f"jisopt.cli.{c}"))
+    assert {"simulate", "reproduce"} <= set(present)
+    monkeypatch.setattr(jisopt.cli, "COMMANDS", present)
+
+
+def cli(*argv):
+    return jisopt.cli.main([str(a) for a in argv])
+
+
+@pytest.mark.parametrize("command", ["simulate", "reproduce"])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli(command, "--help")
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "--replications" in out and "--jobs" in out and "--resume" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["simulate", "--reliability", "1.5"], "reliability"),
+        (["simulate", "--reliability", "0"], "reliability"),
+        (["simulate", "--reliability", "high"], "reliability"),
+        (["simulate", "--monitoring-point", "0"], "monitoring-point"),
+        (["simulate", "--days", "10"], "warmup_days"),
+        (["simulate", "--policy", "nosuch"], "policy"),
+        (["simulate", "--policy", "dynamic", "--weights", "delay=1"], "policy"),
+        (["simulate", "--weights", "speed=1"], "weights"),
+        (["simulate", "--replications", "0"], "replications"),
+        (["simulate", "--jobs", "-2"], "jobs"),
+        (["simulate", "--scenario", "no_such_scenario"], "no_such_scenario"),
+        (["reproduce", "--reliability", "0.9"], "reliability"),
+        (["reproduce", "--study", "monitoring", "--monitoring-point", "0.3"], "monitoring.point"),
+        (["reproduce", "--study", "monitoring", "--reliability", "2"], "reliability"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, field, capsys, tmp_path):
+    out = tmp_path / "out"
+    assert cli(*argv, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and field in err and "error" in err
+    assert not (out / "parts").exists() or not list((out / "parts").iterdir())  # nothing ran
+
+
+def test_simulate_json_summary_and_files(tmp_path, capsys):
+    out = tmp_path / "sim"
+    code = cli("simulate", "--policy", "dynamic", "--reliability", "0.95", "--replications", 3,
+               *TINY, "--jobs", 1, "--out", out, "--json")
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["replications"] == 3 and data["days"] == 10.0
+    (group,) = data["summary"]
+    assert (group["policy_label"], group["reliability"]) == ("dynamic", 0.95)
+    assert set(group["kpis"]) == set(KPI_NAMES)
+    okay = group["kpis"]["okay_rate"]
+    assert okay["n"] == 3 and okay["ci_low"] <= okay["mean"] <= okay["ci_high"]
+    table = pd.read_parquet(out / "replications.parquet")
+    assert len(table) == 3 and set(KPI_NAMES) <= set(table.columns)
+    assert table["days"].eq(10.0).all() and table["reliability"].eq(0.95).all()
+    assert len(pd.read_csv(out / "replications.csv")) == 3
+    assert (out / "summary.csv").is_file()
+
+
+def test_simulate_text_table(tmp_path, capsys):
+    assert cli("simulate", "--policy", "step,leap", "--replications", 2, *TINY, "--jobs", 1,
+               "--monitoring-point", "0.4", "--line-freeze-h", "12", "--out", tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "okay_rate" in out and "step" in out and "leap" in out and "±" in out
+    table = pd.read_parquet(tmp_path / "replications.parquet")
+    assert table["monitoring.point"].eq(0.4).all() and table["line_freeze_h"].eq(12.0).all()
+
+
+def test_one_and_two_processes_give_identical_tables(tmp_path):
+    common = ["simulate", "--policy", "none,dynamic", "--reliability", "0.95", "--replications", 2,
+              *TINY, "--json"]
+    assert cli(*common, "--jobs", 1, "--out", tmp_path / "one") == 0
+    assert cli(*common, "--jobs", 2, "--out", tmp_path / "two") == 0
+    one = pd.read_parquet(tmp_path / "one" / "replications.parquet")
+    two = pd.read_parquet(tmp_path / "two" / "replications.parquet")
+    assert len(one) == 4
+    pd.testing.assert_frame_equal(one.drop(columns=list(TIMING_COLUMNS)),
+                                  two.drop(columns=list(TIMING_COLUMNS)))
+
+
+def test_simulate_resume_runs_only_what_is_missing(tmp_path, capsys):
+    argv = ["simulate", "--policy", "step", "--replications", 3, *TINY, "--jobs", 1, "--out", tmp_path]
+    assert cli(*argv) == 0
+    full = pd.read_parquet(tmp_path / "replications.parquet")
+    parts = sorted((tmp_path / "parts").glob("*.parquet"))
+    parts[1].unlink()  # as if the run had been killed before this one finished
+    capsys.readouterr()
+    assert cli(*argv, "--resume") == 0
+    printed = capsys.readouterr().out
+    assert "1 run(s)" in printed and "2 resumed" in printed
+    again = pd.read_parquet(tmp_path / "replications.parquet")
+    pd.testing.assert_frame_equal(full.drop(columns=list(TIMING_COLUMNS)),
+                                  again.drop(columns=list(TIMING_COLUMNS)))
+
+
+def test_simulate_orders_and_capture(tmp_path):
+    capture = tmp_path / "capture"
+    assert cli("simulate", "--policy", "dynamic", "--reliability", "0.9", "--replications", 2, *TINY,
+               "--jobs", 1, "--out", tmp_path / "out", "--orders", "--capture", capture) == 0
+    orders = pd.read_parquet(tmp_path / "out" / "orders.parquet")
+    table = pd.read_parquet(tmp_path / "out" / "replications.parquet")
+    assert set(orders["task_key"]) == set(table["task_key"])
+    assert {"policy_label", "replication", "seed"} <= set(orders.columns)
+    runs = sorted(p.name for p in capture.iterdir())
+    assert runs == sorted(table["task_key"])
+
+
+def test_reproduce_quick_writes_tables_and_figures(tmp_path, capsys):
+    out = tmp_path / "repro"
+    assert cli("reproduce", "--quick", "--replications", 2, *TINY, "--jobs", 2, "--out", out) == 0
+    text = capsys.readouterr().out
+    assert "Paired comparisons at 97%" in text and "Against the paper" in text
+    table = pd.read_csv(out / "replications.csv")
+    assert len(table) == 4 * 4 * 2
+    assert sorted(table["reliability"].unique()) == [0.93, 0.95, 0.97, 0.99]
+    assert set(table["policy"]) == {"none", "step", "leap", "dynamic"}
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["kpi"]) == set(KPI_NAMES)
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    assert list(comparisons["claim"]) == [
+        "reschedules_per_order: leap < dynamic", "reschedules_per_order: dynamic < step",
+        "mean_delay_h: step ≤ dynamic", "mean_delay_h: dynamic < leap"]
+    assert comparisons["n_pairs"].eq(2).all()
+    md = (out / "summary.md").read_text()
+    assert "| r | policy |" in md
+    for name in ("fig4_okay_rate.png", "fig5_step_vs_leap_97.png", "fig6_dynamic.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert name in md
+
+
+def test_reproduce_monitoring_study(tmp_path, capsys):
+    out = tmp_path / "mon"
+    assert cli("reproduce", "--study", "monitoring", "--replications", 1, *TINY, "--jobs", 2,
+               "--out", out, "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["study"] == "monitoring" and data["runs"] == 10 * 4
+    table = pd.read_parquet(out / "replications.parquet")
+    assert sorted(table["monitoring.point"].unique()) == pytest.approx([0.1 * k for k in range(1, 11)])
+    assert table["line_freeze_h"].eq(24.0).all() and table["reliability"].eq(0.97).all()
+    assert (out / "study_monitoring.png").is_file() and (out / "summary.md").is_file()
