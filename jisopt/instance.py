@@ -223,14 +223,14 @@ class Instance:
                                 ("planned_delivery_h", (n, M)), ("ready_h", (n, M))):
             if getattr(self, arr_name).shape != shape:
                 fail(f"array has shape {getattr(self, arr_name).shape}, expected {shape}", arr_name)
-        ids, counts = np.unique(self.order_id, return_counts=True)
-        if np.any(counts > 1):
-            fail("duplicate order id", "orders.id", int(ids[counts > 1][0]))
-        slots, counts = np.unique(self.slot, return_counts=True)
-        if np.any(counts > 1):
-            dup = int(slots[counts > 1][0])
-            holders = self.order_id[self.slot == dup].tolist()
-            fail(f"duplicate slot: orders {holders} share it", "orders.slot", dup)
+        for arr, label in ((self.order_id, "id"), (self.slot, "slot")):
+            values, first_row, counts = np.unique(arr, return_index=True, return_counts=True)
+            if np.any(counts > 1):
+                dup = values[counts > 1][0]
+                second = int(np.flatnonzero(arr == dup)[1])
+                fail(f"duplicate {label}: also used by orders[{int(first_row[counts > 1][0])}] "
+                     f"(order {self.order_id[first_row[counts > 1][0]]})",
+                     f"orders[{second}].{label}", int(dup))
         outside = (self.slot < self.first_slot) | (self.slot >= self.horizon_end)
         if np.any(outside):
             i = int(np.flatnonzero(outside)[0])

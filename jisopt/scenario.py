@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jisopt.errors import InputError
@@ -100,6 +101,16 @@ class DisruptionSpec(BaseModel):
                 f"delay_max_h ({self.delay_max_h}) must exceed delay_min_h ({self.delay_min_h})"
             )
         return self
+
+    def delay_quantile_h(self, u: np.ndarray | float) -> np.ndarray:
+        """Delay (h) at probability ``u`` in [0, 1): the inverse distribution function.
+
+        Feeding uniform draws gives delays of the truncated exponential; this is
+        the one place the delay distribution is defined.
+        """
+        lam = 1.0 / self.delay_scale_h
+        ea, eb = math.exp(-lam * self.delay_min_h), math.exp(-lam * self.delay_max_h)
+        return -np.log(ea - np.asarray(u) * (ea - eb)) / lam
 
     def mean_delay_h(self) -> float:
         """Mean of the truncated exponential delay, in hours."""

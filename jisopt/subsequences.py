@@ -63,7 +63,8 @@ class DisruptionBounds:
     ready_h
         ``R``: the latest known ready time over each order's started components.
     lead_time_h
-        The lead time of the affected supplier (the longest, if several).
+        The lead time of the affected supplier (the longest, if several; a
+        component whose part a swap has replaced by a ready one no longer counts).
     step, leap
         ``step = max(c + 1, ceil(R / takt))``;
         ``leap = max(step, floor((now + L_m) / takt))``.
@@ -93,9 +94,19 @@ def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> 
         return instance._cache[cache_key]
     ready = instance.ready_h if ready_h is None else ready_h
     rows = instance.disrupted_rows
-    affected_lt = np.zeros(rows.shape[0])
     pos = np.searchsorted(rows, instance.disrupted_order)
-    np.maximum.at(affected_lt, pos, instance.lead_time_h[instance.disrupted_supplier])
+    lead = instance.lead_time_h[instance.disrupted_supplier]
+    # The affected suppliers are those whose part is still late (a swap may have
+    # resolved some); an order with none left keeps all of them.
+    still_late = (
+        ready[instance.disrupted_order, instance.disrupted_supplier]
+        > instance.slot[instance.disrupted_order] * instance.takt_h + _EPS
+    )
+    all_lt = np.zeros(rows.shape[0])
+    np.maximum.at(all_lt, pos, lead)
+    late_lt = np.zeros(rows.shape[0])
+    np.maximum.at(late_lt, pos, np.where(still_late, lead, 0.0))
+    affected_lt = np.where(late_lt > 0, late_lt, all_lt)
     started = instance.started[rows]
     R = np.where(started, ready[rows], -np.inf).max(axis=1, initial=-np.inf)
     c = instance.slot[rows]

@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     except JisoptError as exc:
         print(f"jisopt {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # Output piped into a reader that closed early (e.g. ``| head``): not an error.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"jisopt {args.command}: interrupted", file=sys.stderr)
         return 130

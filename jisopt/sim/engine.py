@@ -1,35 +1,38 @@
 """The supply–assembly event simulator (MODEL.md §2).
 
-A next-event loop over a few explicit sources: planning epochs, production starts per
-supplier (slot ``s`` of supplier ``m`` at ``s * takt - L_m``), the moments disruptions
-become known (a heap ordered by ``(time, phase, sequence number)``) and the assembly of
-each slot. Times need not lie on the takt grid; happenings whose times agree within
-``1e-9`` h form one instant, handled in MODEL.md's order: (1) arrivals, (2) planning,
-(3) production starts and their draws (longest lead time first), (4) every event that
-becomes known, as one rescheduling instance, (5) assembly of the slot starting now.
-All randomness is pre-drawn per order id (:mod:`jisopt.sim.streams`).
+Things happen at *instants*; happenings whose times agree within ``1e-9`` h form one
+instant, handled in MODEL.md's order: (1) arrivals, (2) the planning run, (3) production
+starts and their draws (longest lead time first), (4) every event that becomes known,
+as one rescheduling instance, (5) assembly of the slot starting now. Times need not lie
+on the takt grid: a production start of slot ``s`` at supplier ``m`` happens at exactly
+``s * takt - L_m``, an event becomes known at exactly production start + ``f * L_m``.
+
+The loop stops only where the sequence can change: at planning epochs and at instants
+when events become known (kept in a heap ordered by ``(time, phase, part id, attempt)``,
+all policy-independent). Between two stops the sequence is fixed, so the production
+starts and assemblies in between are carried out as vectorised batches over the
+pre-drawn randomness; a stop is forced at least every ``min_m f * L_m`` hours, so every
+event a batch draws becomes known after the batch.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 from collections.abc import Callable
 
 import numpy as np
 
-from jisopt.evaluate import Evaluation, evaluate
+from jisopt.evaluate import PlanChanges, evaluate, plan_changes
 from jisopt.instance import DELAY, FAILURE, Instance
-from jisopt.objective import pair_terms
 from jisopt.plan import Plan
 from jisopt.policies.base import Policy
 from jisopt.scenario import Scenario
-from jisopt.sim.invariants import check_plan, check_state
+from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_state
 from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
-from jisopt.sim.streams import NO_EVENT, DisruptionDraws, draw_demand
+from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
 
 __all__ = [
     "PHASE_ARRIVALS",
@@ -50,7 +53,7 @@ PHASE_ASSEMBLY = 5
 _EPS = 1e-9
 _SLOT_MARGIN = 4096
 
-InstanceHook = Callable[[int, Instance, Plan, Evaluation], None]
+InstanceHook = Callable[[int, Instance, Plan, PlanChanges], None]
 
 
 class Simulator:
@@ -65,10 +68,22 @@ class Simulator:
     seed, replication
         Identity of the random streams.
     check_invariants
-        Check the state after every instance and every assembly (slow).
+        Evaluate every plan in full and check the state after every instance and every
+        assembly batch (slow).
     on_instance
-        Called as ``on_instance(index, instance, plan, evaluation)`` after each
+        Called as ``on_instance(index, instance, plan, changes)`` after each
         rescheduling instance (used to capture instances to files).
+    demand, draws
+        Replace the drawn demand or disruption outcomes (for hand-made test cases);
+        ``draws`` needs the methods of :class:`DisruptionDraws`.
+
+    Attributes
+    ----------
+    instances
+        One dict per rescheduling instance (see :data:`jisopt.sim.metrics.INSTANCE_COLUMNS`).
+    events
+        One tuple per drawn event: ``(order id the part was made for, supplier, attempt,
+        kind, delay_h, production start, holder at the draw)``.
     """
 
     def __init__(
@@ -80,13 +95,20 @@ class Simulator:
         *,
         check_invariants: bool = False,
         on_instance: InstanceHook | None = None,
+        demand: Demand | None = None,
+        draws: DisruptionDraws | None = None,
     ) -> None:
         self.scenario = scenario
         self.policy = policy
+        self.seed = seed
+        self.replication = replication
         self.check_invariants = check_invariants
         self.on_instance = on_instance
-        demand = draw_demand(scenario, seed, replication)
-        self.draws = DisruptionDraws(scenario, seed, replication, demand.n_orders)
+        if demand is None:
+            demand = draw_demand(scenario, seed, replication)
+        if draws is None:
+            draws = DisruptionDraws(scenario, seed, replication, demand.n_orders)
+        self.draws = draws
         self.takt_h = scenario.takt_h
         self.end_h = scenario.days * 24.0
         self.lead_time_h = [float(x) for x in scenario.lead_times_h]
@@ -94,9 +116,8 @@ class Simulator:
         self.supplier_names = scenario.supplier_names
         monitoring = scenario.monitoring
         self.monitoring = monitoring.enabled and monitoring.point < 1.0
-        self.known_after_h = [
-            (monitoring.point if self.monitoring else 1.0) * lt for lt in self.lead_time_h
-        ]
+        point = monitoring.point if self.monitoring else 1.0
+        self.known_after_h = [point * lt for lt in self.lead_time_h]
         self.production_order = sorted(range(self.n_suppliers), key=lambda m: -self.lead_time_h[m])
         n_slots = math.ceil((self.end_h + scenario.otd_min_h) / self.takt_h) + _SLOT_MARGIN
         self.state = LineState(
@@ -107,42 +128,44 @@ class Simulator:
             version=demand.version,
             n_slots=n_slots,
         )
-        self._heap: list[tuple[float, int, int, int, int]] = []
-        self._counter = itertools.count()
+        self._heap: list[tuple[float, int, int, int]] = []
+        self._next_production = [0] * self.n_suppliers
         self._vob_low = 0
         self.instances: list[dict] = []
+        self.events: list[tuple[int, int, int, int, float, float, int]] = []
 
     # ---- main loop ---------------------------------------------------------------
     def run(self) -> None:
         """Simulate from the first planning epoch to the end of the run."""
         sc = self.scenario
-        takt, end, eps = self.takt_h, self.end_h, _EPS
-        lead = self.lead_time_h
+        end, eps = self.end_h, _EPS
         heap = self._heap
-        state = self.state
-        prod_slot = [0] * self.n_suppliers
-        order = self.production_order
+        lookahead_h = min(self.known_after_h)
         epoch = 0
+        t = -sc.otd_min_h  # the first arrivals; nothing happens before the first epoch
         while True:
             t_epoch = -sc.frozen_zone_h + epoch * sc.planning_period_h
-            t_asm = state.next_slot * takt
-            t = min(t_epoch, t_asm, min(prod_slot[m] * takt - lead[m] for m in order))
-            if heap and heap[0][0] < t:
-                t = heap[0][0]
+            t_next = min(t_epoch, end, t + lookahead_h)
+            if heap and heap[0][0] < t_next:
+                t_next = heap[0][0]
+            t = t_next
             if t >= end - eps:
+                self._produce(end - eps)
+                self._assemble(end - eps)
                 break
-            # (1) arrivals are read from the pre-drawn demand when the planner runs.
-            if t_epoch <= t + eps:  # (2)
+            planning = t_epoch <= t + eps
+            # Everything before t, and the production starts at t when no planning run
+            # comes first (production and assembly of different slots do not interact).
+            self._produce(t - eps if planning else t + eps)
+            self._assemble(t - eps)
+            # (1) arrivals are read from the pre-drawn demand by the planner.
+            if planning:  # (2), then (3)
                 self._plan(epoch, t)
                 epoch += 1
-            for m in order:  # (3)
-                while prod_slot[m] * takt - lead[m] <= t + eps:
-                    self._production_start(m, prod_slot[m])
-                    prod_slot[m] += 1
+                self._produce(t + eps)
             if heap and heap[0][0] <= t + eps:  # (4)
                 self._events(t)
-            if t_asm <= t + eps:  # (5)
-                self._assemble(state.next_slot)
+            # (5) the slot starting at t is assembled in the next batch.
 
     # ---- (2) planning ------------------------------------------------------------
     def _plan(self, epoch: int, t: float) -> None:
@@ -161,41 +184,57 @@ class Simulator:
         self._vob_low += int(unscheduled[0]) if unscheduled.size else arrived - self._vob_low
 
     # ---- (3) production ------------------------------------------------------------
-    def _production_start(self, m: int, s: int) -> None:
-        state = self.state
-        if s >= state.sequence.shape[0]:
-            return
-        o = state.sequence[s]
-        if o < 0:
-            return
-        pid = state.cell_part[o, m]
-        if not math.isnan(state.part_planned_h[pid]):
-            return  # postponed order: its part started at its earlier slot
-        self._start_attempt(int(pid), 0, s * self.takt_h - self.lead_time_h[m])
+    def _produce(self, until_h: float) -> None:
+        """Production starts at every slot whose call-off time is at most ``until_h``."""
+        state, takt = self.state, self.takt_h
+        for m in self.production_order:
+            lead = self.lead_time_h[m]
+            first = self._next_production[m]
+            stop = math.floor((until_h + lead) / takt) + 1
+            if stop <= first:
+                continue
+            self._next_production[m] = stop
+            window = state.sequence[first:min(stop, state.sequence.shape[0])]
+            idx = np.flatnonzero(window >= 0)
+            if idx.size == 0:
+                continue
+            pids = state.cell_part[window[idx], m]
+            fresh = np.isnan(state.part_planned_h[pids])  # else: a postponed order
+            pids = pids[fresh]
+            if pids.size:
+                self._start_attempts(m, pids, 0, (first + idx[fresh]) * takt - lead)
 
-    def _start_attempt(self, pid: int, attempt: int, start_h: float) -> None:
-        """Start production attempt ``attempt`` of part ``pid`` and draw its outcome."""
+    def _start_attempts(self, m: int, pids: np.ndarray, attempt: int, start_h: np.ndarray) -> None:
+        """Start production attempt ``attempt`` of supplier ``m``'s parts and draw outcomes."""
         state = self.state
-        made_for, m = divmod(pid, self.n_suppliers)
         planned = start_h + self.lead_time_h[m]
-        state.part_attempt[pid] = attempt
-        state.part_start_h[pid] = start_h
-        state.part_planned_h[pid] = planned
-        state.part_known_h[pid] = planned
-        kind, delay_h = self.draws.outcome(made_for, m, attempt)
-        if kind == NO_EVENT:
-            state.part_true_h[pid] = planned
+        state.part_attempt[pids] = attempt
+        state.part_start_h[pids] = start_h
+        state.part_planned_h[pids] = planned
+        state.part_known_h[pids] = planned
+        kinds, delays = self.draws.arrays(m, attempt)
+        made_for = pids // self.n_suppliers
+        kind = kinds[made_for]
+        event = np.flatnonzero(kind != NO_EVENT)
+        if event.size == 0:
+            state.part_true_h[pids] = planned
             return
-        owner = state.part_owner[pid]
-        if kind == DELAY:
-            state.delay_events[owner] += 1
-            state.part_true_h[pid] = planned + delay_h
-        else:
-            state.failure_events[owner] += 1
-            state.part_true_h[pid] = math.inf
+        is_delay = kind == DELAY
+        true_h = np.where(is_delay, planned + delays[made_for], planned)
+        true_h[kind == FAILURE] = math.inf
+        state.part_true_h[pids] = true_h
+        owners = state.part_owner[pids[event]]
+        delayed = is_delay[event]
+        state.delay_events[owners[delayed]] += 1
+        state.failure_events[owners[~delayed]] += 1
+        for i, owner in zip(event.tolist(), owners.tolist(), strict=True):
+            d = int(made_for[i])
+            self.events.append((d, m, attempt, int(kind[i]), float(delays[d]), float(start_h[i]), owner))
         if self.monitoring:
-            heapq.heappush(self._heap, (start_h + self.known_after_h[m], PHASE_EVENTS,
-                                        next(self._counter), pid, attempt))
+            known_after = self.known_after_h[m]
+            for i in event.tolist():
+                heapq.heappush(self._heap, (float(start_h[i]) + known_after, PHASE_EVENTS,
+                                            int(pids[i]), attempt))
 
     # ---- (4) events that become known --------------------------------------------
     def _events(self, t: float) -> None:
@@ -203,13 +242,13 @@ class Simulator:
         freeze_h = self.scenario.line_freeze_h
         disruptions: list[tuple[int, int, int]] = []
         while heap and heap[0][0] <= t + _EPS:
-            known_h, _, _, pid, attempt = heapq.heappop(heap)
+            known_h, _, pid, attempt = heapq.heappop(heap)
             if state.part_done[pid] or state.part_attempt[pid] != attempt:
                 continue
             m = pid % self.n_suppliers
             if state.part_true_h[pid] == math.inf:
-                kind = FAILURE
-                self._start_attempt(pid, attempt + 1, known_h)  # reproduction starts at once
+                kind = FAILURE  # the reproduction starts at once
+                self._start_attempts(m, np.array([pid]), attempt + 1, np.array([known_h]))
             else:
                 kind = DELAY
                 state.part_known_h[pid] = state.part_true_h[pid]
@@ -226,70 +265,70 @@ class Simulator:
         instance = build_instance(state, t, self.scenario.line_freeze_h, self.supplier_names,
                                   disruptions, name=f"{self.scenario.name} t={t:g}h #{index}")
         plan = self.policy(instance)
-        evaluation = evaluate(instance, plan)
+        changes = plan_changes(instance, plan)
+        feasible = math.nan
         if self.check_invariants:
+            evaluation = evaluate(instance, plan)
             check_plan(instance, plan, evaluation)
-        moved = apply_plan(state, instance, plan)
-        counted = 0
-        if moved.size:
-            # Per-order reschedules through the objective's own definition.
-            flags = pair_terms(instance, moved, plan.slot[moved])["reschedules"] > 0
-            rescheduled = instance.order_id[moved[flags]]
-            state.reschedules[rescheduled] += 1
-            counted = int(rescheduled.size)
+            feasible = float(evaluation.feasible)
+        apply_plan(state, instance, plan)
+        state.reschedules[instance.order_id[changes.rescheduled_rows]] += 1
         self.instances.append({
             "time_h": t,
             "orders": instance.n_orders,
             "disrupted_orders": instance.n_disrupted,
             "events": len(disruptions),
-            "reschedules": evaluation.terms["reschedules"],
-            "reschedules_counted": counted,
-            "changed_unstarted": evaluation.kpis["changed_unstarted"],
-            "swaps": evaluation.kpis["swaps"],
-            "inversions": evaluation.kpis["inversions"],
-            "total_delay_h": evaluation.terms["total_delay_h"],
+            "reschedules": changes.reschedules,
+            "changed_unstarted": changes.changed_unstarted,
+            "swaps": changes.swaps,
+            "inversions": int(changes.inversions.sum()),
             "decision_time_s": plan.runtime_s,
-            "feasible": evaluation.feasible,
+            "feasible": feasible,
         })
         if self.on_instance is not None:
-            self.on_instance(index, instance, plan, evaluation)
+            self.on_instance(index, instance, plan, changes)
         if self.check_invariants:
             check_state(state)
 
     # ---- (5) assembly ------------------------------------------------------------
-    def _assemble(self, k: int) -> None:
-        state = self.state
-        state.next_slot = k + 1
-        o = state.sequence[k] if k < state.sequence.shape[0] else -1
-        if o < 0:
-            return  # an idle takt
-        start = k * self.takt_h
-        parts = state.cell_part[o]
-        arrivals = [self._final_arrival(int(p)) for p in parts]
-        missing = [a for a in arrivals if a > start + _EPS]
-        state.assembled[o] = True
-        state.slot_start_h[o] = start
-        state.stock_component_h[o] = sum(start - a for a in arrivals if a < start)
-        if missing:
-            state.rework[o] = True
-            state.completion_h[o] = max(start + self.takt_h, max(missing) + self.scenario.rework_h)
-        else:
-            state.completion_h[o] = start + self.takt_h
+    def _assemble(self, until_h: float) -> None:
+        """Assemble every slot that starts at most at ``until_h``."""
+        state, takt = self.state, self.takt_h
+        first = state.next_slot
+        stop = math.floor(until_h / takt) + 1
+        if stop <= first:
+            return
+        state.next_slot = stop
+        window = state.sequence[first:min(stop, state.sequence.shape[0])]
+        idx = np.flatnonzero(window >= 0)  # empty slots are idle takts
+        if idx.size == 0:
+            return
+        orders = window[idx]
+        start = (first + idx) * takt
+        parts = np.take(state.cell_part, orders, axis=0)
+        arrival = state.part_true_h[parts]
+        for i, m in np.argwhere(np.isinf(arrival)).tolist():
+            arrival[i, m] = self._final_arrival(int(parts[i, m]))
+        missing = arrival > start[:, None] + _EPS
+        rework = missing.any(axis=1)
+        last_missing = np.where(missing, arrival, -np.inf).max(axis=1)
+        state.assembled[orders] = True
+        state.slot_start_h[orders] = start
+        state.rework[orders] = rework
+        state.completion_h[orders] = np.where(
+            rework, np.maximum(start + takt, last_missing + self.scenario.rework_h), start + takt)
+        waiting = np.where(missing, 0.0, np.maximum(start[:, None] - arrival, 0.0))
+        state.stock_component_h[orders] = waiting.sum(axis=1)
         state.part_done[parts] = True
         if self.check_invariants:
-            assert not np.isnan(state.part_planned_h[parts]).any(), (
-                f"order {o} assembled at slot {k} with a component that never started")
-            assert missing or max(arrivals) <= start + _EPS
+            self._check_assembled(orders, start, parts, rework)
 
     def _final_arrival(self, pid: int) -> float:
-        """True arrival of a part, following its reproductions to the end."""
+        """True arrival of a failed part, following its reproductions to the end."""
         state = self.state
-        true_h = state.part_true_h[pid]
-        if true_h != math.inf:
-            return float(true_h)
         made_for, m = divmod(pid, self.n_suppliers)
         lead = self.lead_time_h[m]
-        owner = state.part_owner[pid]
+        owner = int(state.part_owner[pid])
         attempt = int(state.part_attempt[pid])
         start = float(state.part_start_h[pid])
         while True:
@@ -298,7 +337,23 @@ class Simulator:
             kind, delay_h = self.draws.outcome(made_for, m, attempt)
             if kind == NO_EVENT:
                 return start + lead
+            self.events.append((made_for, m, attempt, kind, delay_h, start, owner))
             if kind == DELAY:
                 state.delay_events[owner] += 1
                 return start + lead + delay_h
             state.failure_events[owner] += 1
+
+    def _check_assembled(self, orders: np.ndarray, start: np.ndarray, parts: np.ndarray,
+                         rework: np.ndarray) -> None:
+        state = self.state
+        never = np.isnan(state.part_planned_h[parts]).any(axis=1)
+        if never.any():
+            raise SimulationInvariantError(
+                f"order {orders[never][0]} assembled with a component that never started")
+        okay = ~rework
+        late = (state.part_true_h[parts[okay]] > start[okay, None] + _EPS).any(axis=1)
+        late |= (state.part_known_h[parts[okay]] > start[okay, None] + _EPS).any(axis=1)
+        if late.any():
+            raise SimulationInvariantError(
+                f"order {orders[okay][late][0]} counted okay with a part not ready at its slot")
+        check_state(state)

@@ -44,10 +44,11 @@ KPI_NAMES: tuple[str, ...] = (
 """Every KPI :func:`compute_kpis` returns, in this order."""
 
 INSTANCE_COLUMNS: tuple[str, ...] = (
-    "time_h", "orders", "disrupted_orders", "events", "reschedules", "reschedules_counted",
-    "changed_unstarted", "swaps", "inversions", "total_delay_h", "decision_time_s", "feasible",
+    "time_h", "orders", "disrupted_orders", "events", "reschedules", "changed_unstarted", "swaps",
+    "inversions", "decision_time_s", "feasible",
 )
-"""Columns of the instance log (one row per rescheduling instance)."""
+"""Columns of the instance log (one row per rescheduling instance). ``feasible`` is 1/0
+when the plans were evaluated in full (``check_invariants``), else ``nan``."""
 
 
 def _window(scenario: Scenario) -> tuple[float, float]:
@@ -94,8 +95,7 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
 
 def instance_records(rows: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
     """The instance log as columns (see :data:`INSTANCE_COLUMNS`)."""
-    return {c: np.array([r[c] for r in rows], dtype=float if c != "feasible" else bool)
-            for c in INSTANCE_COLUMNS}
+    return {c: np.array([r[c] for r in rows], dtype=float) for c in INSTANCE_COLUMNS}
 
 
 def _mean(values: np.ndarray) -> float:

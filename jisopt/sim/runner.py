@@ -16,7 +16,15 @@ from jisopt.sim.capture import InstanceCapture
 from jisopt.sim.engine import Simulator
 from jisopt.sim.metrics import compute_kpis, instance_records, order_records
 
-__all__ = ["ReplicationResult", "policy_from_name", "run_replication"]
+__all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "policy_from_name", "run_replication"]
+
+EVENT_COLUMNS: tuple[str, ...] = (
+    "order_id", "supplier", "attempt", "kind", "delay_h", "start_h", "holder",
+)
+"""Columns of the event log: the order id the part was made for (its draws' key), the
+supplier index, the attempt (0 = first production), the kind (``DELAY`` = 0,
+``FAILURE`` = 1), the delay, the attempt's production start and the order that held
+the part when it was drawn."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class ReplicationResult:
     instances
         One row per rescheduling instance (see
         :data:`jisopt.sim.metrics.INSTANCE_COLUMNS`).
+    events
+        One row per drawn disruption event (see :data:`EVENT_COLUMNS`).
     wall_time_s
         Wall-clock time of the replication.
     scenario, policy, seed, replication
@@ -42,6 +52,7 @@ class ReplicationResult:
     kpis: dict[str, float]
     orders: pd.DataFrame | None
     instances: pd.DataFrame
+    events: pd.DataFrame
     wall_time_s: float
     scenario: str = ""
     policy: str = ""
@@ -96,17 +107,36 @@ def run_replication(
     sim = Simulator(scenario, policy, seed, replication, check_invariants=check_invariants,
                     on_instance=hook)
     sim.run()
+    return collect_result(sim, record_orders=record_orders, started_at=t0)
+
+
+def collect_result(sim: Simulator, *, record_orders: bool = False,
+                   started_at: float | None = None) -> ReplicationResult:
+    """The result of a finished simulation: KPIs from its per-order and instance records.
+
+    Parameters
+    ----------
+    sim
+        A simulator whose :meth:`~jisopt.sim.engine.Simulator.run` has returned.
+    record_orders
+        Include the per-order table.
+    started_at
+        ``time.perf_counter()`` at the start of the replication, for ``wall_time_s``.
+    """
+    scenario = sim.scenario
     orders = order_records(sim.state, scenario)
     instances = instance_records(sim.instances)
     kpis = compute_kpis(orders, instances, scenario)
-    wall = time.perf_counter() - t0
+    events = pd.DataFrame(sim.events, columns=list(EVENT_COLUMNS))
+    wall = time.perf_counter() - started_at if started_at is not None else float("nan")
     return ReplicationResult(
         kpis=kpis,
         orders=pd.DataFrame(orders) if record_orders else None,
         instances=pd.DataFrame(instances),
+        events=events,
         wall_time_s=wall,
         scenario=scenario.name,
-        policy=policy.name,
-        seed=seed,
-        replication=replication,
+        policy=sim.policy.name,
+        seed=sim.seed,
+        replication=sim.replication,
     )

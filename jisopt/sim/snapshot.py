@@ -46,7 +46,7 @@ def build_instance(
     idx = np.flatnonzero(window >= 0)
     ids = window[idx]
     slots = idx + first
-    parts = state.cell_part[ids]
+    parts = np.take(state.cell_part, ids, axis=0)  # faster than row fancy indexing
     d = np.array(disruptions, dtype=np.int64).reshape(-1, 3)
     rows = np.searchsorted(slots, state.slot[d[:, 0]])
     return Instance(
@@ -60,7 +60,7 @@ def build_instance(
         order_id=ids,
         slot=slots,
         due_h=state.due_h[ids],
-        version=state.version[ids],
+        version=np.take(state.version, ids, axis=0),
         planned_delivery_h=state.part_planned_h[parts],
         ready_h=state.part_known_h[parts],
         disrupted_order=rows,

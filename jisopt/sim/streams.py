@@ -10,7 +10,6 @@ numbers), and the streams do not depend on the process that runs the replication
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +25,6 @@ __all__ = [
     "DisruptionDraws",
     "draw_demand",
     "stream_generator",
-    "truncated_exponential",
 ]
 
 STREAM_DEMAND = 0
@@ -58,18 +56,6 @@ def stream_generator(seed: int, replication: int, stream: int, supplier: int = 0
     """
     sequence = np.random.SeedSequence(int(seed), spawn_key=(int(replication), stream, supplier, attempt))
     return np.random.Generator(np.random.PCG64(sequence))
-
-
-def truncated_exponential(u: np.ndarray, scale_h: float, low_h: float, high_h: float) -> np.ndarray:
-    """Inverse CDF of an exponential with scale ``scale_h`` conditioned on [low, high].
-
-    Parameters
-    ----------
-    u
-        Uniform draws in [0, 1).
-    """
-    span = -math.expm1(-(high_h - low_h) / scale_h)
-    return low_h - scale_h * np.log1p(-u * span)
 
 
 @dataclass(frozen=True)
@@ -146,9 +132,9 @@ class DisruptionDraws:
         self._n = n_orders
         self._reliability = [s.reliability for s in scenario.suppliers]
         self._spec = scenario.disruption
-        self._cache: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
+        self._cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
-    def arrays(self, supplier: int, attempt: int) -> tuple[list[int], list[float]]:
+    def arrays(self, supplier: int, attempt: int) -> tuple[np.ndarray, np.ndarray]:
         """Outcome codes (:data:`NO_EVENT`, ``DELAY``, ``FAILURE``) and delays (h) per order id."""
         key = (supplier, attempt)
         if key not in self._cache:
@@ -157,13 +143,11 @@ class DisruptionDraws:
             event = u[:, 0] < 1.0 - self._reliability[supplier]
             failure = u[:, 1] < self._spec.failure_share
             kind = np.where(event, np.where(failure, FAILURE, DELAY), NO_EVENT)
-            delay = truncated_exponential(u[:, 2], self._spec.delay_scale_h, self._spec.delay_min_h,
-                                          self._spec.delay_max_h)
-            delay = np.where(kind == DELAY, delay, 0.0)
-            self._cache[key] = (kind.tolist(), delay.tolist())
+            delay = np.where(kind == DELAY, self._spec.delay_quantile_h(u[:, 2]), 0.0)
+            self._cache[key] = (kind.astype(np.int64), delay)
         return self._cache[key]
 
     def outcome(self, order_id: int, supplier: int, attempt: int) -> tuple[int, float]:
         """``(kind, delay_h)`` of one production attempt."""
         kind, delay = self.arrays(supplier, attempt)
-        return kind[order_id], delay[order_id]
+        return int(kind[order_id]), float(delay[order_id])

@@ -1,0 +1,123 @@
+"""``jisopt check``: validate a plan file against its instance and report its objective.
+
+Exit status: 0 when the plan is feasible, 1 when it violates a constraint,
+2 for usage errors and unreadable or invalid files. The helpers that resolve
+weights and print an evaluation are shared with ``jisopt solve``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from jisopt.evaluate import Evaluation, evaluate
+from jisopt.instance import Instance
+from jisopt.instance_io import read_instance
+from jisopt.plan import Plan
+from jisopt.plan_io import read_plan
+from jisopt.weights import OBJECTIVE_TERMS, Weights
+
+EXIT_STATUS = "exit status: 0 feasible plan, 1 infeasible plan, 2 usage error or bad file"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "check",
+        help="validate a plan and report its KPIs and objective",
+        description="Check a plan (jisopt-plan/1) against its instance (jisopt-instance/1): list "
+        "every violated constraint, the objective terms, the weighted objective and further KPIs.",
+        epilog=EXIT_STATUS,
+    )
+    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/1 JSON)")
+    p.add_argument("plan", metavar="PLAN", help="plan file (jisopt-plan/1 JSON)")
+    add_evaluation_arguments(p)
+    p.set_defaults(func=run)
+
+
+def add_evaluation_arguments(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``check`` and ``solve``: weights, constraint settings, ``--json``."""
+    defaults = ", ".join(f"{k}={v:g}" for k, v in Weights().as_dict().items())
+    p.add_argument(
+        "--weights", metavar="KEY=W,...",
+        help=f"objective weights, e.g. delay=1,reschedules=0.2; keys not given take their "
+        f"defaults ({defaults}). Without this option: the instance's own weights, if it has "
+        "them, else the defaults",
+    )
+    p.add_argument("--max-later", type=_count, default=None, metavar="K",
+                   help="how many slots any non-disrupted order may move later "
+                   "(default: the number of disrupted orders)")
+    p.add_argument("--no-bounds", action="store_true",
+                   help="do not require disrupted orders to land within their [step, leap]")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def resolve_weights(text: str | None, instance: Instance) -> Weights:
+    """``--weights`` if given, else the instance's weights, else the defaults."""
+    if text is not None:
+        return Weights.parse(text)
+    return instance.weights or Weights()
+
+
+def evaluate_args(instance: Instance, plan: Plan, args: argparse.Namespace) -> Evaluation:
+    """:func:`~jisopt.evaluate.evaluate` with the constraint settings of the command line."""
+    return evaluate(instance, plan, enforce_bounds=not args.no_bounds, max_later_slots=args.max_later)
+
+
+def run(args: argparse.Namespace) -> int:
+    instance = read_instance(args.instance)
+    plan = read_plan(args.plan, instance)
+    weights = resolve_weights(args.weights, instance)
+    evaluation = evaluate_args(instance, plan, args)
+    if args.json:
+        print_json({"instance": instance.name, "policy": plan.policy, **evaluation.as_dict(weights)})
+    else:
+        print(f"instance   {args.instance}" + (f": {instance.name}" if instance.name else ""))
+        print(f"plan       {args.plan}" + (f" (policy {plan.policy})" if plan.policy else ""))
+        print("\n".join(evaluation_lines(evaluation, weights)))
+    return 0 if evaluation.feasible else 1
+
+
+def evaluation_lines(evaluation: Evaluation, weights: Weights, shown: int = 20) -> list[str]:
+    """Readable report of an evaluation: terms with weights, objective, KPIs, feasibility
+    and the first ``shown`` violations."""
+    lines = ["objective terms:", f"  {'term':<20} {'value':>10} {'weight':>8} {'weighted':>10}"]
+    weight_of = weights.as_dict()
+    for key, term in OBJECTIVE_TERMS.items():
+        value, w = evaluation.terms[term], weight_of[key]
+        lines.append(f"  {term:<20} {value:>10g} {w:>8g} {w * value:>10g}")
+    lines.append(f"objective  {evaluation.objective(weights):g}  (weights {weights})")
+    kpis = ", ".join(f"{k} {v:g}" for k, v in evaluation.kpis.items())
+    lines.append(f"kpis       {kpis}")
+    if evaluation.feasible:
+        lines.append("feasible   yes")
+    else:
+        lines.append(f"feasible   no: {len(evaluation.violations)} violation(s)")
+        lines.extend(f"  {v.kind:<15} {v.message}" for v in evaluation.violations[:shown])
+        if len(evaluation.violations) > shown:
+            lines.append(f"  ... ({len(evaluation.violations) - shown} more; --json lists all)")
+    return lines
+
+
+def print_json(data: dict) -> None:
+    """Print ``data`` as indented JSON (numpy scalars become plain numbers)."""
+    print(json.dumps(data, indent=2, default=_plain))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,193 @@
+"""``jisopt solve``: run a policy on an instance file, evaluate the plan, optionally save it.
+
+Exit status: 0 when the policy's plan is feasible, 1 when it violates a
+constraint (a result, e.g. rules under hard ratio rules), 2 for usage errors
+and unreadable or invalid files, 3 when the exact model (``--policy milp``) is
+infeasible (the plan shown is then the fallback rule's).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from jisopt.cli.check import EXIT_STATUS as CHECK_EXIT_STATUS
+from jisopt.cli.check import (
+    add_evaluation_arguments,
+    evaluate_args,
+    evaluation_lines,
+    print_json,
+    resolve_weights,
+)
+from jisopt.errors import InputError
+from jisopt.evaluate import unresolved_disrupted
+from jisopt.instance import KIND_NAMES, Instance
+from jisopt.instance_io import read_instance
+from jisopt.plan import Plan
+from jisopt.plan_io import plan_to_dict, write_plan
+from jisopt.policies import POLICY_NAMES, make_policy
+from jisopt.subsequences import disruption_bounds
+
+EXIT_STATUS = CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible"
+EXIT_MODEL_INFEASIBLE = 3
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "solve",
+        help="resequence an instance with a policy and evaluate the plan",
+        description="Read a rescheduling instance (jisopt-instance/1), answer it with a policy, "
+        "print the disrupted orders' bounds and targets, the objective terms and feasibility, "
+        "and optionally write the plan (jisopt-plan/1).",
+        epilog=EXIT_STATUS,
+    )
+    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/1 JSON)")
+    p.add_argument("--policy", required=True, metavar="NAME",
+                   help=f"policy: {', '.join(POLICY_NAMES)}")
+    p.add_argument("--swap", action="store_true", help="try the component swap first")
+    p.add_argument("--skew-h", type=float, default=0.0, metavar="H",
+                   help="threshold of the skewed dynamic rule (h): step only if the completion "
+                   "under leap exceeds the due date by more than H (default 0)")
+    p.add_argument("--out", metavar="PLAN", help="write the plan to this file (jisopt-plan/1 JSON)")
+    milp = p.add_argument_group("exact model (--policy milp); it uses --weights, --max-later and --no-bounds")
+    milp.add_argument("--time-limit", type=float, default=None, metavar="S",
+                      help="HiGHS time limit in seconds (default 60)")
+    milp.add_argument("--mip-gap", type=float, default=None, metavar="G",
+                      help="relative optimality gap at which HiGHS stops (default 1e-6)")
+    milp.add_argument("--method", choices=("auto", "pyomo", "fast"), default=None,
+                      help="auto: assignment path without ratio rules, Pyomo model with them")
+    milp.add_argument("--fallback", default=None, metavar="RULE",
+                      help="rule whose plan is used when the model has none (default dynamic)")
+    add_evaluation_arguments(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    instance = read_instance(args.instance)
+    weights = resolve_weights(args.weights, instance)
+    policy = make_policy(args.policy, swap=args.swap, skew_h=args.skew_h, **milp_options(args, weights))
+    plan = policy(instance)
+    evaluation = evaluate_args(instance, plan, args)
+    if args.out:
+        write_plan(instance, plan, args.out)
+    disrupted = disrupted_orders(instance, plan)
+    if args.json:
+        print_json({
+            "instance": instance.name,
+            "policy": plan.policy,
+            "status": plan.status,
+            "runtime_s": plan.runtime_s,
+            "disrupted": disrupted,
+            "plan": plan_to_dict(instance, plan),
+            "evaluation": evaluation.as_dict(weights),
+        })
+    else:
+        print(f"instance   {args.instance}" + (f": {instance.name}" if instance.name else ""))
+        print(f"           {instance.n_orders} orders in slots [{instance.first_slot}, "
+              f"{instance.horizon_end}), now {instance.now_h:g} h, takt {instance.takt_h:g} h")
+        print(f"policy     {plan.policy}  (status {plan.status}, runtime {plan.runtime_s * 1e3:.3g} ms)")
+        if "solver_status" in plan.info:
+            print(solver_line(plan.info))
+        print("\n".join(disrupted_lines(disrupted)))
+        swaps = [f"order {s['order']} takes the {s['supplier']} part of order {s['partner']}"
+                 for s in plan_to_dict(instance, plan)["swaps"]]
+        print("swaps      " + ("; ".join(swaps) if swaps else "none"))
+        print(moved_line(instance, plan))
+        print("\n".join(evaluation_lines(evaluation, weights)))
+        if args.out:
+            print(f"plan written to {args.out}")
+    if plan.info.get("solver_status") == "infeasible":
+        return EXIT_MODEL_INFEASIBLE
+    return 0 if evaluation.feasible else 1
+
+
+def moved_line(instance: Instance, plan: Plan, shown: int = 10) -> str:
+    """``moved  N order(s): id: old->new, ...`` (the first ``shown`` in slot order)."""
+    moved = plan.moved_rows(instance)
+    moved = moved[np.argsort(instance.slot[moved], kind="stable")]
+    items = [f"{instance.order_id[i]}: {instance.slot[i]}->{plan.slot[i]}" for i in moved[:shown]]
+    if moved.size > shown:
+        items.append(f"... ({moved.size - shown} more; --json lists all)")
+    return f"moved      {moved.size} order(s): " + (", ".join(items) or "none")
+
+
+def milp_options(args: argparse.Namespace, weights) -> dict:
+    """Options of ``--policy milp`` from the command line (none for the rules)."""
+    given = {"time_limit_s": args.time_limit, "mip_rel_gap": args.mip_gap, "method": args.method,
+             "fallback": args.fallback}
+    given = {k: v for k, v in given.items() if v is not None}
+    if args.policy != "milp":
+        if given:
+            flag = {"time_limit_s": "--time-limit", "mip_rel_gap": "--mip-gap", "method": "--method",
+                    "fallback": "--fallback"}[sorted(given)[0]]
+            raise InputError(f"{flag} applies to --policy milp only", field="policy", value=args.policy)
+        return {}
+    return {"weights": weights, "max_later_slots": args.max_later,
+            "enforce_bounds": not args.no_bounds, **given}
+
+
+def solver_line(info: dict) -> str:
+    """One line on the exact model's outcome."""
+    def fmt(x) -> str:
+        return "-" if x is None else f"{x:g}"
+
+    text = (f"solver     {info['solver_status']} ({info['method']}): objective {fmt(info['objective'])}, "
+            f"bound {fmt(info['bound'])}, gap {fmt(info['gap'])}")
+    if info.get("warm_start_accepted") is not None:
+        text += f", warm start {'accepted' if info['warm_start_accepted'] else 'rejected'}"
+    if info.get("message"):
+        text += f"\n           {info['message']}"
+    return text
+
+
+def disrupted_orders(instance: Instance, plan: Plan) -> list[dict]:
+    """Per disrupted order: its disrupted parts, slot, ready time, step, leap, target, new slot.
+
+    The bounds use the ready times after the plan's swaps, as the rules do; an
+    order whose late parts were all swapped for ready ones is ``resolved_by_swap``.
+    ``target`` is the policy's target slot, if the policy reports one.
+    """
+    ready = plan.ready_after_swaps(instance)
+    bounds = disruption_bounds(instance, ready if plan.swaps else None)
+    still = unresolved_disrupted(instance, ready)
+    info = plan.info or {}
+    targets = dict(zip(info.get("orders", ()), info.get("target", ()), strict=False))
+    out = []
+    for k, i in enumerate(bounds.rows.tolist()):
+        oid = int(instance.order_id[i])
+        parts = [
+            {"supplier": instance.supplier_names[m], "kind": KIND_NAMES[kind],
+             "ready_h": float(instance.ready_h[i, m])}
+            for row, m, kind in zip(instance.disrupted_order.tolist(),
+                                    instance.disrupted_supplier.tolist(),
+                                    instance.disrupted_kind.tolist(), strict=True)
+            if row == i
+        ]
+        out.append({
+            "order": oid,
+            "parts": parts,
+            "slot": int(bounds.current_slot[k]),
+            "ready_h": float(bounds.ready_h[k]),
+            "step": int(bounds.step[k]),
+            "leap": int(bounds.leap[k]),
+            "target": targets.get(oid),
+            "new_slot": int(plan.slot[i]),
+            "resolved_by_swap": not bool(still[k]),
+        })
+    return out
+
+
+def disrupted_lines(disrupted: list[dict]) -> list[str]:
+    """The disrupted orders as a small table."""
+    lines = [f"disrupted  {len(disrupted)} order(s)"]
+    if not disrupted:
+        return lines
+    lines.append(f"  {'order':>8}  {'parts':<22} {'slot':>6} {'ready_h':>9} {'step':>6} {'leap':>6} "
+                 f"{'target':>6} {'new slot':>8}")
+    for d in disrupted:
+        parts = ",".join(f"{p['supplier']} {p['kind']}" for p in d["parts"])
+        target = "swap" if d["resolved_by_swap"] else ("-" if d["target"] is None else d["target"])
+        lines.append(f"  {d['order']:>8}  {parts:<22} {d['slot']:>6} {d['ready_h']:>9g} {d['step']:>6} "
+                     f"{d['leap']:>6} {target!s:>6} {d['new_slot']:>8}")
+    return lines

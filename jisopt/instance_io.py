@@ -1,0 +1,431 @@
+"""Instance files: the versioned JSON format ``jisopt-instance/1``.
+
+A file holds one rescheduling snapshot (MODEL.md §5). Its JSON Schema ships with
+the package as ``jisopt/data/instance.schema.json`` (:func:`schema`); the field
+reference is ``docs/instance-format.md``. Reading validates in three stages and
+stops at the first problem, raising :class:`~jisopt.errors.InputError` with the
+file, the field path (``orders[3].components.drive.ready_h``) and the value:
+
+1. the file and its JSON syntax (line and column of a syntax error);
+2. the ``format`` marker, then the schema (missing fields, types, ranges);
+3. the meaning: names that must refer to something, then
+   :meth:`Instance.check <jisopt.instance.Instance.check>`.
+
+The helpers :func:`load_document`, :func:`dump_document` and
+:func:`schema_error` are shared with :mod:`jisopt.plan_io`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+from jsonschema.exceptions import best_match
+
+from jisopt.errors import InputError
+from jisopt.instance import KIND_NAMES, Instance, RatioRule
+from jisopt.weights import Weights
+
+__all__ = [
+    "INSTANCE_FORMAT",
+    "instance_from_dict",
+    "instance_to_dict",
+    "read_instance",
+    "schema",
+    "write_instance",
+]
+
+INSTANCE_FORMAT = "jisopt-instance/1"
+"""Format marker written to and required in every instance file."""
+
+PathLike = str | os.PathLike
+
+
+# ---- shared document helpers ---------------------------------------------------
+
+
+@functools.cache
+def _schema(name: str) -> dict:
+    text = importlib.resources.files("jisopt").joinpath("data", f"{name}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(_schema(name))
+
+
+def schema(name: str = "instance") -> dict:
+    """The published JSON Schema (draft 2020-12) of ``instance`` or ``plan`` files."""
+    if name not in ("instance", "plan"):
+        raise InputError("unknown schema (schemas: instance, plan)", value=name)
+    return json.loads(json.dumps(_schema(name)))
+
+
+class _BadJsonError(ValueError):
+    """Raised from inside the JSON decoder for valid syntax that JSON forbids."""
+
+
+def _no_constants(token: str) -> float:
+    raise _BadJsonError(f"'{token}' is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _BadJsonError(f"duplicate key '{key}' in one object")
+        out[key] = value
+    return out
+
+
+def load_document(path: PathLike, fmt: str) -> dict:
+    """Read a JSON file and check its ``format`` marker.
+
+    Parameters
+    ----------
+    path
+        The file.
+    fmt
+        The expected marker, ``<kind>/<version>`` (e.g. ``jisopt-instance/1``).
+
+    Returns
+    -------
+    dict
+        The decoded top-level object.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read, is not valid JSON (with line and column),
+        is not an object, or carries another format or a newer version.
+    """
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read file: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         source=source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", source=source) from None
+    try:
+        data = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                         source=source) from None
+    except _BadJsonError as exc:
+        raise InputError(f"malformed JSON: {exc}", source=source) from None
+    return check_format(data, fmt, source)
+
+
+def check_format(data: object, fmt: str, source: str | None) -> dict:
+    """Check that ``data`` is an object whose ``format`` is ``fmt``; return it."""
+    if not isinstance(data, dict):
+        raise InputError(f"expected a JSON object with \"format\": \"{fmt}\"", source=source,
+                         value=type(data).__name__)
+    kind, _, version = fmt.rpartition("/")
+    if "format" not in data:
+        raise InputError(f"missing format marker, expected \"{fmt}\"", source=source, field="format")
+    found = data["format"]
+    if found == fmt:
+        return data
+    match = re.fullmatch(re.escape(kind) + r"/(\d+)", found) if isinstance(found, str) else None
+    if match and int(match.group(1)) > int(version):
+        raise InputError(f"format version {match.group(1)} is newer than this jisopt reads "
+                         f"({version}); upgrade jisopt", source=source, field="format", value=found)
+    raise InputError(f"unsupported format, expected \"{fmt}\"", source=source, field="format",
+                     value=found)
+
+
+def field_path(parts: Iterable[object]) -> str:
+    """``("orders", 3, "slot")`` -> ``"orders[3].slot"``."""
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+    return path
+
+
+def schema_error(data: dict, name: str, source: str | None) -> InputError | None:
+    """The most relevant schema violation of ``data`` as an :class:`InputError`, or ``None``."""
+    error = best_match(_validator(name).iter_errors(data))
+    if error is None:
+        return None
+    path = list(error.absolute_path)
+    value, has_value = error.instance, True
+    kind, limit = error.validator, error.validator_value
+    if kind == "required":
+        missing = next(k for k in limit if k not in error.instance)
+        return InputError("missing required field", source=source,
+                          field=field_path([*path, missing]), has_value=False)
+    if kind == "additionalProperties" and limit is False:
+        known = error.schema.get("properties", {})
+        extra = sorted(k for k in error.instance if k not in known)[0]
+        return InputError(f"unknown field (known: {', '.join(known)})", source=source,
+                          field=field_path([*path, extra]), has_value=False)
+    problems = {
+        "type": lambda: f"must be of type {limit if isinstance(limit, str) else ' or '.join(limit)}",
+        "minimum": lambda: f"must be >= {limit}",
+        "exclusiveMinimum": lambda: f"must be > {limit}",
+        "maximum": lambda: f"must be <= {limit}",
+        "exclusiveMaximum": lambda: f"must be < {limit}",
+        "enum": lambda: f"must be one of {', '.join(map(str, limit))}",
+        "const": lambda: f"must be {limit!r}",
+        "minItems": lambda: f"needs at least {limit} item(s)",
+        "uniqueItems": lambda: "items must be unique",
+        "minLength": lambda: f"needs at least {limit} character(s)",
+        "pattern": lambda: f"must match {limit}",
+    }
+    if kind not in problems:
+        return InputError(error.message, source=source, field=field_path(path) or None)
+    problem = problems[kind]()
+    if isinstance(value, dict | list):
+        has_value = False
+        if kind == "type":
+            problem += f", not {'object' if isinstance(value, dict) else 'array'}"
+    return InputError(problem, source=source, field=field_path(path) or None, value=value,
+                      has_value=has_value)
+
+
+def validate_document(data: dict, name: str, source: str | None) -> None:
+    """Raise the most relevant schema violation of ``data``, if any."""
+    error = schema_error(data, name, source)
+    if error is not None:
+        raise error
+
+
+def dump_document(data: dict, width: int = 100) -> str:
+    """JSON text for people and diffs: a value that fits in ``width`` columns stays on one line."""
+    return _pretty(data, 0, width) + "\n"
+
+
+def _pretty(value: object, indent: int, width: int, lead: int = 0) -> str:
+    """``value`` at ``indent``, after ``lead`` characters of its line (a key)."""
+    flat = _compact(value)
+    if indent + lead + len(flat) <= width or not isinstance(value, dict | list) or not value:
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, dict):
+        items = []
+        for k, v in value.items():
+            key = f"{json.dumps(k)}: "
+            items.append(pad + key + _pretty(v, indent + 2, width, len(key)))
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    items = [pad + _pretty(v, indent + 2, width) for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(", ", ": "), allow_nan=False, ensure_ascii=False)
+
+
+def write_document(text: str, path: PathLike) -> None:
+    """Write ``text`` to ``path``; an unwritable path is an :class:`InputError`."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write file: {exc.strerror or exc}", source=str(path)) from None
+
+
+# ---- instances -------------------------------------------------------------------
+
+
+def instance_to_dict(instance: Instance) -> dict:
+    """The ``jisopt-instance/1`` document of an instance (JSON-ready: floats stay floats).
+
+    Components that have not started carry no times; order options are listed
+    by name only where an order has some; ``weights`` only if the instance has
+    them; a hard ratio rule's penalty only if it differs from the default 1.
+    """
+    inst = instance
+    names = inst.supplier_names
+    data: dict = {"format": INSTANCE_FORMAT}
+    if inst.name:
+        data["name"] = inst.name
+    data.update({
+        "now_h": float(inst.now_h),
+        "takt_h": float(inst.takt_h),
+        "line_freeze_h": float(inst.line_freeze_h),
+        "suppliers": [{"name": n, "lead_time_h": float(lt)}
+                      for n, lt in zip(names, inst.lead_time_h.tolist(), strict=True)],
+        "horizon": {"first_slot": int(inst.first_slot), "slots": int(inst.horizon_slots)},
+    })
+    started = inst.started.tolist()
+    version = inst.version.tolist()
+    planned = inst.planned_delivery_h.tolist()
+    ready = inst.ready_h.tolist()
+    has_options = inst.options is not None and len(inst.option_names) > 0
+    orders = []
+    for i, (oid, slot, due) in enumerate(zip(inst.order_id.tolist(), inst.slot.tolist(),
+                                             inst.due_h.tolist(), strict=True)):
+        components = {}
+        for m, name in enumerate(names):
+            comp: dict = {"version": int(version[i][m]), "started": bool(started[i][m])}
+            if started[i][m]:
+                comp["planned_delivery_h"] = float(planned[i][m])
+                comp["ready_h"] = float(ready[i][m])
+            components[name] = comp
+        order: dict = {"id": int(oid), "slot": int(slot), "due_h": float(due), "components": components}
+        if has_options and inst.options[i].any():
+            order["options"] = [inst.option_names[o] for o in np.flatnonzero(inst.options[i])]
+        orders.append(order)
+    data["orders"] = orders
+    data["disruptions"] = [
+        {"order": int(inst.order_id[i]), "supplier": names[m], "kind": KIND_NAMES[k]}
+        for i, m, k in zip(inst.disrupted_order.tolist(), inst.disrupted_supplier.tolist(),
+                           inst.disrupted_kind.tolist(), strict=True)
+    ]
+    if inst.option_names:
+        data["options"] = list(inst.option_names)
+    if inst.ratio_rules:
+        data["ratio_rules"] = [_rule_to_dict(inst, r) for r in inst.ratio_rules]
+    if inst.weights is not None:
+        data["weights"] = {k: float(v) for k, v in inst.weights.as_dict().items()}
+    return data
+
+
+def _rule_to_dict(instance: Instance, rule: RatioRule) -> dict:
+    out: dict = {"option": instance.option_names[rule.option], "max": int(rule.max_count),
+                 "window": int(rule.window), "mode": "hard" if rule.hard else "soft"}
+    if not rule.hard or rule.penalty != 1.0:
+        out["penalty"] = float(rule.penalty)
+    return out
+
+
+def write_instance(instance: Instance, path: PathLike) -> None:
+    """Write ``instance`` as a ``jisopt-instance/1`` file."""
+    write_document(dump_document(instance_to_dict(instance)), path)
+
+
+def read_instance(path: PathLike) -> Instance:
+    """Read and validate a ``jisopt-instance/1`` file.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the field and the value at fault.
+    """
+    return instance_from_dict(load_document(path, INSTANCE_FORMAT), source=str(path))
+
+
+def instance_from_dict(data: dict, source: str | None = None) -> Instance:
+    """Validate a ``jisopt-instance/1`` document and build the :class:`Instance`.
+
+    Parameters
+    ----------
+    data
+        The decoded JSON document.
+    source
+        Where it came from (named in error messages).
+
+    Raises
+    ------
+    InputError
+        On a wrong format marker, a schema violation, a name that refers to
+        nothing, or an inconsistent snapshot (:meth:`Instance.check`).
+    """
+    check_format(data, INSTANCE_FORMAT, source)
+    validate_document(data, "instance", source)
+
+    def fail(problem: str, field: str, value: object = None, has_value: bool | None = None):
+        raise InputError(problem, source=source, field=field, value=value, has_value=has_value)
+
+    suppliers = data["suppliers"]
+    names = tuple(s["name"] for s in suppliers)
+    column: dict[str, int] = {}
+    for m, name in enumerate(names):
+        if name in column:
+            fail("supplier names must be unique", f"suppliers[{m}].name", name)
+        column[name] = m
+    option_names = tuple(data.get("options", ()))
+    option_col = {name: o for o, name in enumerate(option_names)}
+    orders = data["orders"]
+    n, M = len(orders), len(names)
+
+    version = np.zeros((n, M), dtype=np.int64)
+    planned = np.full((n, M), np.nan)
+    ready = np.full((n, M), np.nan)
+    options = np.zeros((n, len(option_names)), dtype=bool) if option_names else None
+    for i, order in enumerate(orders):
+        comps = order["components"]
+        for name in comps:
+            if name not in column:
+                fail(f"unknown supplier (suppliers are {list(names)})", f"orders[{i}].components.{name}",
+                     name)
+        for m, name in enumerate(names):
+            where = f"orders[{i}].components.{name}"
+            if name not in comps:
+                fail(f"order {order['id']} lists no component of supplier '{name}'", where,
+                     has_value=False)
+            comp = comps[name]
+            version[i, m] = comp["version"]
+            if comp["started"]:
+                if "planned_delivery_h" not in comp:
+                    fail(f"order {order['id']}: a started component needs its planned delivery",
+                         f"{where}.planned_delivery_h", has_value=False)
+                planned[i, m] = comp["planned_delivery_h"]
+            elif "planned_delivery_h" in comp:
+                fail(f"order {order['id']}: a component that has not started has no planned delivery",
+                     f"{where}.planned_delivery_h", comp["planned_delivery_h"])
+            if "ready_h" in comp:
+                ready[i, m] = comp["ready_h"]
+        for j, opt in enumerate(order.get("options", ())):
+            if opt not in option_col:
+                fail(f"unknown option (options are {list(option_names)})", f"orders[{i}].options[{j}]",
+                     opt)
+            options[i, option_col[opt]] = True
+
+    row_of = {int(o["id"]): i for i, o in enumerate(orders)}
+    disruptions = data["disruptions"]
+    d_order = np.zeros(len(disruptions), dtype=np.int64)
+    d_supplier = np.zeros(len(disruptions), dtype=np.int64)
+    d_kind = np.zeros(len(disruptions), dtype=np.int64)
+    for k, d in enumerate(disruptions):
+        if d["order"] not in row_of:
+            fail("disruption refers to an unknown order id", f"disruptions[{k}].order", d["order"])
+        if d["supplier"] not in column:
+            fail(f"unknown supplier (suppliers are {list(names)})", f"disruptions[{k}].supplier",
+                 d["supplier"])
+        d_order[k], d_supplier[k] = row_of[d["order"]], column[d["supplier"]]
+        d_kind[k] = KIND_NAMES.index(d["kind"])
+
+    rules = []
+    for k, r in enumerate(data.get("ratio_rules", ())):
+        if r["option"] not in option_col:
+            fail(f"unknown option (options are {list(option_names)})", f"ratio_rules[{k}].option",
+                 r["option"])
+        rules.append(RatioRule(option=option_col[r["option"]], max_count=int(r["max"]),
+                               window=int(r["window"]), hard=r.get("mode", "hard") == "hard",
+                               penalty=float(r.get("penalty", 1.0))))
+    weights = Weights.from_mapping(data["weights"], source=source) if "weights" in data else None
+
+    instance = Instance(
+        now_h=float(data["now_h"]),
+        takt_h=float(data["takt_h"]),
+        line_freeze_h=float(data.get("line_freeze_h", 0.0)),
+        supplier_names=names,
+        lead_time_h=np.array([float(s["lead_time_h"]) for s in suppliers]),
+        first_slot=int(data["horizon"]["first_slot"]),
+        horizon_slots=int(data["horizon"]["slots"]),
+        order_id=np.array([int(o["id"]) for o in orders], dtype=np.int64),
+        slot=np.array([int(o["slot"]) for o in orders], dtype=np.int64),
+        due_h=np.array([float(o["due_h"]) for o in orders], dtype=np.float64),
+        version=version,
+        planned_delivery_h=planned,
+        ready_h=ready,
+        disrupted_order=d_order,
+        disrupted_supplier=d_supplier,
+        disrupted_kind=d_kind,
+        option_names=option_names,
+        options=options,
+        ratio_rules=tuple(rules),
+        weights=weights,
+        name=data.get("name", ""),
+    )
+    return instance.check(source)

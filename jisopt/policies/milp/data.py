@@ -1,0 +1,409 @@
+"""The data of the exact reinsertion model (MODEL.md §5), shared by every solver path.
+
+:func:`build_data` turns an instance into the arrays both the Pyomo model
+(:mod:`jisopt.policies.milp.model`) and the assignment path
+(:mod:`jisopt.policies.milp.fast`) solve, so the two cannot disagree on what
+the model is:
+
+* the **window** ``[window_start, end)``: from the first disrupted slot to
+  :func:`jisopt.subsequences.slot_end`; every order whose slot lies in it is a
+  *window order*, every other order keeps its slot;
+* one **slot interval** ``[lower, upper]`` per window order: every constraint
+  family except assignment and ratio rules bounds an order's slot from below or
+  above, so each is one small function below (the intersection is the set of
+  slots the order may take);
+* the **candidate pairs** (window order, slot in its interval) with their
+  weighted cost, computed by :func:`jisopt.objective.pair_terms` (never
+  re-derived here);
+* the **constant** part of the objective (orders outside the window, the idle
+  constant, soft-ratio excess in windows no window order can reach);
+* per ratio rule, the **windows** that overlap the reinsertion window, with the
+  count of the option carried by orders outside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from jisopt.evaluate import unresolved_disrupted
+from jisopt.instance import Instance, RatioRule
+from jisopt.objective import OBJECTIVE_TERMS, Weights, idle_slots_constant, pair_terms, ratio_window_counts
+from jisopt.subsequences import disruption_bounds, slot_end
+
+__all__ = [
+    "BOUND_FAMILIES",
+    "RatioWindows",
+    "ReinsertionData",
+    "build_data",
+    "weighted_terms",
+]
+
+BOUND_FAMILIES: tuple[str, ...] = (
+    "window",
+    "ready_call_off",
+    "no_earlier",
+    "line_freeze",
+    "disruption_bounds",
+    "max_later",
+)
+"""Constraint families that bound an order's slot, in the order they are applied."""
+
+
+@dataclass(frozen=True)
+class RatioWindows:
+    """The windows of one ``H:N`` rule that a window order carrying the option can enter.
+
+    Attributes
+    ----------
+    rule
+        The rule.
+    start
+        ``(W,)`` first slot of each such window (``N`` consecutive slots).
+    fixed_count
+        ``(W,)`` number of slots in the window held by orders outside the
+        reinsertion window that carry the option.
+    carrier
+        ``(n_window,)`` bool: the window order carries the option.
+    """
+
+    rule: RatioRule
+    start: np.ndarray
+    fixed_count: np.ndarray
+    carrier: np.ndarray
+
+
+@dataclass(frozen=True)
+class ReinsertionData:
+    """Sets and coefficients of the exact model for one instance.
+
+    Attributes
+    ----------
+    instance, weights
+        The snapshot and the objective weights.
+    max_later_slots
+        ``K``: how far an order that is not a bounded disrupted order may move later.
+    enforce_bounds
+        Whether each disrupted order is kept within its own [step, leap].
+    window_start, end
+        The reinsertion window ``[window_start, end)`` of slots.
+    rows
+        ``(n_window,)`` instance rows of the window orders, by ascending old slot.
+    lower, upper
+        ``(n_window,)`` each window order's slot interval (inclusive).
+    lower_family, upper_family
+        ``(n_window,)`` index into :data:`BOUND_FAMILIES` of the family that sets
+        the bound (the first, if several agree).
+    pair_order, pair_slot, pair_cost
+        ``(P,)`` candidate pairs: position in ``rows``, absolute slot, and the
+        weighted separable cost of the pair (in objective units).
+    constant
+        Objective part that no decision changes.
+    ratio
+        One :class:`RatioWindows` per ratio rule of the instance.
+    fixed_hard_excess
+        Hard ratio rules violated whatever the model decides (in windows no
+        carrier among the window orders can enter): ``(rule index, window start,
+        count)``.
+    """
+
+    instance: Instance
+    weights: Weights
+    max_later_slots: int
+    enforce_bounds: bool
+    window_start: int
+    end: int
+    rows: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    lower_family: np.ndarray
+    upper_family: np.ndarray
+    pair_order: np.ndarray
+    pair_slot: np.ndarray
+    pair_cost: np.ndarray
+    constant: float
+    ratio: tuple[RatioWindows, ...]
+    fixed_hard_excess: tuple[tuple[int, int, int], ...]
+
+    @property
+    def n_window(self) -> int:
+        """Number of window orders."""
+        return int(self.rows.shape[0])
+
+    @property
+    def n_slots(self) -> int:
+        """Number of slots in the window."""
+        return max(self.end - self.window_start, 0)
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.pair_order.shape[0])
+
+    @property
+    def empty_intervals(self) -> np.ndarray:
+        """Positions (in ``rows``) of window orders with no feasible slot."""
+        return np.flatnonzero(self.lower > self.upper)
+
+    @property
+    def has_ratio_rules(self) -> bool:
+        return bool(self.ratio)
+
+    def slot_array(self, chosen_pairs: np.ndarray) -> np.ndarray:
+        """Full ``(n,)`` slot array of a plan from the chosen pair per window order.
+
+        Parameters
+        ----------
+        chosen_pairs
+            ``(n_window,)`` index of the chosen candidate pair for each window order.
+        """
+        slot = self.instance.slot.copy()
+        slot[self.rows[self.pair_order[chosen_pairs]]] = self.pair_slot[chosen_pairs]
+        return slot
+
+    def pair_index(self, plan_slot: np.ndarray) -> np.ndarray | None:
+        """Index of the candidate pair each window order takes in a plan.
+
+        Returns ``None`` if some window order's slot in the plan is not a candidate.
+        """
+        want = np.asarray(plan_slot)[self.rows]
+        ok = (want >= self.lower) & (want <= self.upper)
+        if not ok.all():
+            return None
+        # Pairs are stored order by order, slots ascending within each order.
+        offset = np.concatenate(([0], np.cumsum(self.upper - self.lower + 1)[:-1]))
+        return (offset + want - self.lower).astype(np.int64)
+
+    def soft_excess(self, chosen: np.ndarray) -> list[np.ndarray]:
+        """Per ratio rule, the excess over ``H`` in each of its model windows
+        when every window order takes its chosen pair."""
+        slot_of = self.pair_slot[chosen]
+        out = []
+        for rw in self.ratio:
+            carried = np.sort(slot_of[rw.carrier])
+            n_in = np.searchsorted(carried, rw.start + rw.rule.window) - np.searchsorted(carried, rw.start)
+            out.append(np.maximum(rw.fixed_count + n_in - rw.rule.max_count, 0))
+        return out
+
+    def plan_objective(self, chosen: np.ndarray) -> float:
+        """Model objective of the plan given by one chosen pair per window order."""
+        value = float(self.pair_cost[chosen].sum()) + self.constant
+        for rw, excess in zip(self.ratio, self.soft_excess(chosen), strict=True):
+            if not rw.rule.hard:
+                value += self.weights.ratio * rw.rule.penalty * float(excess.sum())
+        return value
+
+    def describe_interval(self, k: int) -> str:
+        """Readable reason why window order ``k`` has the interval it has."""
+        inst = self.instance
+        i = int(self.rows[k])
+        return (
+            f"order {inst.order_id[i]} (slot {inst.slot[i]}): earliest slot {self.lower[k]} "
+            f"({BOUND_FAMILIES[self.lower_family[k]]}) > latest slot {self.upper[k]} "
+            f"({BOUND_FAMILIES[self.upper_family[k]]})"
+        )
+
+
+def weighted_terms(terms: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
+    """Weighted sum of per-pair objective terms (the terms present in ``terms``)."""
+    total = np.zeros_like(next(iter(terms.values())), dtype=np.float64)
+    for key, name in OBJECTIVE_TERMS.items():
+        w = getattr(weights, key)
+        if name in terms and w:
+            total = total + w * terms[name]
+    return total
+
+
+# ---- slot-bound families (each returns lower, upper over the window rows; None = no bound) ----
+
+def _window_bounds(inst: Instance, rows: np.ndarray, window_start: int, end: int):
+    """Every window order takes a slot of the window ``[window_start, end)``."""
+    n = rows.shape[0]
+    return np.full(n, window_start, dtype=np.int64), np.full(n, end - 1, dtype=np.int64)
+
+
+def _ready_call_off_bounds(inst: Instance, rows: np.ndarray):
+    """The slot starts no earlier than every started part's ready time and leaves
+    every unstarted part time to be called off (:meth:`Instance.earliest_slot`)."""
+    return inst.earliest_slot()[rows], None
+
+
+def _no_earlier_bounds(inst: Instance, rows: np.ndarray):
+    """An order with a started component never moves earlier."""
+    old = inst.slot[rows]
+    return np.where(inst.has_started[rows], old, np.iinfo(np.int64).min), None
+
+
+def _line_freeze_bounds(inst: Instance, rows: np.ndarray):
+    """An order whose slot starts within the line freeze keeps its slot."""
+    old = inst.slot[rows]
+    frozen = inst.frozen_by_line()[rows]
+    big = np.iinfo(np.int64).max
+    return np.where(frozen, old, -big), np.where(frozen, old, big)
+
+
+def _disruption_bounds(inst: Instance, rows: np.ndarray, enforce: bool):
+    """Each (still) disrupted order lands within its own [step, leap]."""
+    if not enforce:
+        return None, None
+    big = np.iinfo(np.int64).max
+    b = disruption_bounds(inst)
+    still = unresolved_disrupted(inst, inst.ready_h)
+    step = np.full(inst.n_orders, -big, dtype=np.int64)
+    leap = np.full(inst.n_orders, big, dtype=np.int64)
+    step[b.rows[still]] = b.step[still]
+    leap[b.rows[still]] = b.leap[still]
+    return step[rows], leap[rows]
+
+
+def _max_later_bounds(inst: Instance, rows: np.ndarray, bounded: np.ndarray, K: int):
+    """Every order that is not a (still) disrupted order moves at most ``K`` slots later."""
+    big = np.iinfo(np.int64).max
+    return None, np.where(bounded[rows], big, inst.slot[rows] + K)
+
+
+def _slot_intervals(inst: Instance, rows: np.ndarray, window_start: int, end: int, K: int,
+                    enforce: bool):
+    """Intersect every slot-bound family; remember which family binds."""
+    b = disruption_bounds(inst)
+    bounded = np.zeros(inst.n_orders, dtype=bool)
+    bounded[b.rows[unresolved_disrupted(inst, inst.ready_h)]] = True
+    families = (
+        _window_bounds(inst, rows, window_start, end),
+        _ready_call_off_bounds(inst, rows),
+        _no_earlier_bounds(inst, rows),
+        _line_freeze_bounds(inst, rows),
+        _disruption_bounds(inst, rows, enforce),
+        _max_later_bounds(inst, rows, bounded, K),
+    )
+    n = rows.shape[0]
+    lower = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    upper = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    lower_family = np.zeros(n, dtype=np.int64)
+    upper_family = np.zeros(n, dtype=np.int64)
+    for f, (lo, hi) in enumerate(families):
+        if lo is not None:
+            tighter = lo > lower
+            lower = np.where(tighter, lo, lower)
+            lower_family = np.where(tighter, f, lower_family)
+        if hi is not None:
+            tighter = hi < upper
+            upper = np.where(tighter, hi, upper)
+            upper_family = np.where(tighter, f, upper_family)
+    return lower, upper, lower_family, upper_family
+
+
+def _ratio_windows(inst: Instance, rows: np.ndarray, window_start: int, end: int,
+                   pair_order: np.ndarray, pair_slot: np.ndarray, weights: Weights):
+    """Windows of every rule that a window order carrying the option can enter.
+
+    Every other window's count is fixed by the orders outside the reinsertion
+    window: its soft excess goes into the constant, its hard excess makes the
+    model infeasible (reported in ``fixed_hard_excess``).
+    """
+    out, hard_excess = [], []
+    constant = 0.0
+    if not inst.ratio_rules:
+        return (), (), constant
+    outside_slot = inst.slot.copy()
+    outside_slot[rows] = -1  # window orders are decided by the model
+    fixed_counts = ratio_window_counts(inst, outside_slot, end)
+    for r, (rule, counts) in enumerate(zip(inst.ratio_rules, fixed_counts, strict=True)):
+        starts = inst.first_slot + np.arange(counts.shape[0])
+        carrier = np.asarray(inst.options[rows, rule.option], dtype=bool)
+        # Candidate pairs of carriers per slot, prefix-summed over [first_slot, end).
+        per_slot = np.zeros(end - inst.first_slot + 1, dtype=np.int64)
+        np.add.at(per_slot, pair_slot[carrier[pair_order]] - inst.first_slot + 1, 1)
+        csum = np.cumsum(per_slot)
+        reachable = (csum[starts - inst.first_slot + rule.window] - csum[starts - inst.first_slot]) > 0
+        fixed_excess = np.maximum(counts[~reachable] - rule.max_count, 0)
+        if rule.hard:
+            for w in np.flatnonzero(fixed_excess):
+                hard_excess.append((r, int(starts[~reachable][w]), int(counts[~reachable][w])))
+        else:
+            constant += weights.ratio * rule.penalty * float(fixed_excess.sum())
+        out.append(RatioWindows(rule=rule, start=starts[reachable], fixed_count=counts[reachable],
+                                carrier=carrier))
+    return tuple(out), tuple(hard_excess), constant
+
+
+def build_data(
+    instance: Instance,
+    weights: Weights | None = None,
+    *,
+    max_later_slots: int | None = None,
+    enforce_bounds: bool = True,
+    ready_h: np.ndarray | None = None,
+) -> ReinsertionData:
+    """Build the sets and coefficients of the exact model.
+
+    Parameters
+    ----------
+    instance
+        The snapshot.
+    weights
+        Objective weights (default :class:`~jisopt.weights.Weights`).
+    max_later_slots
+        ``K`` (default: the number of disrupted orders).
+    enforce_bounds
+        Keep each disrupted order within its own [step, leap].
+    ready_h
+        ``(n, M)`` ready times after component swaps (default: the instance's).
+        Readiness, the [step, leap] bounds, which disrupted orders still need
+        action and the terms then use them, as :func:`~jisopt.evaluate.evaluate`
+        does for a plan with swaps; the window stays the instance's.
+
+    Returns
+    -------
+    ReinsertionData
+        Window, slot intervals, candidate pairs with costs, constant and ratio windows.
+    """
+    inst = instance
+    weights = weights or Weights()
+    K = inst.n_disrupted if max_later_slots is None else int(max_later_slots)
+    end = slot_end(inst)
+    # The state the plan acts on: the instance's ready times after swaps, if any.
+    work = inst if ready_h is None else inst.replace(ready_h=ready_h)
+    window_start = int(inst.slot[inst.disrupted_rows].min()) if inst.n_disrupted else end
+    in_window = inst.slot >= window_start
+    rows = np.flatnonzero(in_window)
+    rows = rows[np.argsort(inst.slot[rows], kind="stable")]
+    lower, upper, lower_family, upper_family = _slot_intervals(
+        work, rows, window_start, end, K, enforce_bounds
+    )
+    # Candidate pairs: order by order, slots ascending (pair_index relies on it).
+    width = np.maximum(upper - lower + 1, 0)
+    pair_order = np.repeat(np.arange(rows.shape[0]), width)
+    offset = np.concatenate(([0], np.cumsum(width)[:-1])) if rows.size else np.zeros(0, np.int64)
+    pair_slot = lower[pair_order] + np.arange(pair_order.shape[0]) - np.repeat(offset, width)
+    pair_cost = (
+        weighted_terms(pair_terms(work, rows[pair_order], pair_slot), weights)
+        if pair_order.size else np.zeros(0)
+    )
+    # Constant: orders outside the window at their own slots, the idle constant.
+    outside = np.flatnonzero(~in_window)
+    constant = weights.idle * idle_slots_constant(inst)
+    if outside.size:
+        constant += float(weighted_terms(pair_terms(work, outside, inst.slot[outside]), weights).sum())
+    ratio, hard_excess, ratio_constant = _ratio_windows(
+        inst, rows, window_start, end, pair_order, pair_slot, weights
+    )
+    return ReinsertionData(
+        instance=inst,
+        weights=weights,
+        max_later_slots=K,
+        enforce_bounds=enforce_bounds,
+        window_start=window_start,
+        end=end,
+        rows=rows,
+        lower=lower,
+        upper=upper,
+        lower_family=lower_family,
+        upper_family=upper_family,
+        pair_order=pair_order.astype(np.int64),
+        pair_slot=pair_slot.astype(np.int64),
+        pair_cost=np.asarray(pair_cost, dtype=np.float64),
+        constant=float(constant + ratio_constant),
+        ratio=ratio,
+        fixed_hard_excess=hard_excess,
+    )

@@ -1,0 +1,141 @@
+"""Solve status and result of the exact reinsertion model."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from jisopt.plan import Plan
+
+__all__ = ["SolveResult", "SolveStatus"]
+
+
+class SolveStatus(StrEnum):
+    """Outcome of one exact solve.
+
+    ``OPTIMAL``: proven optimal (within the relative gap); ``FEASIBLE``: the time
+    limit stopped the solver with an incumbent; ``INFEASIBLE``: the model has no
+    solution (a property of the instance and the settings); ``TIME_LIMIT_NO_SOLUTION``:
+    the time limit stopped the solver before it found any plan; ``ERROR``: the
+    solver failed.
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        """The model returned a plan of its own (optimal or an incumbent)."""
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The result of :func:`jisopt.policies.milp.solve_exact`.
+
+    Attributes
+    ----------
+    status
+        The :class:`SolveStatus`.
+    plan
+        The model's plan if ``status.has_solution``; the fallback rule's plan
+        (``fallback`` names it) after a solver error or a time limit without
+        any plan; ``None`` otherwise.
+    objective
+        Objective of the returned plan (in objective units; equals
+        ``evaluate(instance, plan).objective(weights)``); ``None`` without a plan.
+    bound
+        Best lower bound on the optimum proven by the solver (``None`` if none).
+    gap
+        Relative gap ``(objective - bound) / max(|objective|, 1e-9)``; 0 when optimal.
+    runtime_s
+        Wall-clock time of the whole call (build, solve, diagnosis), seconds.
+    method
+        ``"fast"`` (assignment) or ``"pyomo"`` (Pyomo model solved by HiGHS).
+    warm_start_accepted
+        Whether HiGHS accepted the best rule's plan as a start (``None``: no warm
+        start was given, or the method takes none).
+    message
+        One readable sentence on what happened (time limit, infeasibility cause,
+        fallback).
+    fallback
+        Name of the rule whose plan was returned instead of the model's, if any.
+    diagnosis
+        For infeasible models: which relaxation restores feasibility, e.g.
+        ``{"soft_ratio": True, "no_bounds": False, "larger_K": False}``.
+    stats
+        Sizes and timings: ``window_orders``, ``window_slots``, ``pairs``,
+        ``build_s``, ``solve_s``, ``warm_start_rule``, ``warm_start_objective``.
+    """
+
+    status: SolveStatus
+    plan: Plan | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    runtime_s: float
+    method: str
+    warm_start_accepted: bool | None = None
+    message: str = ""
+    fallback: str | None = None
+    diagnosis: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+
+    def as_info(self) -> dict:
+        """JSON-friendly summary (what :class:`~jisopt.plan.Plan.info` carries)."""
+        def num(x: float | None) -> float | None:
+            return None if x is None or not math.isfinite(x) else float(x)
+
+        return {
+            "solver_status": self.status.value,
+            "objective": num(self.objective),
+            "bound": num(self.bound),
+            "gap": num(self.gap),
+            "method": self.method,
+            "warm_start_accepted": self.warm_start_accepted,
+            "message": self.message,
+            "fallback": self.fallback,
+            "diagnosis": dict(self.diagnosis),
+            **self.stats,
+        }
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """``(objective - bound) / max(|objective|, 1e-9)``, floored at 0."""
+    if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
+        return None
+    return max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+
+
+@dataclass(frozen=True)
+class PathOutcome:
+    """What one solver path (fast or Pyomo) returns to :func:`solve_exact`.
+
+    Attributes
+    ----------
+    status
+        The path's status.
+    chosen
+        ``(n_window,)`` index of the chosen candidate pair per window order, if
+        the path found a plan.
+    objective, bound
+        Objective of the plan and best bound, as the path computed them.
+    warm_start_accepted
+        See :class:`SolveResult`.
+    message
+        Path-specific explanation (empty if there is nothing to say).
+    solve_s
+        Time spent in the solver proper, seconds.
+    """
+
+    status: SolveStatus
+    chosen: object = None
+    objective: float | None = None
+    bound: float | None = None
+    warm_start_accepted: bool | None = None
+    message: str = ""
+    solve_s: float = 0.0

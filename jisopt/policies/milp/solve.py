@@ -1,0 +1,317 @@
+"""Exact reinsertion: build the model, pick the solver path, check and explain the outcome."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from jisopt.errors import InputError
+from jisopt.evaluate import evaluate
+from jisopt.instance import Instance
+from jisopt.objective import Weights
+from jisopt.plan import Plan, Swap
+from jisopt.policies.milp.data import ReinsertionData, build_data
+from jisopt.policies.milp.fast import solve_assignment
+from jisopt.policies.milp.result import PathOutcome, SolveResult, SolveStatus, relative_gap
+from jisopt.policies.rules import RULES, RulePolicy
+from jisopt.policies.swap import find_swaps
+
+__all__ = ["METHODS", "POLICY_NAME", "WARM_START_RULES", "best_rule_plan", "solve_exact"]
+
+METHODS = ("auto", "pyomo", "fast")
+"""``auto``: the assignment path without ratio rules, the Pyomo model with them."""
+
+WARM_START_RULES = ("step", "leap", "dynamic", "ontime")
+"""Rules whose best feasible plan is the warm start of the Pyomo model."""
+
+POLICY_NAME = "milp"
+
+_DIAGNOSIS_TIME_LIMIT_S = 10.0
+
+
+def policy_name(swap: bool) -> str:
+    """``milp``, or ``milp+swap`` when component swaps are tried first."""
+    return POLICY_NAME + ("+swap" if swap else "")
+
+
+def check_arguments(method: str, time_limit_s: float, mip_rel_gap: float,
+                     max_later_slots: int | None, fallback: str | None, weights: object) -> None:
+    if method not in METHODS:
+        raise InputError(f"unknown method (methods: {', '.join(METHODS)})", field="method", value=method)
+    if not (isinstance(time_limit_s, int | float) and math.isfinite(time_limit_s) and time_limit_s > 0):
+        raise InputError("time limit must be a positive number of seconds", field="time_limit_s",
+                         value=time_limit_s)
+    if not (isinstance(mip_rel_gap, int | float) and math.isfinite(mip_rel_gap) and mip_rel_gap >= 0):
+        raise InputError("relative gap must be a number >= 0", field="mip_rel_gap", value=mip_rel_gap)
+    if max_later_slots is not None and (
+        isinstance(max_later_slots, bool) or not isinstance(max_later_slots, int | np.integer)
+        or max_later_slots < 0
+    ):
+        raise InputError("K must be an integer >= 0", field="max_later_slots", value=max_later_slots)
+    if fallback is not None and fallback not in RULES:
+        raise InputError(f"unknown fallback rule (rules: {', '.join(RULES)})", field="fallback",
+                         value=fallback)
+    if weights is not None and not isinstance(weights, Weights):
+        raise InputError("weights must be a Weights object", field="weights", value=weights)
+
+
+def best_rule_plan(
+    instance: Instance,
+    weights: Weights,
+    *,
+    max_later_slots: int | None = None,
+    enforce_bounds: bool = True,
+    swap: bool = False,
+    rules: tuple[str, ...] = WARM_START_RULES,
+) -> tuple[str, Plan, float] | None:
+    """The feasible rule plan with the lowest objective (``None`` if no rule's plan
+    is feasible under :func:`~jisopt.evaluate.evaluate`).
+
+    Returns
+    -------
+    tuple or None
+        ``(rule, plan, objective)``.
+    """
+    best = None
+    for rule in rules:
+        plan = RulePolicy(rule, swap=swap)(instance)
+        ev = evaluate(instance, plan, enforce_bounds=enforce_bounds, max_later_slots=max_later_slots)
+        if ev.feasible:
+            value = ev.objective(weights)
+            if best is None or value < best[2] - 1e-12:
+                best = (rule, plan, value)
+    return best
+
+
+def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: float,
+                 warm_start: np.ndarray | None, highs_options: dict | None) -> PathOutcome:
+    """Build the Pyomo model of ``data`` and solve it with HiGHS."""
+    from jisopt.policies.milp.highs import solve_with_highs
+    from jisopt.policies.milp.model import build_model, chosen_pairs, set_start
+
+    model = build_model(data)
+    if warm_start is not None:
+        set_start(model, data, warm_start)
+    run = solve_with_highs(model, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                           options=highs_options, warm_start=warm_start is not None)
+    if run.termination == "error":
+        return PathOutcome(SolveStatus.ERROR, message=run.message, solve_s=run.runtime_s)
+    if run.termination == "infeasible":
+        return PathOutcome(SolveStatus.INFEASIBLE, message="HiGHS proved the model infeasible",
+                           warm_start_accepted=run.warm_start_accepted, solve_s=run.runtime_s)
+    if not run.has_solution:
+        return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=run.bound,
+                           warm_start_accepted=run.warm_start_accepted,
+                           message=f"HiGHS stopped ({run.termination}) before finding any plan",
+                           solve_s=run.runtime_s)
+    chosen = chosen_pairs(model, data)
+    if chosen is None:
+        return PathOutcome(SolveStatus.ERROR, message="HiGHS solution does not give every window "
+                           "order exactly one slot", solve_s=run.runtime_s)
+    objective = data.plan_objective(chosen)
+    status = SolveStatus.OPTIMAL if run.termination == "optimal" else SolveStatus.FEASIBLE
+    bound = run.bound
+    if status == SolveStatus.OPTIMAL and bound is None:
+        bound = objective
+    message = ""
+    if status == SolveStatus.FEASIBLE:
+        message = f"time limit of {time_limit_s:g} s reached; returning the best plan found"
+    if abs(objective - run.objective) > 1e-6 * max(1.0, abs(objective)):
+        message = (message + "; " if message else "") + (
+            f"HiGHS incumbent value {run.objective:.9g} differs from the plan's objective "
+            f"{objective:.9g} (slack in excess variables)")
+    return PathOutcome(status, chosen, objective, None if bound is None else min(bound, objective),
+                       run.warm_start_accepted, message, run.runtime_s)
+
+
+def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_rel_gap: float,
+              warm_start: np.ndarray | None = None, highs_options: dict | None = None) -> PathOutcome:
+    """Pre-checks that need no solver, then the chosen path."""
+    empty = data.empty_intervals
+    if empty.size:
+        return PathOutcome(SolveStatus.INFEASIBLE, message=data.describe_interval(int(empty[0])))
+    if data.fixed_hard_excess:
+        r, start, count = data.fixed_hard_excess[0]
+        rule = data.ratio[r].rule
+        name = data.instance.option_names[rule.option]
+        return PathOutcome(SolveStatus.INFEASIBLE, message=(
+            f"hard rule {name} {rule.max_count}:{rule.window} is violated in slots "
+            f"[{start}, {start + rule.window}) ({count} carriers) by orders the model cannot move"))
+    if method == "fast":
+        return solve_assignment(data)
+    return _solve_pyomo(data, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                        warm_start=warm_start, highs_options=highs_options)
+
+
+def swaps_of(instance: Instance, swap: bool) -> tuple[Swap, ...]:
+    """The component swaps tried first (MODEL.md §3), if ``swap``."""
+    return find_swaps(instance) if swap else ()
+
+
+def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, ready_h: np.ndarray | None,
+              *, time_limit_s: float, highs_options: dict | None) -> tuple[dict, str]:
+    """Re-solve with one relaxation at a time; say which restore feasibility."""
+    limit = min(time_limit_s, _DIAGNOSIS_TIME_LIMIT_S)
+    K = data.max_later_slots
+    relaxations: dict[str, tuple[Instance, dict]] = {}
+    if any(r.hard for r in instance.ratio_rules):
+        soft = instance.replace(ratio_rules=tuple(replace(r, hard=False) for r in instance.ratio_rules))
+        relaxations["soft_ratio"] = (soft, {})
+    if data.enforce_bounds and instance.n_disrupted:
+        relaxations["no_bounds"] = (instance, {"enforce_bounds": False})
+    big_k = max(data.n_slots, K + 1)
+    relaxations["larger_K"] = (instance, {"max_later_slots": big_k})
+    found: dict[str, bool | None] = {}
+    for name, (inst, changes) in relaxations.items():
+        d = build_data(inst, weights, max_later_slots=changes.get("max_later_slots", K),
+                       enforce_bounds=changes.get("enforce_bounds", data.enforce_bounds), ready_h=ready_h)
+        method = "pyomo" if d.has_ratio_rules else "fast"
+        out = _run_path(d, method, time_limit_s=limit, mip_rel_gap=1e-4, highs_options=highs_options)
+        found[name] = (True if out.status.has_solution
+                       else False if out.status == SolveStatus.INFEASIBLE else None)
+    words = {
+        "soft_ratio": "the hard ratio rules are made soft",
+        "no_bounds": "disrupted orders may leave their [step, leap]",
+        "larger_K": f"other orders may move up to K = {big_k} slots later (K = {K} now)",
+    }
+    fixes = [words[n] for n, ok in found.items() if ok]
+    if fixes:
+        text = "feasible if " + " or if ".join(fixes)
+    elif any(v is None for v in found.values()):
+        text = "no single relaxation was shown to restore feasibility within the time limit"
+    else:
+        text = "no single relaxation (soft ratio rules, no [step, leap] bounds, larger K) restores it"
+    return found, text
+
+
+def _fallback_plan(instance: Instance, rule: str, weights: Weights, max_later_slots: int | None,
+                   enforce_bounds: bool, swap: bool) -> tuple[Plan, float, str]:
+    plan = RulePolicy(rule, swap=swap)(instance)
+    ev = evaluate(instance, plan, enforce_bounds=enforce_bounds, max_later_slots=max_later_slots)
+    note = "" if ev.feasible else (
+        " (that plan violates: " + ", ".join(sorted({v.kind for v in ev.violations})) + ")")
+    return plan, ev.objective(weights), note
+
+
+def solve_exact(
+    instance: Instance,
+    weights: Weights | None = None,
+    *,
+    max_later_slots: int | None = None,
+    enforce_bounds: bool = True,
+    swap: bool = False,
+    method: str = "auto",
+    time_limit_s: float = 60.0,
+    mip_rel_gap: float = 1e-6,
+    warm_start: bool = True,
+    fallback: str | None = "dynamic",
+    diagnose: bool = True,
+    highs_options: dict | None = None,
+) -> SolveResult:
+    """Reinsert the disrupted orders optimally within their permutable-subsequence bounds.
+
+    Parameters
+    ----------
+    instance
+        The snapshot (every disrupted order of the instant is handled together).
+    weights
+        Objective weights; default: the instance's, else :class:`~jisopt.weights.Weights`.
+    max_later_slots
+        ``K``: how far any order other than a disrupted one may move later
+        (default: the number of disrupted orders).
+    enforce_bounds
+        Keep each disrupted order within its own [step, leap].
+    swap
+        Carry out the component swaps of MODEL.md §3 first
+        (:func:`~jisopt.policies.swap.find_swaps`), then reinsert optimally the
+        orders still disrupted, with the ready times after the swaps.
+    method
+        ``auto`` (assignment path without ratio rules, else the Pyomo model),
+        ``pyomo`` or ``fast`` (assignment; not with ratio rules).
+    time_limit_s, mip_rel_gap
+        HiGHS limits of the Pyomo path.
+    warm_start
+        Give HiGHS the best feasible rule plan (step, leap, dynamic, ontime) as a start.
+    fallback
+        Rule whose plan is returned if the solver fails or stops without a plan
+        (``None``: return no plan).
+    diagnose
+        For an infeasible model, re-solve with each relaxation (soft ratio rules,
+        no [step, leap] bounds, larger ``K``) and say which one restores feasibility.
+    highs_options
+        Further HiGHS options (each checked; ``threads`` must stay 1).
+
+    Returns
+    -------
+    SolveResult
+        Status, plan, objective, bound, gap, times and a message. Infeasibility
+        and solver trouble are results; only bad arguments raise.
+
+    Raises
+    ------
+    InputError
+        On an unknown method or fallback, a non-positive time limit, a negative
+        gap or ``K``, ratio rules with ``method="fast"``, or bad HiGHS options.
+    """
+    t0 = time.perf_counter()
+    check_arguments(method, time_limit_s, mip_rel_gap, max_later_slots, fallback, weights)
+    weights = weights or instance.weights or Weights()
+    if highs_options:
+        from jisopt.policies.milp.highs import checked_options
+
+        checked_options(highs_options)
+    swaps = swaps_of(instance, swap)
+    ready = Plan(instance.slot, POLICY_NAME, swaps).ready_after_swaps(instance) if swaps else None
+    data = build_data(instance, weights, max_later_slots=max_later_slots, enforce_bounds=enforce_bounds,
+                      ready_h=ready)
+    if method == "fast" and data.has_ratio_rules:
+        raise InputError("the fast (assignment) path cannot handle ratio rules; use method "
+                         "'pyomo' or 'auto'", field="method", value=method)
+    path = "fast" if method == "auto" and not data.has_ratio_rules else (
+        "pyomo" if method == "auto" else method)
+    build_s = time.perf_counter() - t0
+    stats: dict = {"window_orders": data.n_window, "window_slots": data.n_slots, "pairs": data.n_pairs,
+                   "max_later_slots": data.max_later_slots, "enforce_bounds": enforce_bounds}
+
+    start = None
+    if path == "pyomo" and warm_start and data.n_window:
+        best = best_rule_plan(instance, weights, max_later_slots=data.max_later_slots,
+                              enforce_bounds=enforce_bounds, swap=swap)
+        if best is not None:
+            start = data.pair_index(best[1].slot)
+            stats.update(warm_start_rule=best[0], warm_start_objective=best[2])
+            if start is None:
+                stats["warm_start_rule"] = f"{best[0]} (outside the window; not passed)"
+        else:
+            stats["warm_start_rule"] = None
+
+    out = _run_path(data, path, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, warm_start=start,
+                    highs_options=highs_options)
+    stats.update(build_s=build_s, solve_s=out.solve_s)
+    message, diagnosis, plan, fb = out.message, {}, None, None
+    objective, bound = out.objective, out.bound
+    if out.status.has_solution:
+        plan_slot = data.slot_array(out.chosen)
+    elif out.status == SolveStatus.INFEASIBLE:
+        message = "model infeasible: " + out.message
+        if diagnose:
+            diagnosis, text = _diagnose(instance, weights, data, ready, time_limit_s=time_limit_s,
+                                        highs_options=highs_options)
+            message += "; " + text
+    if not out.status.has_solution and out.status != SolveStatus.INFEASIBLE and fallback is not None:
+        fb_plan, objective, note = _fallback_plan(instance, fallback, weights, max_later_slots,
+                                                  enforce_bounds, swap)
+        plan_slot, fb, bound, swaps = fb_plan.slot, fallback, out.bound, fb_plan.swaps
+        message = f"{message}; returning the {fallback} rule's plan instead{note}"
+    status = out.status
+    runtime = time.perf_counter() - t0
+    gap = 0.0 if status == SolveStatus.OPTIMAL else relative_gap(objective, bound)
+    result = SolveResult(status, None, objective, bound, gap, runtime, path, out.warm_start_accepted,
+                         message, fb, diagnosis, stats)
+    if out.status.has_solution or fb is not None:
+        plan = Plan(plan_slot, policy_name(swap), swaps, runtime, status.value, result.as_info())
+        result = replace(result, plan=plan)
+    return result
