@@ -8,6 +8,7 @@ import numpy as np
 
 from jisopt.instance import Instance
 from jisopt.plan import Plan
+from jisopt.sim.invariants import SimulationInvariantError
 from jisopt.sim.state import LineState
 
 __all__ = ["apply_plan", "build_instance"]
@@ -74,6 +75,9 @@ def apply_plan(state: LineState, instance: Instance, plan: Plan) -> np.ndarray:
     """Carry out a plan: exchange swapped parts, then move orders to their new slots.
 
     A swap exchanges the two physical parts (with their ready times and future draws).
+    A plan that would put two orders into one slot, or an order before the instance's
+    first slot (or nowhere), is refused with :class:`SimulationInvariantError` (a cheap
+    guard; ``check_invariants`` checks every constraint).
 
     Returns
     -------
@@ -94,6 +98,11 @@ def apply_plan(state: LineState, instance: Instance, plan: Plan) -> np.ndarray:
         last = int(targets.max())
         state.ensure_slots(last)
         state.sequence[instance.slot[moved]] = -1
+        if (int(targets.min()) < instance.first_slot or np.unique(targets).size != targets.size
+                or (state.sequence[targets] >= 0).any()):
+            raise SimulationInvariantError(
+                f"plan of {plan.policy!r} at t={instance.now_h:g} h leaves an order without a "
+                "slot or puts two orders into one slot")
         state.sequence[targets] = ids[moved]
         state.slot[ids[moved]] = targets
         state.horizon_end = max(state.horizon_end, last + 1)
