@@ -43,9 +43,10 @@ def test_tradeoff_uses_the_given_axes_and_a_twin():
     ax = fig.add_subplot()
     out = plot_tradeoff(_summary(), reliability=0.97, policies=("step", "leap"), ax=ax)
     assert out is ax
-    (delay,) = [line for line in ax.get_lines() if line.get_label() == "mean delivery delay (h)"]
-    np.testing.assert_allclose(delay.get_ydata(), [0.3, 0.6])
-    assert out.right_ax.get_lines()[0].get_ydata() == pytest.approx([3.0, 3.0])
+    (delay,) = [c for c in ax.containers if c.get_label() == "mean delivery delay (h)"]
+    np.testing.assert_allclose(delay.lines[0].get_ydata(), [0.3, 0.6])  # step 1*0.03*10, leap 2*0.03*10
+    (resched,) = out.right_ax.containers
+    assert resched.lines[0].get_ydata() == pytest.approx([3.0, 3.0])
 
 
 def test_reliability_sweep_and_kpi_sweep(tmp_path):
