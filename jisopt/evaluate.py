@@ -19,6 +19,7 @@ from jisopt.objective import (
     idle_slots_constant,
     pair_terms,
     ratio_window_counts,
+    reschedule_flags,
 )
 from jisopt.plan import Plan
 from jisopt.subsequences import disruption_bounds, slot_end
@@ -304,8 +305,8 @@ class PlanChanges:
     moved_rows
         Placed rows whose slot changed.
     rescheduled_rows
-        The moved rows that count as reschedules (the ``reschedules`` term of
-        :func:`jisopt.objective.pair_terms`: a started component).
+        The moved rows that count as reschedules (the ``reschedules`` term,
+        :func:`jisopt.objective.reschedule_flags`: a started component).
     changed_unstarted
         Moved orders without a started component.
     swaps
@@ -348,7 +349,9 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     old = instance.slot
     placed = new >= 0
     moved = np.flatnonzero(placed & (new != old))
-    rescheduled = pair_terms(instance, moved, new[moved])["reschedules"] > 0
+    if moved.size == 0:
+        return PlanChanges(moved, moved, 0, len(plan.swaps), np.zeros(instance.n_suppliers, np.int64))
+    rescheduled = reschedule_flags(instance, moved, new[moved])
     return PlanChanges(
         moved_rows=moved,
         rescheduled_rows=moved[rescheduled],

@@ -134,7 +134,12 @@ class Instance:
     def has_started(self) -> np.ndarray:
         """``(n,)`` bool: the order has at least one started component."""
         if "has_started" not in self._cache:
-            self._cache["has_started"] = self.started.any(axis=1)
+            # Column by column: any(axis=1) over a short axis is about 8x slower.
+            started = self.started
+            has = np.zeros(self.n_orders, dtype=bool)
+            for m in range(started.shape[1]):
+                has |= started[:, m]
+            self._cache["has_started"] = has
         return self._cache["has_started"]
 
     @property

@@ -21,6 +21,7 @@ __all__ = [
     "idle_slots_constant",
     "pair_terms",
     "ratio_window_counts",
+    "reschedule_flags",
 ]
 
 def pair_terms(
@@ -60,11 +61,17 @@ def pair_terms(
     in_horizon = (slots >= instance.first_slot) & (slots < instance.horizon_end)
     return {
         "total_delay_h": np.maximum(0.0, start_h + takt - instance.due_h[rows]),
-        "reschedules": (instance.has_started[rows] & (slots != old)).astype(np.float64),
+        "reschedules": reschedule_flags(instance, rows, slots).astype(np.float64),
         "displacement_h": np.abs(slots - old) * takt,
         "stock_component_h": np.maximum(wait, 0.0).sum(axis=1),
         "idle_slots": -in_horizon.astype(np.float64),
     }
+
+
+def reschedule_flags(instance: Instance, rows: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """The ``reschedules`` term per pair: order ``rows[k]`` has a started component and
+    ``slots[k]`` differs from its slot (bool array)."""
+    return instance.has_started[rows] & (slots != instance.slot[rows])
 
 
 def idle_slots_constant(instance: Instance) -> float:

@@ -6,11 +6,13 @@ target of every rule, the component swap and the chain rule with gap filling.
 Only the :class:`jisopt.instance.Instance` container is read.
 
 The chain rule for several disrupted orders at one instant: remove them all
-(each leaves a gap), then reinsert them in ascending ``(target, leap, order id)``.
+(each leaves a gap), then reinsert them in ascending ``(target, leap, leap - step, order id)``.
 An occupied slot pushes its occupant one slot later, which pushes the next, until
 the chain reaches an empty slot, which it fills. An order reinserted in the same
-instance is never displaced by a later one: the later one goes right after the
-run of such orders.
+instance is never displaced by a later one: if its target holds one, the later one
+takes the nearest slot of its own [step, leap] that does not (later slots first;
+past the leap only if every slot of the interval is taken), and a chain passes
+over such orders.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def ref_target(rule: str, step: int, leap: int, due_h: float, takt_h: float,
     raise ValueError(rule)
 
 
-def ref_chain(slot_of: dict[int, int], items: list[tuple[int, int, int, int]]) -> dict[int, int]:
+def ref_chain(slot_of: dict[int, int], items: list[tuple[int, int, int, int, int]]) -> dict[int, int]:
     """The chain rule.
 
     Parameters
@@ -151,7 +153,7 @@ def ref_chain(slot_of: dict[int, int], items: list[tuple[int, int, int, int]]) -
     slot_of
         ``{key: slot}`` of every order (keys are any hashables, e.g. rows).
     items
-        ``(key, target, leap, order_id)`` of every order to reinsert.
+        ``(key, target, step, leap, order_id)`` of every order to reinsert.
 
     Returns
     -------
@@ -161,10 +163,21 @@ def ref_chain(slot_of: dict[int, int], items: list[tuple[int, int, int, int]]) -
     moving = {key for key, *_ in items}
     occupant = {s: key for key, s in slot_of.items() if key not in moving}
     placed: set = set()
-    for key, target, _leap, _oid in sorted(items, key=lambda it: (it[1], it[2], it[3])):
-        s = target
-        while s in occupant and occupant[s] in placed:
-            s += 1
+
+    def held(s: int) -> bool:
+        return occupant.get(s) in placed
+
+    for key, target, step, leap, _oid in sorted(items, key=lambda it: (it[1], it[3], it[3] - it[2], it[4])):
+        # The target, or else the nearest slot of [step, leap] that no order reinserted
+        # before holds (later first), or else the first such slot past the leap.
+        candidates = [target, *range(target + 1, leap + 1), *range(target - 1, step - 1, -1)]
+        free = [s for s in candidates if not held(s)]
+        if free:
+            s = free[0]
+        else:
+            s = leap + 1
+            while held(s):
+                s += 1
         carry = key
         while True:
             pushed = occupant.get(s)
@@ -173,6 +186,8 @@ def ref_chain(slot_of: dict[int, int], items: list[tuple[int, int, int, int]]) -
             if pushed is None:
                 break
             carry, s = pushed, s + 1
+            while held(s):  # the chain passes over orders reinserted before
+                s += 1
         placed.add(key)
     return {key: s for s, key in occupant.items()}
 
@@ -189,7 +204,7 @@ def ref_plan(inst: Instance, rule: str, swap: bool = False, skew_h: float = 0.0)
                for b in bounds} if rule != "none" else {}
     new = list(slots)
     if rule != "none" and bounds:
-        items = [(b.row, targets[b.row], b.leap, ids[b.row]) for b in bounds]
+        items = [(b.row, targets[b.row], b.step, b.leap, ids[b.row]) for b in bounds]
         result = ref_chain(dict(enumerate(slots)), items)
         new = [result[i] for i in range(len(slots))]
     return {"slot": new, "swaps": swaps, "bounds": bounds, "targets": targets}

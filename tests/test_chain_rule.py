@@ -126,6 +126,40 @@ def test_reinsert_three_equal_targets_form_a_run():
     slots = [1, 2, 3, 4, 5, 6, 7, 8, 10]
     inst = _instance(slots, [(1, 0, "delay", 5.0)])
     rows = np.array([3, 1, 2])
-    new = reinsert(inst, rows, np.array([6, 6, 6]), np.array([8, 8, 8]))
+    new = reinsert(inst, rows, np.array([6, 6, 6]), np.array([6, 6, 6]), np.array([8, 8, 8]))
     assert layout(inst, new, 1, 13) == [
         101, None, None, None, 105, 102, 103, 104, 106, 107, 108, 110]
+
+
+def test_tied_leap_targets_take_the_slot_before_and_the_chain_passes_over():
+    # Slots 1..10, no gap. Late s0 parts of 102 (ready 4 h) and 103 (ready 5 h):
+    #   102: step = max(3, 4) = 4, leap = floor(8 / 1) = 8;
+    #   103: step = max(4, 5) = 5, leap = 8.  Under leap both target slot 8.
+    slots = list(range(1, 11))
+    inst = _instance(slots, [(1, 0, "delay", 4.0), (2, 0, "delay", 5.0)])
+    plan = RulePolicy("leap")(inst)
+    # Remove both (gaps 2, 3). Same target and leap: the narrower interval first, 103
+    # ([5, 8]) -> 8: 108 -> 9, 109 -> 10, 110 -> 11 (spare). 102: slot 8 holds 103 and
+    # 9 > leap, so the nearest earlier free slot of [4, 8]: 7. The chain from 7 passes
+    # over 103 at 8: 107 -> 9, 108 -> 10, 109 -> 11, 110 -> 12.
+    assert layout(inst, plan.slot, 1, 13) == [
+        101, None, None, 104, 105, 106, 102, 103, 107, 108, 109, 110]
+    ev = evaluate(inst, plan)
+    assert ev.feasible, ev.violations  # both within [step, 8]; 107..110 at most K = 2 later
+
+
+def test_two_single_slot_intervals_on_one_slot_go_past_the_leap():
+    # Failures of the s1 parts (L = 3 h, started for slots 1..3) of 101 and 102, known at
+    # now = 0: both reproduced parts are ready at 0 + 3 = 3 h, so
+    #   101: step = max(1 + 1, ceil(3 / 1)) = 3 = leap;  102: step = max(2 + 1, 3) = 3 = leap.
+    # Both need slot 3: the rules cannot keep both within their bounds.
+    slots = list(range(1, 11))
+    inst = _instance(slots, [(0, 1, "failure", 3.0), (1, 1, "failure", 3.0)])
+    plan = RulePolicy("step")(inst)
+    # Remove both (gaps 1, 2). 101 (smaller id) takes 3, pushing 103 -> 4, ..., 110 -> 11
+    # (spare). 102 finds all of [3, 3] held and goes to the first free slot past its leap,
+    # 4, pushing 103 -> 5, ..., 110 -> 12.
+    assert layout(inst, plan.slot, 1, 13) == [
+        None, None, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110]
+    ev = evaluate(inst, plan)
+    assert [(v.kind, v.order) for v in ev.violations] == [("bounds", 102)]

@@ -8,8 +8,6 @@ satisfy the model's constraints, checked here directly and through evaluate().
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -37,14 +35,22 @@ def _policy(rule: str, swap: bool, inst: Instance, skew_q: int) -> tuple[RulePol
 
 
 def _expected_positions(ref: dict, inst: Instance) -> dict[int, int]:
-    """Where each reinserted order must land: sorted by (target, leap, id), the first at
-    its target, each next at max(its target, previous + 1)."""
+    """Where each reinserted order must land: in (target, leap, leap - step, id) order, at its target
+    unless an earlier one holds it, then at the nearest free slot of its [step, leap]
+    (later first), and past its leap only when the whole interval is held. With distinct
+    targets every order is at its target."""
     ids = inst.order_id.tolist()
-    items = sorted((ref["targets"][b.row], b.leap, ids[b.row], b.row) for b in ref["bounds"])
-    out, prev = {}, -math.inf
-    for target, _leap, _oid, row in items:
-        prev = max(target, prev + 1)
-        out[row] = prev
+    items = sorted((ref["targets"][b.row], b.leap, b.leap - b.step, ids[b.row], b.step, b.row)
+                   for b in ref["bounds"])
+    out: dict[int, int] = {}
+    for target, leap, _width, _oid, step, row in items:
+        held = set(out.values())
+        order = [target, *range(target + 1, leap + 1), *range(target - 1, step - 1, -1)]
+        free = [s for s in order if s not in held]
+        if free:
+            out[row] = free[0]
+        else:
+            out[row] = next(s for s in range(leap + 1, leap + 2 + len(held)) if s not in held)
     return out
 
 
@@ -95,8 +101,7 @@ def _check_constraints(inst: Instance, new: list[int], ref: dict) -> None:
             assert new[i] >= old[i], f"order {inst.order_id[i]} with a started part moved earlier"
         for m in range(inst.n_suppliers):
             if started[i][m]:
-                if i in ref["targets"] or new[i] != old[i]:
-                    assert new[i] * takt >= ready[i][m], f"order {inst.order_id[i]} before its part"
+                assert new[i] * takt >= ready[i][m], f"order {inst.order_id[i]} before its part"
             else:
                 assert new[i] * takt - lead[m] > now, f"order {inst.order_id[i]} misses a call-off"
         if old[i] * takt < now + inst.line_freeze_h or old[i] < first_disrupted:
@@ -121,7 +126,8 @@ def _check_targets_and_evaluation(inst: Instance, plan, ref: dict) -> None:
         for row, t in ref["targets"].items():
             assert new[row] == t and step[row] <= t <= leap[row]
     ev = evaluate(inst, plan)
-    # The only possible violation of a chain plan: a tied order pushed beyond its leap.
+    # The only possible violation of a chain plan: a tied order whose whole [step, leap]
+    # is held by orders reinserted before it.
     beyond = sorted(int(inst.order_id[r]) for r, p in expected.items() if p > leap[r])
     assert sorted((v.kind, v.order) for v in ev.violations) == [("bounds", o) for o in beyond]
     if len(set(targets)) == len(targets):
@@ -214,3 +220,32 @@ def test_sequence_inversions_brute_force(data, inst):
     new = data.draw(st.permutations(pool))[:n]
     got = sequence_inversions(inst, np.array(new, dtype=np.int64)).tolist()
     assert got == ref_inversions(inst.slot.tolist(), new, inst.started.tolist())
+
+
+@settings(max_examples=2 * EXAMPLES, deadline=None)
+@given(inst=instances(max_disrupted=5, soft_ratio=True))
+def test_generated_instances_are_consistent(inst):
+    # Not a test of jisopt but of the strategy every property above relies on.
+    takt, now = inst.takt_h, inst.now_h
+    natural = inst.slot[:, None] * takt - inst.lead_time_h[None, :] <= now
+    started = inst.started
+    # Every part due for call-off has started. An order's started parts started together,
+    # at the slot p it held then (p <= its slot; p < slot for a postponed order, whose parts
+    # wait in stock): planned delivery p * takt, and started exactly where p * takt - L <= now.
+    assert np.all(started[natural])
+    for i in np.flatnonzero(inst.has_started):
+        planned = set(inst.planned_delivery_h[i][started[i]].tolist())
+        assert len(planned) == 1
+        p = planned.pop() / takt
+        assert p == int(p) and p <= inst.slot[i]
+        assert np.array_equal(started[i], p * takt - inst.lead_time_h <= now)
+    # Only disrupted parts are late; each is after its slot start, beyond the line freeze.
+    late = started & (np.nan_to_num(inst.ready_h, nan=-np.inf) > inst.slot[:, None] * takt)
+    pairs = set(zip(inst.disrupted_order.tolist(), inst.disrupted_supplier.tolist(), strict=True))
+    assert {(int(i), int(m)) for i, m in np.argwhere(late)} == pairs
+    for i, m, kind in zip(inst.disrupted_order, inst.disrupted_supplier, inst.disrupted_kind,
+                          strict=True):
+        assert inst.slot[i] * takt >= now + inst.line_freeze_h
+        if kind == FAILURE:
+            assert inst.ready_h[i, m] == now + inst.lead_time_h[m]
+    assert inst.n_disrupted >= 1 and len(pairs) <= 5

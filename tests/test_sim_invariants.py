@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sim_cases import Recording, small_scenario
 
@@ -39,7 +40,10 @@ def test_invariants_hold_for_every_rule(rule, swap):
     {"monitoring": {"point": 0.3}},
     {"monitoring": {"enabled": False}},
     {"planning_slack_every": 10},
-], ids=["freeze", "point0.3", "no-monitoring", "slack"])
+    # The longest lead time equals the frozen zone: the first slot of the period planned
+    # at an epoch is called off at that same instant, after the planning run.
+    {"frozen_zone_h": 48.0},
+], ids=["freeze", "point0.3", "no-monitoring", "slack", "lead=frozen"])
 def test_invariants_hold_for_variants(changes):
     scenario = small_scenario(days=8.0, warmup_days=2.0, **changes)
     result = run_replication(scenario, "dynamic+swap", seed=5, check_invariants=True)
@@ -113,3 +117,23 @@ def test_okay_orders_had_every_part_on_time():
     disrupted = orders.order_id.isin(late_parts.index)
     assert (orders.rework == disrupted).all()
     assert np.isfinite(orders.completion_h).all()
+
+
+@pytest.mark.parametrize("policy", ["none", "dynamic+swap"])
+def test_batch_length_does_not_change_the_result(policy):
+    from jisopt.sim.engine import Simulator
+    from jisopt.sim.runner import collect_result, policy_from_name
+
+    scenario = small_scenario(days=6.0, warmup_days=1.0)
+    results = []
+    for max_batch_h in (None, 0.25):
+        sim = Simulator(scenario, policy_from_name(policy, scenario), seed=12, replication=0,
+                        max_batch_h=max_batch_h)
+        sim.run()
+        results.append(collect_result(sim, record_orders=True))
+    default, fine = results
+    assert len(default.instances) > 20
+    for frame in ("orders", "events"):
+        pd.testing.assert_frame_equal(getattr(default, frame), getattr(fine, frame))
+    pd.testing.assert_frame_equal(default.instances.drop(columns="decision_time_s"),
+                                  fine.instances.drop(columns="decision_time_s"))

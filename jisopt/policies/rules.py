@@ -62,17 +62,27 @@ def rule_targets(
 
 
 def reinsert(
-    instance: Instance, rows: np.ndarray, targets: np.ndarray, leaps: np.ndarray
+    instance: Instance,
+    rows: np.ndarray,
+    targets: np.ndarray,
+    steps: np.ndarray,
+    leaps: np.ndarray,
 ) -> np.ndarray:
     """Remove ``rows`` and reinsert them at ``targets`` with the chain rule.
 
     All disrupted orders are removed first (each leaves a gap), then reinserted
-    in ascending order of target (ties: smaller leap, then order id). An occupied
+    in ascending order of target (ties: smaller leap, then narrower [step, leap],
+    then order id). An occupied
     target pushes its occupant one slot later, which pushes the next, until the
-    chain reaches an empty slot, which it fills. Orders reinserted in the same
-    instance are not displaced by one another: a later one whose target holds
-    one goes right after it (so each earlier one keeps its slot, within its
-    bounds).
+    chain reaches an empty slot, which it fills.
+
+    Orders reinserted in the same instance keep their slots: a later one never
+    displaces an earlier one. If its target already holds one, it takes the
+    nearest slot within its own [step, leap] that does not, later slots first;
+    a chain passes over such orders (the pushed order goes to the next slot
+    that does not hold one). Only when every slot of [step, leap] holds an
+    order reinserted before (e.g. two failures of one supplier with the same
+    single-slot bounds) does it go past its leap, to the first free slot.
 
     Returns
     -------
@@ -86,21 +96,36 @@ def reinsert(
     occupant[instance.slot - first] = np.arange(instance.n_orders)
     occupant[instance.slot[rows] - first] = -1
     reinserted = np.zeros(length, dtype=bool)
-    order = np.lexsort((instance.order_id[rows], leaps, targets))
+    order = np.lexsort((instance.order_id[rows], leaps - steps, leaps, targets))
     for k in order:
-        t = int(targets[k]) - first
-        while reinserted[t]:
-            t += 1
+        t = _free_slot(reinserted, int(targets[k]) - first, int(steps[k]) - first,
+                       int(leaps[k]) - first)
         if occupant[t] >= 0:
             e = t + int(np.argmax(occupant[t:] < 0))
-            occupant[t + 1:e + 1] = occupant[t:e]
-            reinserted[t + 1:e + 1] = reinserted[t:e]
+            chain = t + np.flatnonzero(~reinserted[t:e + 1])  # passes over reinserted orders
+            occupant[chain[1:]] = occupant[chain[:-1]]
         occupant[t] = rows[k]
         reinserted[t] = True
     new_slot = np.empty(instance.n_orders, dtype=np.int64)
     filled = np.flatnonzero(occupant >= 0)
     new_slot[occupant[filled]] = filled + first
     return new_slot
+
+
+def _free_slot(reinserted: np.ndarray, target: int, step: int, leap: int) -> int:
+    """Nearest slot to ``target`` in [step, leap] not holding a reinserted order.
+
+    Later slots first; past the leap only if the whole interval is taken.
+    """
+    if not reinserted[target]:
+        return target
+    later = np.flatnonzero(~reinserted[target + 1:leap + 1])
+    if later.size:
+        return target + 1 + int(later[0])
+    earlier = np.flatnonzero(~reinserted[step:target])
+    if earlier.size:
+        return step + int(earlier[-1])
+    return leap + 1 + int(np.argmax(~reinserted[leap + 1:]))
 
 
 @dataclass(frozen=True)
@@ -151,7 +176,7 @@ class RulePolicy:
                 targets = rule_targets(
                     self.rule, bounds, instance.due_h[bounds.rows], instance.takt_h, self.skew_h
                 )[still]
-                new_slot = reinsert(instance, rows, targets, bounds.leap[still])
+                new_slot = reinsert(instance, rows, targets, bounds.step[still], bounds.leap[still])
                 info = {
                     "orders": instance.order_id[rows].tolist(),
                     "step": bounds.step[still].tolist(),

@@ -76,6 +76,9 @@ class Simulator:
     demand, draws
         Replace the drawn demand or disruption outcomes (for hand-made test cases);
         ``draws`` needs the methods of :class:`DisruptionDraws`.
+    max_batch_h
+        Longest stretch of time handled as one batch (default and upper limit:
+        ``min_m f * L_m``). Smaller values only cost time; the output is the same.
 
     Attributes
     ----------
@@ -97,6 +100,7 @@ class Simulator:
         on_instance: InstanceHook | None = None,
         demand: Demand | None = None,
         draws: DisruptionDraws | None = None,
+        max_batch_h: float | None = None,
     ) -> None:
         self.scenario = scenario
         self.policy = policy
@@ -118,6 +122,8 @@ class Simulator:
         self.monitoring = monitoring.enabled and monitoring.point < 1.0
         point = monitoring.point if self.monitoring else 1.0
         self.known_after_h = [point * lt for lt in self.lead_time_h]
+        self.max_batch_h = min(self.known_after_h) if max_batch_h is None else min(
+            max_batch_h, min(self.known_after_h))
         self.production_order = sorted(range(self.n_suppliers), key=lambda m: -self.lead_time_h[m])
         n_slots = math.ceil((self.end_h + scenario.otd_min_h) / self.takt_h) + _SLOT_MARGIN
         self.state = LineState(
@@ -140,7 +146,7 @@ class Simulator:
         sc = self.scenario
         end, eps = self.end_h, _EPS
         heap = self._heap
-        lookahead_h = min(self.known_after_h)
+        lookahead_h = self.max_batch_h
         epoch = 0
         t = -sc.otd_min_h  # the first arrivals; nothing happens before the first epoch
         while True:
@@ -195,7 +201,7 @@ class Simulator:
                 continue
             self._next_production[m] = stop
             window = state.sequence[first:min(stop, state.sequence.shape[0])]
-            idx = np.flatnonzero(window >= 0)
+            idx = (window >= 0).nonzero()[0]
             if idx.size == 0:
                 continue
             pids = state.cell_part[window[idx], m]
@@ -207,34 +213,28 @@ class Simulator:
     def _start_attempts(self, m: int, pids: np.ndarray, attempt: int, start_h: np.ndarray) -> None:
         """Start production attempt ``attempt`` of supplier ``m``'s parts and draw outcomes."""
         state = self.state
-        planned = start_h + self.lead_time_h[m]
+        lead = self.lead_time_h[m]
+        planned = start_h + lead
         state.part_attempt[pids] = attempt
         state.part_start_h[pids] = start_h
         state.part_planned_h[pids] = planned
         state.part_known_h[pids] = planned
+        state.part_true_h[pids] = planned
         kinds, delays = self.draws.arrays(m, attempt)
         made_for = pids // self.n_suppliers
-        kind = kinds[made_for]
-        event = np.flatnonzero(kind != NO_EVENT)
-        if event.size == 0:
-            state.part_true_h[pids] = planned
-            return
-        is_delay = kind == DELAY
-        true_h = np.where(is_delay, planned + delays[made_for], planned)
-        true_h[kind == FAILURE] = math.inf
-        state.part_true_h[pids] = true_h
-        owners = state.part_owner[pids[event]]
-        delayed = is_delay[event]
-        state.delay_events[owners[delayed]] += 1
-        state.failure_events[owners[~delayed]] += 1
-        for i, owner in zip(event.tolist(), owners.tolist(), strict=True):
-            d = int(made_for[i])
-            self.events.append((d, m, attempt, int(kind[i]), float(delays[d]), float(start_h[i]), owner))
-        if self.monitoring:
-            known_after = self.known_after_h[m]
-            for i in event.tolist():
-                heapq.heappush(self._heap, (float(start_h[i]) + known_after, PHASE_EVENTS,
-                                            int(pids[i]), attempt))
+        for i in (kinds[made_for] != NO_EVENT).nonzero()[0].tolist():
+            pid, d, start = int(pids[i]), int(made_for[i]), float(start_h[i])
+            kind, delay_h = int(kinds[d]), float(delays[d])
+            owner = int(state.part_owner[pid])
+            if kind == DELAY:
+                state.part_true_h[pid] = start + lead + delay_h
+                state.delay_events[owner] += 1
+            else:
+                state.part_true_h[pid] = math.inf
+                state.failure_events[owner] += 1
+            self.events.append((d, m, attempt, kind, delay_h, start, owner))
+            if self.monitoring:
+                heapq.heappush(self._heap, (start + self.known_after_h[m], PHASE_EVENTS, pid, attempt))
 
     # ---- (4) events that become known --------------------------------------------
     def _events(self, t: float) -> None:

@@ -21,8 +21,8 @@ __all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "policy_from_
 EVENT_COLUMNS: tuple[str, ...] = (
     "order_id", "supplier", "attempt", "kind", "delay_h", "start_h", "holder",
 )
-"""Columns of the event log: the order id the part was made for (its draws' key), the
-supplier index, the attempt (0 = first production), the kind (``DELAY`` = 0,
+"""Columns of the event log (in order of production start): the order id the part was
+made for (its draws' key), the supplier index, the attempt (0 = first production), the kind (``DELAY`` = 0,
 ``FAILURE`` = 1), the delay, the attempt's production start and the order that held
 the part when it was drawn."""
 
@@ -127,7 +127,8 @@ def collect_result(sim: Simulator, *, record_orders: bool = False,
     orders = order_records(sim.state, scenario)
     instances = instance_records(sim.instances)
     kpis = compute_kpis(orders, instances, scenario)
-    events = pd.DataFrame(sim.events, columns=list(EVENT_COLUMNS))
+    events = pd.DataFrame(sim.events, columns=list(EVENT_COLUMNS)).sort_values(
+        ["start_h", "supplier", "order_id", "attempt"], ignore_index=True)
     wall = time.perf_counter() - started_at if started_at is not None else float("nan")
     return ReplicationResult(
         kpis=kpis,

@@ -97,13 +97,17 @@ def apply_plan(state: LineState, instance: Instance, plan: Plan) -> np.ndarray:
         targets = new[moved]
         last = int(targets.max())
         state.ensure_slots(last)
+        movers = ids[moved]
+        refused = SimulationInvariantError(
+            f"plan of {plan.policy!r} at t={instance.now_h:g} h leaves an order without a slot "
+            "or puts two orders into one slot")
+        if int(targets.min()) < instance.first_slot:
+            raise refused
         state.sequence[instance.slot[moved]] = -1
-        if (int(targets.min()) < instance.first_slot or np.unique(targets).size != targets.size
-                or (state.sequence[targets] >= 0).any()):
-            raise SimulationInvariantError(
-                f"plan of {plan.policy!r} at t={instance.now_h:g} h leaves an order without a "
-                "slot or puts two orders into one slot")
-        state.sequence[targets] = ids[moved]
-        state.slot[ids[moved]] = targets
+        taken = (state.sequence[targets] >= 0).any()
+        state.sequence[targets] = movers
+        if taken or (state.sequence[targets] != movers).any():  # or two movers share a slot
+            raise refused
+        state.slot[movers] = targets
         state.horizon_end = max(state.horizon_end, last + 1)
     return moved
