@@ -32,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="simulate replications of a scenario under resequencing policies",
         description=(
             "Simulate the supply-assembly line for R replications under one or more policies "
-            "(in parallel processes) and print every KPI with its mean and 95%% confidence "
+            "(in parallel processes) and print every KPI with its mean and 95% confidence "
             "interval. Every policy of a replication sees the same disruptions. Writes "
             "replications.parquet/.csv (one row per replication) and summary.csv into --out."
         ),
