@@ -48,7 +48,8 @@ def test_help(command, capsys):
         (["simulate", "--monitoring-point", "0"], "monitoring-point"),
         (["simulate", "--days", "10"], "warmup_days"),
         (["simulate", "--policy", "nosuch"], "policy"),
-        (["simulate", "--policy", "dynamic", "--weights", "delay=1"], "policy"),
+        (["simulate", "--policy", "dynamic", "--weights", "delay=1"], "weights"),
+        (["simulate", "--policy", "step,leap", "--skew-h", "4"], "skew-h"),
         (["simulate", "--weights", "speed=1"], "weights"),
         (["simulate", "--replications", "0"], "replications"),
         (["simulate", "--jobs", "-2"], "jobs"),
@@ -92,6 +93,16 @@ def test_simulate_text_table(tmp_path, capsys):
     assert "okay_rate" in out and "step" in out and "leap" in out and "±" in out
     table = pd.read_parquet(tmp_path / "replications.parquet")
     assert table["monitoring.point"].eq(0.4).all() and table["line_freeze_h"].eq(12.0).all()
+
+
+def test_options_go_to_the_policies_that_take_them(tmp_path, capsys):
+    assert cli("simulate", "--policy", "step,dynamic,milp", "--weights", "reschedules=0.20,delay=1",
+               "--skew-h", "6", "--swap", "--reliability", "0.95", "--replications", 1, "--days", 6,
+               "--warmup-days", 1, "--jobs", 1, "--out", tmp_path, "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    labels = [group["policy_label"] for group in data["summary"]]
+    assert labels == ["step+swap", "dynamic+swap[skew_h=6]",
+                      "milp+swap[weights=reschedules=0.2,delay=1]"]
 
 
 def test_one_and_two_processes_give_identical_tables(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from jisopt.experiments import (
     ResultStore,
     SerialBackend,
     TaskError,
+    available_cpus,
     make_backend,
     make_grid,
     run_tasks,
@@ -146,3 +148,14 @@ def test_dask_backend_gives_the_same_table():
     expected = run_tasks(small, fake_replication).table
     got = run_tasks(small, fake_replication, backend=DaskBackend(None, jobs=1)).table
     pd.testing.assert_frame_equal(_comparable(got), _comparable(expected))
+
+
+def test_missing_dask_is_a_clear_input_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    with pytest.raises(InputError, match=r"jisopt\[dask\]"):
+        make_backend(2, dask="local")
+
+
+def test_every_cpu_by_default():
+    backend = make_backend(0)
+    assert backend.workers == available_cpus()
