@@ -159,3 +159,14 @@ def test_missing_dask_is_a_clear_input_error(monkeypatch):
 def test_every_cpu_by_default():
     backend = make_backend(0)
     assert backend.workers == available_cpus()
+
+
+def test_stored_table_equals_the_in_memory_one_with_mixed_columns(tmp_path):
+    grid = make_grid(reliabilities=(None, 0.9), policies=("step", ("dynamic", {"skew_h": 6.0, "swap": True})),
+                     replications=2, vary={"line_freeze_h": (0.0, 24.0)})
+    in_memory = run_tasks(grid, fake_replication).table
+    stored = run_tasks(grid, fake_replication, out_dir=tmp_path).table
+    pd.testing.assert_frame_equal(_comparable(stored), _comparable(in_memory))
+    assert stored["skew_h"].isna().sum() == len(grid) // 2
+    assert stored["reliability"].isna().sum() == len(grid) // 2
+    assert list(stored.columns[7:10]) == ["line_freeze_h", "skew_h", "swap"]
