@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from jisopt.experiments import (
     ResultStore,
     SerialBackend,
     TaskError,
+    available_cpus,
     make_backend,
     make_grid,
     run_tasks,
@@ -146,3 +148,25 @@ def test_dask_backend_gives_the_same_table():
     expected = run_tasks(small, fake_replication).table
     got = run_tasks(small, fake_replication, backend=DaskBackend(None, jobs=1)).table
     pd.testing.assert_frame_equal(_comparable(got), _comparable(expected))
+
+
+def test_missing_dask_is_a_clear_input_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    with pytest.raises(InputError, match=r"jisopt\[dask\]"):
+        make_backend(2, dask="local")
+
+
+def test_every_cpu_by_default():
+    backend = make_backend(0)
+    assert backend.workers == available_cpus()
+
+
+def test_stored_table_equals_the_in_memory_one_with_mixed_columns(tmp_path):
+    grid = make_grid(reliabilities=(None, 0.9), policies=("step", ("dynamic", {"skew_h": 6.0, "swap": True})),
+                     replications=2, vary={"line_freeze_h": (0.0, 24.0)})
+    in_memory = run_tasks(grid, fake_replication).table
+    stored = run_tasks(grid, fake_replication, out_dir=tmp_path).table
+    pd.testing.assert_frame_equal(_comparable(stored), _comparable(in_memory))
+    assert stored["skew_h"].isna().sum() == len(grid) // 2
+    assert stored["reliability"].isna().sum() == len(grid) // 2
+    assert list(stored.columns[7:10]) == ["line_freeze_h", "skew_h", "swap"]

@@ -103,7 +103,8 @@ def scenario_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return changes
 
 
-def add_run_options(parser: argparse.ArgumentParser, *, default_out: str) -> None:
+def add_run_options(parser: argparse.ArgumentParser, *, default_out: str,
+                    out_help: str | None = None) -> None:
     """``--seed``, ``--jobs``, ``--dask``, ``--out``, ``--resume``, ``--progress``."""
     g = parser.add_argument_group("running")
     g.add_argument("--seed", default="1", metavar="N",
@@ -113,7 +114,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, default_out: str) -> Non
     g.add_argument("--dask", metavar="ADDRESS",
                    help="run on a Dask cluster (scheduler address, or 'local'); needs jisopt[dask]")
     g.add_argument("--out", default=default_out, metavar="DIR",
-                   help=f"output directory (default: {default_out})")
+                   help=out_help or f"output directory (default: {default_out})")
     g.add_argument("--resume", action="store_true",
                    help="keep the finished runs of an interrupted run in --out and run the rest")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,

@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "The paper's experiment: reliabilities 0.99/0.97/0.95/0.93 x policies "
             "none/step/leap/dynamic x R replications of the tractor case (100 days, 30 warm-up). "
             "Writes replications.parquet/.csv, summary.csv/.md, comparisons.csv (paired "
-            "comparisons at 97%%) and fig4/fig5/fig6 PNGs into --out, and prints a summary. "
+            "comparisons at 97%) and fig4/fig5/fig6 PNGs into --out, and prints a summary. "
             "--study runs a sweep instead: monitoring (monitoring point 0.1..1 with a 24 h line "
             "freeze), slack (planning with slack), skew (skewed dynamic rule)."
         ),
@@ -55,7 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="reliability of every supplier in a study (default: 0.97)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_scenario_options(p)
-    add_run_options(p, default_out=DEFAULT_OUT)
+    add_run_options(p, default_out=DEFAULT_OUT,
+                    out_help=f"output directory (default: {DEFAULT_OUT}; with --study NAME: "
+                             "results/study-NAME)")
     p.set_defaults(func=run)
     return p
 

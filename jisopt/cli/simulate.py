@@ -14,9 +14,11 @@ from jisopt.cli._experiment import (
     run_experiment,
     scenario_overrides,
 )
+from jisopt.errors import InputError
 from jisopt.experiments import make_grid, summarize
 from jisopt.experiments.report import kpi_table, render_text, summary_json
 from jisopt.experiments.simulation import KPI_NAMES, SimulationTask
+from jisopt.policies import RULES
 from jisopt.scenario import load_scenario
 from jisopt.weights import Weights
 
@@ -32,7 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="simulate replications of a scenario under resequencing policies",
         description=(
             "Simulate the supply-assembly line for R replications under one or more policies "
-            "(in parallel processes) and print every KPI with its mean and 95%% confidence "
+            "(in parallel processes) and print every KPI with its mean and 95% confidence "
             "interval. Every policy of a replication sees the same disruptions. Writes "
             "replications.parquet/.csv (one row per replication) and summary.csv into --out."
         ),
@@ -61,6 +63,41 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
+def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, object]]]:
+    """Each policy with the options that apply to it.
+
+    ``--swap`` goes to every policy, ``--skew-h`` to the dynamic rule, ``--weights`` to the
+    policies that are not rules (the exact model).
+    """
+    names = _split(args.policy) or ["dynamic"]
+    skew_h = parse_float(args.skew_h, "skew-h", what="a number") if args.skew_h is not None else None
+    weights = _weights_text(args.weights) if args.weights is not None else None
+    if skew_h is not None and "dynamic" not in names:
+        raise InputError("applies to the dynamic rule only, which is not among the policies",
+                         field="skew-h", value=args.skew_h)
+    if weights is not None and all(name in RULES for name in names):
+        raise InputError("no policy given takes weights (the rules do not; e.g. --policy milp)",
+                         field="weights", value=args.weights)
+    policies = []
+    for name in names:
+        options: dict[str, object] = {}
+        if args.swap:
+            options["swap"] = True
+        if skew_h is not None and name == "dynamic":
+            options["skew_h"] = skew_h
+        if weights is not None and name not in RULES:
+            options["weights"] = weights
+        policies.append((name, options))
+    return policies
+
+
+def _weights_text(text: str) -> str:
+    """Validated weights in a canonical form, only the keys given (e.g. ``delay=1,reschedules=0.2``)."""
+    parsed = Weights.parse(text)
+    keys = dict.fromkeys(item.partition("=")[0].strip() for item in text.split(",") if item.strip())
+    return ",".join(f"{key}={getattr(parsed, key):g}" for key in keys)
+
+
 def _split(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
@@ -71,14 +108,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = scenario_overrides(args)
     reliabilities = ([parse_reliability(r) for r in _split(args.reliability)]
                      if args.reliability is not None else [None])
-    options: dict[str, object] = {}
-    if args.swap:
-        options["swap"] = True
-    if args.skew_h is not None:
-        options["skew_h"] = parse_float(args.skew_h, "skew-h", what="a number")
-    if args.weights is not None:
-        options["weights"] = str(Weights.parse(args.weights))
-    policies = [(name, options) for name in _split(args.policy)] or [("dynamic", options)]
+    policies = _policies(args)
     replications = parse_int(args.replications, "replications", 1)
     seed = parse_int(args.seed, "seed", 0)
     tasks = make_grid(scenario=args.scenario, reliabilities=reliabilities, policies=policies,

@@ -12,6 +12,7 @@ from jisopt.experiments.backends import (
     ProcessBackend,
     SerialBackend,
     TaskError,
+    available_cpus,
     make_backend,
 )
 from jisopt.experiments.grid import Task, apply_overrides, make_grid
@@ -31,6 +32,7 @@ __all__ = [
     "TaskError",
     "TaskResult",
     "apply_overrides",
+    "available_cpus",
     "make_backend",
     "make_grid",
     "paired_differences",

@@ -36,6 +36,7 @@ SHORT_LABELS: dict[str, str] = {
     "decision_time_mean_s": "decision (s)",
     "monitoring.point": "monitoring point",
     "planning_slack_every": "slack every g",
+    "dynamic_skew_h": "skew θ (h)",
 }
 """Column headings of the printed and Markdown tables (files keep the full names)."""
 

@@ -14,7 +14,7 @@ import pandas as pd
 from jisopt.errors import InputError
 from jisopt.experiments.backends import Backend, SerialBackend
 from jisopt.experiments.grid import Task
-from jisopt.experiments.storage import ResultStore, TaskResult, result_row
+from jisopt.experiments.storage import ResultStore, TaskResult, result_row, rows_to_frame
 
 __all__ = ["RunReport", "run_tasks"]
 
@@ -123,7 +123,7 @@ def run_tasks(
     if store is not None:
         table = store.finalize(tasks, orders=orders)
     else:
-        table = pd.DataFrame([rows[k] for k in keys])
+        table = rows_to_frame([rows[k] for k in keys], tasks)
     return RunReport(
         table=table, n_run=len(pending), n_resumed=len(tasks) - len(pending),
         wall_time_s=time.perf_counter() - start, backend=f"{backend.name} x{backend.workers}",

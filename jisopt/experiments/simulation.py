@@ -14,7 +14,6 @@ from jisopt.experiments.storage import TaskResult
 from jisopt.policies import Policy, make_policy
 from jisopt.scenario import Scenario, load_scenario
 from jisopt.sim.metrics import KPI_NAMES
-from jisopt.weights import Weights
 
 __all__ = ["KPI_NAMES", "SimulationTask", "build_policy", "experiment_manifest"]
 
@@ -22,14 +21,12 @@ __all__ = ["KPI_NAMES", "SimulationTask", "build_policy", "experiment_manifest"]
 def build_policy(task: Task, scenario: Scenario) -> Policy:
     """The policy of a task: ``make_policy(task.policy, **options)``.
 
-    The ``weights`` option is given as text (``"delay=1,reschedules=0.2"``) and
-    handed to the policy as :class:`~jisopt.weights.Weights`. The dynamic rule
-    takes its skew threshold from the option ``skew_h``, else from the
+    Options are scalars (``weights`` as the text ``"delay=1,reschedules=0.2"``,
+    which :func:`~jisopt.policies.make_policy` parses). The dynamic rule takes
+    its skew threshold from the option ``skew_h``, else from the
     scenario's ``dynamic_skew_h`` (as the simulator does for policy names).
     """
     options: dict[str, Any] = dict(task.policy_options)
-    if "weights" in options:
-        options["weights"] = Weights.parse(options["weights"])
     if task.policy == "dynamic" and "skew_h" not in options:
         options["skew_h"] = scenario.dynamic_skew_h
     return make_policy(task.policy, **options)

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from jisopt.errors import InputError
 from jisopt.experiments.grid import Task
 
-__all__ = ["TIMING_COLUMNS", "ResultStore", "TaskResult", "result_row"]
+__all__ = ["TIMING_COLUMNS", "ResultStore", "TaskResult", "result_row", "rows_to_frame"]
 
 TIMING_COLUMNS: tuple[str, ...] = ("wall_time_s", "decision_time_mean_s", "decision_time_p95_s")
 """Columns measured on the clock: the only ones that differ between identical runs."""
@@ -76,6 +76,18 @@ def result_row(task: Task, result: TaskResult | Mapping[str, Any]) -> dict[str, 
     row.update(result.kpis)
     row["wall_time_s"] = result.wall_time_s
     return row
+
+
+def rows_to_frame(rows: Sequence[Mapping[str, Any]], tasks: Sequence[Task] = ()) -> pd.DataFrame:
+    """Rows (dicts, possibly with different keys) as a table typed exactly as the stored one.
+
+    The parameters of ``tasks`` lead the columns.
+    """
+    if not rows:
+        return pd.DataFrame()
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    table = pa.Table.from_pydict({n: [row.get(n) for row in rows] for n in names}).to_pandas()
+    return _order_columns(table, [names], tasks)
 
 
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
@@ -172,7 +184,7 @@ class ResultStore:
         if orders is not None:
             self.orders_dir.mkdir(exist_ok=True)
             _atomic_write_table(_frame_to_table(orders), self.orders_dir / f"{task.key}.parquet")
-        _atomic_write_table(_frame_to_table(pd.DataFrame([row])), self.parts_dir / f"{task.key}.parquet")
+        _atomic_write_table(pa.Table.from_pylist([row]), self.parts_dir / f"{task.key}.parquet")
         return row
 
     def read_rows(self, tasks: Sequence[Task]) -> pd.DataFrame:
@@ -186,9 +198,11 @@ class ResultStore:
         missing = [t.key for t in tasks if not (self.parts_dir / f"{t.key}.parquet").is_file()]
         if missing:
             raise KeyError(f"{len(missing)} task(s) have no results, e.g. {missing[0]}")
-        frames = [pd.read_parquet(self.parts_dir / f"{t.key}.parquet") for t in tasks]
-        table = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
-        return _order_columns(table, frames)
+        if not tasks:
+            return pd.DataFrame()
+        parts = [pq.read_table(self.parts_dir / f"{t.key}.parquet") for t in tasks]
+        table = pa.concat_tables(parts, promote_options="permissive").to_pandas()
+        return _order_columns(table, [p.column_names for p in parts], tasks)
 
     # ---- final tables --------------------------------------------------------------
     def finalize(self, tasks: Sequence[Task], *, orders: bool = False) -> pd.DataFrame:
@@ -228,10 +242,12 @@ class ResultStore:
         return pd.read_parquet(path) if path.is_file() else None
 
 
-def _order_columns(table: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Keep the first-seen column order, but the wall time last."""
+def _order_columns(table: pd.DataFrame, names: list[list[str]], tasks: Sequence[Task]) -> pd.DataFrame:
+    """Task parameters first, then the other columns in first-seen order, the wall time last."""
     seen: dict[str, None] = {}
-    for frame in frames:
-        seen.update(dict.fromkeys(frame.columns))
+    for task in tasks:
+        seen.update(dict.fromkeys(task.row()))
+    for columns in names:
+        seen.update(dict.fromkeys(columns))
     cols = [c for c in seen if c != "wall_time_s"] + (["wall_time_s"] if "wall_time_s" in seen else [])
     return table[cols]

@@ -65,7 +65,8 @@ def plot_tradeoff(
     ax.set_title(f"Optimality and stability at {reliability:.0%} reliability")
     handles = ax.get_legend_handles_labels()
     twin = right.get_legend_handles_labels()
-    ax.legend(handles[0] + twin[0], handles[1] + twin[1], loc="upper center", fontsize="small")
+    ax.legend(handles[0] + twin[0], handles[1] + twin[1], loc="upper center", fontsize="small",
+              bbox_to_anchor=(0.5, -0.08), ncols=2, frameon=False)
     ax.grid(alpha=0.3)
     ax.right_ax = right
     return ax
