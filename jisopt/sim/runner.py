@@ -13,7 +13,7 @@ from jisopt.policies.base import Policy
 from jisopt.policies.registry import make_policy
 from jisopt.scenario import Scenario
 from jisopt.sim.capture import InstanceCapture
-from jisopt.sim.engine import Simulator
+from jisopt.sim.engine import InstanceHook, Simulator
 from jisopt.sim.metrics import compute_kpis, instance_records, order_records
 
 __all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "policy_from_name", "run_replication"]
@@ -81,6 +81,7 @@ def run_replication(
     record_orders: bool = False,
     capture_dir: str | os.PathLike | None = None,
     check_invariants: bool = False,
+    on_instance: InstanceHook | None = None,
 ) -> ReplicationResult:
     """Simulate one replication of ``scenario`` under ``policy``.
 
@@ -99,15 +100,33 @@ def run_replication(
         Write every rescheduling instance and the plan applied into this directory.
     check_invariants
         Check the line's consistency after every instance and assembly (slower).
+    on_instance
+        Called as ``on_instance(index, instance, plan, changes)`` after every
+        rescheduling instance, once its plan is applied (e.g. to keep the instances in
+        memory: ``lambda k, inst, plan, changes: kept.append(inst)``). With
+        ``capture_dir`` too, the files are written first.
     """
     if isinstance(policy, str):
         policy = policy_from_name(policy, scenario)
     t0 = time.perf_counter()
-    hook = InstanceCapture(capture_dir) if capture_dir is not None else None
+    hook = _chain_hooks(InstanceCapture(capture_dir) if capture_dir is not None else None, on_instance)
     sim = Simulator(scenario, policy, seed, replication, check_invariants=check_invariants,
                     on_instance=hook)
     sim.run()
     return collect_result(sim, record_orders=record_orders, started_at=t0)
+
+
+def _chain_hooks(*hooks: InstanceHook | None) -> InstanceHook | None:
+    """One hook that calls every given hook in turn (``None`` if none is given)."""
+    given = [h for h in hooks if h is not None]
+    if len(given) <= 1:
+        return given[0] if given else None
+
+    def chained(index, instance, plan, changes) -> None:
+        for hook in given:
+            hook(index, instance, plan, changes)
+
+    return chained
 
 
 def collect_result(sim: Simulator, *, record_orders: bool = False,

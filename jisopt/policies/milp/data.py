@@ -29,7 +29,14 @@ import numpy as np
 
 from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import Instance, RatioRule
-from jisopt.objective import OBJECTIVE_TERMS, Weights, idle_slots_constant, pair_terms, ratio_window_counts
+from jisopt.objective import (
+    OBJECTIVE_TERMS,
+    PAIR_TERMS,
+    Weights,
+    idle_slots_constant,
+    pair_terms,
+    ratio_window_counts,
+)
 from jisopt.subsequences import disruption_bounds, slot_end
 
 __all__ = [
@@ -37,6 +44,7 @@ __all__ = [
     "RatioWindows",
     "ReinsertionData",
     "build_data",
+    "weighted_pair_costs",
     "weighted_terms",
 ]
 
@@ -214,6 +222,17 @@ def weighted_terms(terms: dict[str, np.ndarray], weights: Weights) -> np.ndarray
     return total
 
 
+def weighted_pair_costs(instance: Instance, rows: np.ndarray, slots: np.ndarray,
+                        weights: Weights) -> np.ndarray:
+    """Weighted separable cost of each (order, slot) pair: :func:`weighted_terms` of
+    :func:`~jisopt.objective.pair_terms`, computing only the terms with a non-zero weight."""
+    needed = [name for key, name in OBJECTIVE_TERMS.items()
+              if name in PAIR_TERMS and getattr(weights, key)]
+    if not needed:
+        return np.zeros(np.shape(rows), dtype=np.float64)
+    return weighted_terms(pair_terms(instance, rows, slots, terms=needed), weights)
+
+
 # ---- slot-bound families (each returns lower, upper over the window rows; None = no bound) ----
 
 def _window_bounds(inst: Instance, rows: np.ndarray, window_start: int, end: int):
@@ -376,15 +395,12 @@ def build_data(
     pair_order = np.repeat(np.arange(rows.shape[0]), width)
     offset = np.concatenate(([0], np.cumsum(width)[:-1])) if rows.size else np.zeros(0, np.int64)
     pair_slot = lower[pair_order] + np.arange(pair_order.shape[0]) - np.repeat(offset, width)
-    pair_cost = (
-        weighted_terms(pair_terms(work, rows[pair_order], pair_slot), weights)
-        if pair_order.size else np.zeros(0)
-    )
+    pair_cost = weighted_pair_costs(work, rows[pair_order], pair_slot, weights)
     # Constant: orders outside the window at their own slots, the idle constant.
     outside = np.flatnonzero(~in_window)
     constant = weights.idle * idle_slots_constant(inst)
     if outside.size:
-        constant += float(weighted_terms(pair_terms(work, outside, inst.slot[outside]), weights).sum())
+        constant += float(weighted_pair_costs(work, outside, inst.slot[outside], weights).sum())
     ratio, hard_excess, ratio_constant = _ratio_windows(
         inst, rows, window_start, end, pair_order, pair_slot, weights
     )

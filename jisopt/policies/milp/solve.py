@@ -314,7 +314,8 @@ def solve_exact(
         if method == "fast":
             raise InputError("a reschedule limit needs the Pyomo model", field="method", value=method)
         work = instance if ready is None else instance.replace(ready_h=ready)
-        flags = pair_terms(work, data.rows[data.pair_order], data.pair_slot)["reschedules"]
+        flags = pair_terms(work, data.rows[data.pair_order], data.pair_slot,
+                           terms=("reschedules",))["reschedules"]
         limit = (flags, int(max_reschedules))
     needs_milp = data.has_ratio_rules or limit is not None
     path = "fast" if method == "auto" and not needs_milp else ("pyomo" if method == "auto" else method)
