@@ -16,7 +16,7 @@ from jisopt.errors import JisoptError
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: tuple[str, ...] = ("solve", "check", "generate", "pareto", "simulate", "reproduce")
+COMMANDS: tuple[str, ...] = ("solve", "check", "generate", "pareto", "gaps", "simulate", "reproduce")
 """Sub-command modules of ``jisopt.cli``, in the order ``--help`` lists them."""
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "GapJob",
     "GapTask",
     "captured_instances",
+    "check_rules",
     "gap_table",
     "instance_gaps",
     "simulated_instances",
@@ -258,6 +259,19 @@ def instance_gaps(
     return rows
 
 
+def check_rules(rules: Sequence[str]) -> None:
+    """Raise :class:`~jisopt.errors.InputError` unless ``rules`` are distinct rules that
+    resequence (any of :data:`GAP_RULES`)."""
+    if not rules:
+        raise InputError("at least one rule is needed", field="rules", has_value=False)
+    for k, rule in enumerate(rules):
+        if rule not in GAP_RULES:
+            raise InputError(f"not a rule to compare (rules: {', '.join(GAP_RULES)})", field="rules",
+                             value=rule)
+        if rule in rules[:k]:
+            raise InputError("rule given twice", field="rules", value=rule)
+
+
 def gap_table(
     jobs: Iterable[GapJob],
     weightings: Sequence[Weights],
@@ -291,15 +305,11 @@ def gap_table(
         ``jobs``), weighting (as given), rule (as given).
     """
     from jisopt.experiments.backends import make_backend
-    from jisopt.policies.rules import RULES
 
     weightings = tuple(weightings)
     if not weightings:
         raise InputError("at least one weighting is needed", field="weights", has_value=False)
-    unknown = [r for r in rules if r not in RULES or r == "none"]
-    if unknown:
-        raise InputError("not a rule to compare (rules: step, leap, dynamic, ontime)", field="rules",
-                         value=unknown[0])
+    check_rules(rules)
     task = GapTask(weightings, tuple(rules), max_later_slots, enforce_bounds, time_limit_s, method)
     jobs = list(jobs)
     rows: list[dict[str, Any]] = []
