@@ -7,6 +7,12 @@ instance the script times the whole call of :func:`solve_exact` (model data,
 solve, plan) on the fast path and on the Pyomo path side by side, checks that
 both reach the same objective, and prints medians and 95th percentiles.
 
+``--captured DIR`` takes the instances instead from a directory that ``jisopt simulate
+--capture DIR`` filled (e.g. one 100-day replication at 97 %), so the events are the
+simulator's own: every event goes through the fast path, an evenly spread subsample
+(``--pyomo`` per kind) also through the Pyomo path; single-order events and batches are
+reported separately. Reading the files is not part of the per-event time.
+
 ``--compare-solvers`` also times the candidates for the assignment problem on
 the same candidate pairs: scipy's sparse Jonker-Volgenant (the one used),
 dense ``linear_sum_assignment``, a HiGHS LP from numpy arrays, and networkx
@@ -16,6 +22,8 @@ Usage::
 
     python benchmarks/bench_milp.py                       # defaults below
     python benchmarks/bench_milp.py --single 50 --batch 20 --pyomo 5 --compare-solvers 3
+    jisopt simulate --policy dynamic --reliability 0.97 -r 1 --jobs 1 --capture captured/
+    python benchmarks/bench_milp.py --captured captured/ --pyomo 20
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +85,66 @@ def run_events(label: str, seeds: range, n_disrupted: tuple[int, int], n_pyomo: 
         print(f"              HiGHS  {stats_ms(pyomo_highs)}")
         print(f"  largest objective difference between the paths: {max_diff:.3g}")
     print()
+
+
+def _spread(n_total: int, n_pick: int) -> set[int]:
+    """``n_pick`` positions spread evenly over ``range(n_total)``."""
+    if n_pick >= n_total:
+        return set(range(n_total))
+    return {int(k) for k in np.linspace(0, n_total - 1, n_pick).round()}
+
+
+def run_captured(directory: str, n_pyomo: int, weights: Weights) -> None:
+    """Per-event time of both paths on captured simulator instances."""
+    from jisopt.experiments.gaps import captured_instances
+
+    jobs = captured_instances(directory)
+    print(f"{len(jobs)} captured instances in {directory}", flush=True)
+    rows = []
+    t_read = 0.0
+    for job in jobs:
+        t0 = time.perf_counter()
+        inst = job.load()
+        t_read += time.perf_counter() - t0
+        fast = solve_exact(inst, weights, method="fast")
+        rows.append({"job": job, "batch": inst.n_disrupted > 1, "n_disrupted": inst.n_disrupted,
+                     "time_h": inst.now_h, "orders": inst.n_orders, "fast_s": fast.runtime_s,
+                     "fast_build_s": fast.stats["build_s"], "fast_solve_s": fast.stats["solve_s"],
+                     "window": fast.stats["window_orders"], "pairs": fast.stats["pairs"],
+                     "fast_objective": fast.objective, "status": fast.status.value})
+    print(f"read in {t_read:.1f} s ({t_read / len(jobs) * 1e3:.0f} ms per file, not timed below)\n")
+    for label, batch in (("single-order events", False), ("batches (2+ orders)", True)):
+        sel = [r for r in rows if r["batch"] == batch]
+        if not sel:
+            print(f"{label}: none\n")
+            continue
+        picked = _spread(len(sel), n_pyomo)
+        pyomo_total, pyomo_highs, max_diff = [], [], 0.0
+        for k, r in enumerate(sel):
+            if k not in picked:
+                continue
+            exact = solve_exact(r["job"].load(), weights, method="pyomo", time_limit_s=300)
+            pyomo_total.append(exact.runtime_s)
+            pyomo_highs.append(exact.stats["solve_s"])
+            if exact.objective is not None and r["fast_objective"] is not None:
+                max_diff = max(max_diff, abs(exact.objective - r["fast_objective"]))
+            print(f"  {r['job'].key}: fast {r['fast_s'] * 1e3:6.1f} ms, pyomo {exact.runtime_s:6.2f} s "
+                  f"({exact.status.value}, HiGHS {exact.stats['solve_s']:.2f} s), objective "
+                  f"{r['fast_objective']:.6g} / {exact.objective:.6g}", flush=True)
+        counts = Counter(r["n_disrupted"] for r in sel)
+        sizes = ", ".join(f"{counts[d]} x {d}" for d in sorted(counts))
+        print(f"\n{label}: {len(sel)} events (disrupted orders: {sizes}); window orders median "
+              f"{np.median([r['window'] for r in sel]):.0f}, candidate pairs median "
+              f"{np.median([r['pairs'] for r in sel]):.0f}; statuses "
+              f"{sorted({r['status'] for r in sel})}")
+        print(f"  fast path   total  {stats_ms([r['fast_s'] for r in sel])}")
+        print(f"              data   {stats_ms([r['fast_build_s'] for r in sel])}")
+        print(f"              solve  {stats_ms([r['fast_solve_s'] for r in sel])}")
+        if pyomo_total:
+            print(f"  pyomo path  total  {stats_ms(pyomo_total)}")
+            print(f"              HiGHS  {stats_ms(pyomo_highs)}")
+            print(f"  largest objective difference between the paths: {max_diff:.3g}")
+        print()
 
 
 def compare_solvers(seeds: range, weights: Weights) -> None:
@@ -153,14 +222,21 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--single", type=int, default=40, help="single-order events (default 40)")
     p.add_argument("--batch", type=int, default=20, help="events with 2-5 disrupted orders (default 20)")
     p.add_argument("--pyomo", type=int, default=3,
-                   help="how many of each kind also go through the Pyomo path (default 3; seconds each)")
+                   help="how many of each kind (single, batch) also go through the Pyomo path "
+                        "(default 3; seconds each)")
     p.add_argument("--compare-solvers", type=int, default=0, metavar="N",
                    help="also time the assignment algorithms on N instances (networkx and the LP are slow)")
     p.add_argument("--weights", default=None, help="objective weights, e.g. delay=1,reschedules=0.2")
+    p.add_argument("--captured", metavar="DIR",
+                   help="time the events captured by 'jisopt simulate --capture DIR' instead")
     args = p.parse_args(argv)
     weights = Weights.parse(args.weights)
-    print(f"jisopt exact model, {N_SLOTS}-slot frozen zone, weights {weights}\n")
     solve_exact(generate_instance(0, n_slots=200, n_disrupted=1), method="pyomo")  # imports, first run
+    if args.captured:
+        print(f"jisopt exact model on captured simulator events, weights {weights}\n")
+        run_captured(args.captured, args.pyomo, weights)
+        return
+    print(f"jisopt exact model, {N_SLOTS}-slot frozen zone, weights {weights}\n")
     run_events("single-order events", range(1000, 1000 + args.single), (1, 1), args.pyomo, weights)
     run_events("batches of 2-5 orders", range(2000, 2000 + args.batch), (2, 5), args.pyomo, weights)
     if args.compare_solvers:
