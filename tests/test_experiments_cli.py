@@ -51,6 +51,8 @@ def test_help(command, capsys):
         (["simulate", "--policy", "dynamic", "--weights", "delay=1"], "weights"),
         (["simulate", "--policy", "step,leap", "--skew-h", "4"], "skew-h"),
         (["simulate", "--weights", "speed=1"], "weights"),
+        (["simulate", "--policy", "milp", "--weights", "delay=1", "--weights", "reschedules=1,delay=1"],
+         "weights"),
         (["simulate", "--replications", "0"], "replications"),
         (["simulate", "--jobs", "-2"], "jobs"),
         (["simulate", "--scenario", "no_such_scenario"], "no_such_scenario"),
@@ -103,6 +105,19 @@ def test_options_go_to_the_policies_that_take_them(tmp_path, capsys):
     labels = [group["policy_label"] for group in data["summary"]]
     assert labels == ["step+swap", "dynamic+swap[skew_h=6]",
                       "milp+swap[weights=reschedules=0.2,delay=1]"]
+
+
+def test_each_weighting_runs_the_exact_model_once(tmp_path, capsys):
+    assert cli("simulate", "--policy", "dynamic,milp", "--weights", "delay=1,reschedules=1",
+               "--weights", "delay=1,reschedules=0.1", "--reliability", "0.95", "--replications", 1,
+               "--days", 4, "--warmup-days", 1, "--jobs", 1, "--out", tmp_path, "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    labels = [group["policy_label"] for group in data["summary"]]
+    assert labels == ["dynamic", "milp[weights=delay=1,reschedules=1]",
+                      "milp[weights=delay=1,reschedules=0.1]"]
+    table = pd.read_parquet(tmp_path / "replications.parquet")
+    assert list(table["weights"].iloc[1:]) == ["delay=1,reschedules=1", "delay=1,reschedules=0.1"]
+    assert table["task_key"].nunique() == 3
 
 
 def test_one_and_two_processes_give_identical_tables(tmp_path):

@@ -46,8 +46,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     g.add_argument("--swap", action="store_true", help="try the component swap first")
     g.add_argument("--skew-h", metavar="H",
                    help="threshold of the skewed dynamic rule (default: the scenario's dynamic_skew_h)")
-    g.add_argument("--weights", metavar="K=V,...",
-                   help="objective weights for policies that take them, e.g. delay=1,reschedules=0.2")
+    g.add_argument("--weights", metavar="K=V,...", action="append",
+                   help="objective weights for policies that take them, e.g. delay=1,reschedules=0.2; "
+                        "repeat to run each such policy once per weighting")
     g.add_argument("--reliability", metavar="R[,R...]",
                    help="reliability of every supplier, in (0, 1]; several separated by commas "
                         "(default: the scenario's)")
@@ -67,17 +68,21 @@ def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, object]]]:
     """Each policy with the options that apply to it.
 
     ``--swap`` goes to every policy, ``--skew-h`` to the dynamic rule, ``--weights`` to the
-    policies that are not rules (the exact model).
+    policies that are not rules (the exact model); each of them runs once per ``--weights``.
     """
     names = _split(args.policy) or ["dynamic"]
     skew_h = parse_float(args.skew_h, "skew-h", what="a number") if args.skew_h is not None else None
-    weights = _weights_text(args.weights) if args.weights is not None else None
+    weightings = [_weights_text(text) for text in args.weights or ()]
     if skew_h is not None and "dynamic" not in names:
         raise InputError("applies to the dynamic rule only, which is not among the policies",
                          field="skew-h", value=args.skew_h)
-    if weights is not None and all(name in RULES for name in names):
+    if weightings and all(name in RULES for name in names):
         raise InputError("no policy given takes weights (the rules do not; e.g. --policy milp)",
-                         field="weights", value=args.weights)
+                         field="weights", value=args.weights[0])
+    parsed = [Weights.parse(text) for text in weightings]
+    for k, weights in enumerate(parsed):
+        if weights in parsed[:k]:
+            raise InputError("the same weighting is given twice", field="weights", value=args.weights[k])
     policies = []
     for name in names:
         options: dict[str, object] = {}
@@ -85,9 +90,10 @@ def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, object]]]:
             options["swap"] = True
         if skew_h is not None and name == "dynamic":
             options["skew_h"] = skew_h
-        if weights is not None and name not in RULES:
-            options["weights"] = weights
-        policies.append((name, options))
+        if weightings and name not in RULES:
+            policies.extend((name, {**options, "weights": weights}) for weights in weightings)
+        else:
+            policies.append((name, options))
     return policies
 
 
