@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from strategies import build_instance
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import build_instance, instances
 
 from jisopt.evaluate import evaluate, sequence_inversions
 from jisopt.instance import RatioRule
@@ -170,3 +172,30 @@ def test_frozen_by_line():
     # Line freeze 1 h: slot 1 starts at 0.5 h < 1 h (frozen), slot 2 at 1.0 h is not.
     inst = _instance().replace(line_freeze_h=1.0)
     assert inst.frozen_by_line().tolist() == [True, False, False, False, False, False]
+
+
+@given(inst=instances(), data=st.data())
+def test_pair_terms_subset_equals_the_full_terms(inst, data):
+    from jisopt.objective import PAIR_TERMS, pair_terms
+
+    rows = np.arange(inst.n_orders)
+    slots = inst.slot + data.draw(st.lists(st.integers(-2, 3), min_size=inst.n_orders,
+                                           max_size=inst.n_orders).map(np.array))
+    full = pair_terms(inst, rows, slots)
+    assert tuple(full) == PAIR_TERMS
+    subset = data.draw(st.lists(st.sampled_from(PAIR_TERMS), unique=True))
+    part = pair_terms(inst, rows, slots, terms=subset)
+    assert set(part) == set(subset)
+    for name in subset:
+        np.testing.assert_array_equal(part[name], full[name])
+    # stock, by hand: started parts only, waiting time beyond the ready time
+    wait = np.where(inst.started, slots[:, None] * inst.takt_h - inst.ready_h, 0.0)
+    np.testing.assert_allclose(full["stock_component_h"], np.maximum(wait, 0.0).sum(axis=1))
+
+
+def test_pair_terms_rejects_an_unknown_term():
+    from jisopt.objective import pair_terms
+
+    inst = _instance()
+    with pytest.raises(ValueError, match="ratio_penalty"):
+        pair_terms(inst, np.arange(2), inst.slot[:2], terms=("total_delay_h", "ratio_penalty"))
