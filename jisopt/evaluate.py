@@ -44,7 +44,7 @@ class Violation:
     Attributes
     ----------
     kind
-        ``missing``, ``slot_range``, ``duplicate_slot``, ``fixed``, ``ready``,
+        ``missing``, ``slot_range``, ``duplicate_slot``, ``fixed``, ``window``, ``ready``,
         ``call_off``, ``earlier``, ``bounds``, ``max_later``, ``ratio`` or ``swap``.
     order
         The order id concerned (``None`` for rule-level violations).
@@ -222,6 +222,9 @@ def evaluate(
     add("fixed", placed & fixed & (new != old),
         lambda i: f"order {ids[i]} may not move (slot {old[i]} is in the line freeze or before "
                   f"the first disrupted slot {window_start}), plan puts it at {new[i]}")
+    add("window", placed & ~fixed & (new < window_start),
+        lambda i: f"order {ids[i]} moves from slot {old[i]} to {new[i]}, before the first "
+                  f"disrupted slot {window_start} (the reinsertion window starts there)")
 
     started = instance.started
     start_h = new * takt
