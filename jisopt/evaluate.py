@@ -22,6 +22,7 @@ from jisopt.objective import (
     reschedule_flags,
 )
 from jisopt.plan import Plan
+from jisopt.slots import EPS
 from jisopt.subsequences import disruption_bounds, slot_end
 
 __all__ = [
@@ -33,8 +34,6 @@ __all__ = [
     "sequence_inversions",
     "unresolved_disrupted",
 ]
-
-_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def unresolved_disrupted(instance: Instance, ready_h: np.ndarray) -> np.ndarray:
     """Boolean mask over ``instance.disrupted_rows``: still late after swaps."""
     rows = instance.disrupted_rows
     latest = np.where(instance.started[rows], ready_h[rows], -np.inf).max(axis=1, initial=-np.inf)
-    return latest > instance.slot[rows] * instance.takt_h + _EPS
+    return latest > instance.slot[rows] * instance.takt_h + EPS
 
 
 def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
@@ -228,14 +227,14 @@ def evaluate(
 
     started = instance.started
     start_h = new * takt
-    late_part = placed[:, None] & started & (start_h[:, None] < ready - _EPS)
+    late_part = placed[:, None] & started & (start_h[:, None] < ready - EPS)
     for i, m in np.argwhere(late_part):
         viol.append(Violation(
             "ready", int(ids[i]),
             f"order {ids[i]} at slot {new[i]} starts at {start_h[i]:g} h before its "
             f"{instance.supplier_names[m]} part is ready at {ready[i, m]:g} h"))
     not_callable = placed[:, None] & ~started & (
-        start_h[:, None] - instance.lead_time_h[None, :] <= instance.now_h + _EPS
+        start_h[:, None] - instance.lead_time_h[None, :] <= instance.now_h + EPS
     )
     for i, m in np.argwhere(not_callable):
         viol.append(Violation(
@@ -386,7 +385,7 @@ def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:
             problems.append(f"versions differ ({instance.version[x, m]} vs {instance.version[y, m]})")
         if instance.slot[y] <= instance.slot[x]:
             problems.append(f"partner {ids[y]} is not later in the sequence")
-        if instance.ready_h[y, m] > instance.slot[x] * takt + _EPS:
+        if instance.ready_h[y, m] > instance.slot[x] * takt + EPS:
             problems.append(f"partner's part is ready at {instance.ready_h[y, m]:g} h, after "
                             f"order {ids[x]}'s slot start {instance.slot[x] * takt:g} h")
         if (x, m) in used or (y, m) in used:

@@ -17,12 +17,12 @@ from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import Instance
 from jisopt.plan import Plan
 from jisopt.policies.swap import find_swaps
+from jisopt.slots import EPS
 from jisopt.subsequences import DisruptionBounds, disruption_bounds, slot_end
 
 __all__ = ["RULES", "RulePolicy", "reinsert", "rule_targets"]
 
 RULES = ("none", "step", "leap", "dynamic", "ontime")
-_EPS = 1e-9
 
 
 def rule_targets(
@@ -54,9 +54,9 @@ def rule_targets(
         return leap.copy()
     if rule == "dynamic":
         leap_completion_h = (leap + 1) * takt_h
-        return np.where(leap_completion_h > due_h + skew_h + _EPS, step, leap)
+        return np.where(leap_completion_h > due_h + skew_h + EPS, step, leap)
     if rule == "ontime":
-        latest_on_time = np.floor(due_h / takt_h - 1 + _EPS).astype(np.int64)
+        latest_on_time = np.floor(due_h / takt_h - 1 + EPS).astype(np.int64)
         return np.where(latest_on_time >= step, np.minimum(leap, latest_on_time), step)
     raise InputError(f"unknown rule (rules: {', '.join(RULES)})", field="policy", value=rule)
 

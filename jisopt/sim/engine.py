@@ -1,9 +1,10 @@
 """The supply–assembly event simulator (MODEL.md §2).
 
-Things happen at *instants*; happenings whose times agree within ``1e-9`` h form one
-instant, handled in MODEL.md's order: (1) arrivals, (2) the planning run, (3) production
-starts and their draws (longest lead time first), (4) every event that becomes known,
-as one rescheduling instance, (5) assembly of the slot starting now. Times need not lie
+Things happen at *instants*; happenings whose times agree within ``1e-9`` h
+(:data:`jisopt.slots.EPS`) form one instant, handled in MODEL.md's order: (1) arrivals,
+(2) the planning run, (3) production starts and their draws (longest lead time first),
+(4) every event that becomes known, as one rescheduling instance, (5) assembly of the
+slot starting now. Times need not lie
 on the takt grid: a production start of slot ``s`` at supplier ``m`` happens at exactly
 ``s * takt - L_m``, an event becomes known at exactly production start + ``f * L_m``.
 
@@ -33,6 +34,7 @@ from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
 from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
+from jisopt.slots import EPS
 
 __all__ = [
     "PHASE_ARRIVALS",
@@ -50,7 +52,6 @@ PHASE_EVENTS = 4
 PHASE_ASSEMBLY = 5
 """Order of the things that happen at one instant (MODEL.md §2)."""
 
-_EPS = 1e-9
 _SLOT_MARGIN = 4096
 
 InstanceHook = Callable[[int, Instance, Plan, PlanChanges], None]
@@ -144,7 +145,7 @@ class Simulator:
     def run(self) -> None:
         """Simulate from the first planning epoch to the end of the run."""
         sc = self.scenario
-        end, eps = self.end_h, _EPS
+        end, eps = self.end_h, EPS
         heap = self._heap
         lookahead_h = self.max_batch_h
         epoch = 0
@@ -179,7 +180,7 @@ class Simulator:
         start = epoch * sc.planning_period_slots
         end = start + sc.planning_period_slots
         state.ensure_slots(end)
-        arrived = int(np.searchsorted(state.arrival_h, t + _EPS, side="right"))
+        arrived = int(np.searchsorted(state.arrival_h, t + EPS, side="right"))
         candidates = np.arange(self._vob_low, arrived)
         vob = candidates[state.slot[candidates] < 0]
         chosen = plan_period(state.sequence, state.slot, vob, state.due_h, start, end,
@@ -241,7 +242,7 @@ class Simulator:
         state, heap, takt = self.state, self._heap, self.takt_h
         freeze_h = self.scenario.line_freeze_h
         disruptions: list[tuple[int, int, int]] = []
-        while heap and heap[0][0] <= t + _EPS:
+        while heap and heap[0][0] <= t + EPS:
             known_h, _, pid, attempt = heapq.heappop(heap)
             if state.part_done[pid] or state.part_attempt[pid] != attempt:
                 continue
@@ -254,7 +255,7 @@ class Simulator:
                 state.part_known_h[pid] = state.part_true_h[pid]
             o = int(state.part_owner[pid])
             start = state.slot[o] * takt
-            if state.part_known_h[pid] > start + _EPS and start >= t + freeze_h - _EPS:
+            if state.part_known_h[pid] > start + EPS and start >= t + freeze_h - EPS:
                 disruptions.append((o, m, kind))
         if disruptions:
             self._resequence(t, disruptions)
@@ -309,7 +310,7 @@ class Simulator:
         arrival = state.part_true_h[parts]
         for i, m in np.argwhere(np.isinf(arrival)).tolist():
             arrival[i, m] = self._final_arrival(int(parts[i, m]))
-        missing = arrival > start[:, None] + _EPS
+        missing = arrival > start[:, None] + EPS
         rework = missing.any(axis=1)
         last_missing = np.where(missing, arrival, -np.inf).max(axis=1)
         state.assembled[orders] = True
@@ -351,8 +352,8 @@ class Simulator:
             raise SimulationInvariantError(
                 f"order {orders[never][0]} assembled with a component that never started")
         okay = ~rework
-        late = (state.part_true_h[parts[okay]] > start[okay, None] + _EPS).any(axis=1)
-        late |= (state.part_known_h[parts[okay]] > start[okay, None] + _EPS).any(axis=1)
+        late = (state.part_true_h[parts[okay]] > start[okay, None] + EPS).any(axis=1)
+        late |= (state.part_known_h[parts[okay]] > start[okay, None] + EPS).any(axis=1)
         if late.any():
             raise SimulationInvariantError(
                 f"order {orders[okay][late][0]} counted okay with a part not ready at its slot")

@@ -15,6 +15,7 @@ import numpy as np
 
 from jisopt.scenario import Scenario
 from jisopt.sim.state import LineState
+from jisopt.slots import EPS, first_slot_from
 
 __all__ = ["INSTANCE_COLUMNS", "KPI_NAMES", "compute_kpis", "instance_records", "order_records"]
 
@@ -70,7 +71,7 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
     scheduled = state.first_slot >= 0
     start = state.slot_start_h
     with np.errstate(invalid="ignore"):
-        measured = state.assembled & (start >= warmup_h - 1e-9) & (start < end_h - 1e-9)
+        measured = state.assembled & (start >= warmup_h - EPS) & (start < end_h - EPS)
     return {
         "order_id": np.arange(state.n_orders, dtype=np.int64),
         "arrival_h": state.arrival_h,
@@ -116,9 +117,9 @@ def compute_kpis(
     takt = scenario.takt_h
     m = orders["measured"]
     assembled = int(m.sum())
-    window_slots = int(np.ceil(end_h / takt - 1e-9) - np.ceil(warmup_h / takt - 1e-9))
+    window_slots = int(first_slot_from(end_h, takt) - first_slot_from(warmup_h, takt))
     unassembled = ~orders["assembled"]
-    in_window = (instances["time_h"] >= warmup_h - 1e-9) & (instances["time_h"] < end_h)
+    in_window = (instances["time_h"] >= warmup_h - EPS) & (instances["time_h"] < end_h)
     decision = instances["decision_time_s"][in_window]
     return {
         "okay_rate": _mean(~orders["rework"][m]),
