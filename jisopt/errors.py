@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class JisoptError(Exception):
     """Base class of every error jisopt raises on purpose."""
@@ -58,5 +60,9 @@ class InputError(JisoptError, ValueError):
         )
 
 
-class SolverError(JisoptError):
-    """A solver failed in a way that is not a property of the instance."""
+def field_path(parts: Iterable[object]) -> str:
+    """The dotted field path of a location: ``("orders", 3, "slot")`` -> ``"orders[3].slot"``."""
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+    return path

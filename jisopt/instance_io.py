@@ -22,14 +22,13 @@ import importlib.resources
 import json
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import jsonschema
 import numpy as np
 from jsonschema.exceptions import best_match
 
-from jisopt.errors import InputError
+from jisopt.errors import InputError, field_path
 from jisopt.instance import KIND_NAMES, Instance, RatioRule
 from jisopt.weights import Weights
 
@@ -142,14 +141,6 @@ def check_format(data: object, fmt: str, source: str | None) -> dict:
                          f"({version}); upgrade jisopt", source=source, field="format", value=found)
     raise InputError(f"unsupported format, expected \"{fmt}\"", source=source, field="format",
                      value=found)
-
-
-def field_path(parts: Iterable[object]) -> str:
-    """``("orders", 3, "slot")`` -> ``"orders[3].slot"``."""
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
-    return path
 
 
 def schema_error(data: dict, name: str, source: str | None) -> InputError | None:

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from jisopt.errors import InputError
+from jisopt.errors import InputError, field_path
 
 __all__ = [
     "DemandSpec",
@@ -227,16 +227,6 @@ def _is_multiple(value: float, unit: float) -> bool:
     return abs(ratio - round(ratio)) < 1e-9
 
 
-def _field_path(loc: tuple[object, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += ("." if path else "") + str(part)
-    return path
-
-
 def scenario_from_dict(data: dict, *, source: str | None = None) -> Scenario:
     """Validate a mapping into a :class:`Scenario`.
 
@@ -253,7 +243,7 @@ def scenario_from_dict(data: dict, *, source: str | None = None) -> Scenario:
         message = err["msg"].removeprefix("Value error, ")
         has_value = err["type"] != "missing" and bool(loc)
         raise InputError(
-            message, source=source, field=_field_path(loc) or None,
+            message, source=source, field=field_path(loc) or None,
             value=err.get("input") if has_value else None, has_value=has_value,
         ) from None
 
