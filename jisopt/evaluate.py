@@ -86,7 +86,7 @@ class Evaluation:
 
     def objective(self, weights: Weights | None = None) -> float:
         """Weighted sum of the terms (default weights if ``None``)."""
-        return (weights or Weights()).combine(self.terms)
+        return float((weights or Weights()).combine(self.terms))
 
     def as_dict(self, weights: Weights | None = None) -> dict:
         """JSON-friendly summary: feasibility, violations, objective, terms, KPIs."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+
+import numpy as np
 
 from jisopt.errors import InputError
 
@@ -110,6 +113,24 @@ class Weights:
     def __str__(self) -> str:
         return ",".join(f"{k}={v:g}" for k, v in self.as_dict().items())
 
-    def combine(self, terms: dict[str, float]) -> float:
-        """Weighted sum of objective terms."""
-        return float(sum(getattr(self, key) * terms[name] for key, name in OBJECTIVE_TERMS.items()))
+    def combine(self, terms: Mapping[str, float | np.ndarray]) -> float | np.ndarray:
+        """Weighted sum of objective terms.
+
+        Parameters
+        ----------
+        terms
+            Term name -> value: a plan's totals (a float each), or per candidate
+            pair (arrays of one shape, as :func:`~jisopt.objective.pair_terms`
+            gives them). A term not given counts zero.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for totals, an array of the terms' shape for per-pair values.
+        """
+        total = np.zeros_like(next(iter(terms.values())), dtype=np.float64)
+        for key, name in OBJECTIVE_TERMS.items():
+            w = getattr(self, key)
+            if w and name in terms:
+                total = total + w * terms[name]
+        return float(total) if np.ndim(total) == 0 else total

@@ -29,7 +29,7 @@ import numpy as np
 
 from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import Instance, RatioRule
-from jisopt.objective import OBJECTIVE_TERMS, Weights, idle_slots_constant, pair_terms, ratio_window_counts
+from jisopt.objective import Weights, idle_slots_constant, pair_terms, ratio_window_counts
 from jisopt.subsequences import disruption_bounds, slot_end
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "RatioWindows",
     "ReinsertionData",
     "build_data",
-    "weighted_terms",
 ]
 
 BOUND_FAMILIES: tuple[str, ...] = (
@@ -204,16 +203,6 @@ class ReinsertionData:
         )
 
 
-def weighted_terms(terms: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
-    """Weighted sum of per-pair objective terms (the terms present in ``terms``)."""
-    total = np.zeros_like(next(iter(terms.values())), dtype=np.float64)
-    for key, name in OBJECTIVE_TERMS.items():
-        w = getattr(weights, key)
-        if name in terms and w:
-            total = total + w * terms[name]
-    return total
-
-
 # ---- slot-bound families (each returns lower, upper over the window rows; None = no bound) ----
 
 def _window_bounds(inst: Instance, rows: np.ndarray, window_start: int, end: int):
@@ -377,14 +366,14 @@ def build_data(
     offset = np.concatenate(([0], np.cumsum(width)[:-1])) if rows.size else np.zeros(0, np.int64)
     pair_slot = lower[pair_order] + np.arange(pair_order.shape[0]) - np.repeat(offset, width)
     pair_cost = (
-        weighted_terms(pair_terms(work, rows[pair_order], pair_slot), weights)
+        weights.combine(pair_terms(work, rows[pair_order], pair_slot))
         if pair_order.size else np.zeros(0)
     )
     # Constant: orders outside the window at their own slots, the idle constant.
     outside = np.flatnonzero(~in_window)
     constant = weights.idle * idle_slots_constant(inst)
     if outside.size:
-        constant += float(weighted_terms(pair_terms(work, outside, inst.slot[outside]), weights).sum())
+        constant += float(weights.combine(pair_terms(work, outside, inst.slot[outside])).sum())
     ratio, hard_excess, ratio_constant = _ratio_windows(
         inst, rows, window_start, end, pair_order, pair_slot, weights
     )
