@@ -17,7 +17,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from jisopt.errors import InputError, JisoptError
 from jisopt.experiments.grid import Task
@@ -41,6 +41,14 @@ class TaskError(JisoptError):
     def __init__(self, task: Task, exc: BaseException) -> None:
         self.task = task
         super().__init__(f"task {task.key} failed: {type(exc).__name__}: {exc}")
+
+
+def _reraise(task: Task, exc: BaseException) -> NoReturn:
+    """Raise what ``task`` raised: a deliberate jisopt error (bad input) as it is, anything
+    else as a :class:`TaskError` caused by it."""
+    if isinstance(exc, JisoptError):
+        raise exc
+    raise TaskError(task, exc) from exc
 
 
 class Backend(Protocol):
@@ -76,10 +84,8 @@ class SerialBackend:
         for task in tasks:
             try:
                 result = fn(task)
-            except JisoptError:
-                raise
             except Exception as exc:
-                raise TaskError(task, exc) from exc
+                _reraise(task, exc)
             yield task, result
 
     def __enter__(self) -> SerialBackend:
@@ -142,9 +148,7 @@ class ProcessBackend:
                     task = pending.pop(future)
                     exc = future.exception()
                     if exc is not None:
-                        if isinstance(exc, JisoptError):
-                            raise exc
-                        raise TaskError(task, exc) from exc
+                        _reraise(task, exc)
                     yield task, future.result()
         finally:
             for future in pending:
@@ -224,9 +228,7 @@ class DaskBackend:
                 task = futures.pop(future)
                 if future.status == "error":
                     exc = future.exception()
-                    if isinstance(exc, JisoptError):
-                        raise exc
-                    raise TaskError(task, exc) from exc
+                    _reraise(task, exc)
                 yield task, future.result()
         finally:
             for future in futures:
