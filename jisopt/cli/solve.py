@@ -15,8 +15,10 @@ import numpy as np
 from jisopt.cli.check import EXIT_STATUS as CHECK_EXIT_STATUS
 from jisopt.cli.check import (
     add_evaluation_arguments,
+    add_instance_argument,
     evaluate_args,
     evaluation_lines,
+    instance_line,
     print_json,
     resolve_weights,
 )
@@ -33,7 +35,8 @@ EXIT_STATUS = CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible"
 EXIT_MODEL_INFEASIBLE = 3
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``solve``."""
     p = subparsers.add_parser(
         "solve",
         help="resequence an instance with a policy and evaluate the plan",
@@ -42,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "and optionally write the plan (jisopt-plan/1).",
         epilog=EXIT_STATUS,
     )
-    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/1 JSON)")
+    add_instance_argument(p)
     p.add_argument("--policy", required=True, metavar="NAME",
                    help=f"policy: {', '.join(POLICY_NAMES)}")
     p.add_argument("--swap", action="store_true", help="try the component swap first")
@@ -61,9 +64,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                       help="rule whose plan is used when the model has none (default dynamic)")
     add_evaluation_arguments(p)
     p.set_defaults(func=run)
+    return p
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``jisopt solve``."""
     instance = read_instance(args.instance)
     weights = resolve_weights(args.weights, instance)
     policy = make_policy(args.policy, swap=args.swap, skew_h=args.skew_h, **milp_options(args, weights))
@@ -83,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             "evaluation": evaluation.as_dict(weights),
         })
     else:
-        print(f"instance   {args.instance}" + (f": {instance.name}" if instance.name else ""))
+        print(instance_line(args.instance, instance))
         print(f"           {instance.n_orders} orders in slots [{instance.first_slot}, "
               f"{instance.horizon_end}), now {instance.now_h:g} h, takt {instance.takt_h:g} h")
         print(f"policy     {plan.policy}  (status {plan.status}, runtime {plan.runtime_s * 1e3:.3g} ms)")
