@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
+from jisopt.documents import json_ready
 from jisopt.evaluate import Evaluation, evaluate
 from jisopt.instance import Instance
 from jisopt.instance_io import read_instance
@@ -131,13 +130,5 @@ def evaluation_lines(evaluation: Evaluation, weights: Weights, shown: int = 20) 
 
 
 def print_json(data: dict) -> None:
-    """Print ``data`` as indented JSON (numpy scalars become plain numbers)."""
-    print(json.dumps(data, indent=2, default=_plain))
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    """Print ``data`` as indented JSON (numpy scalars and arrays become plain values)."""
+    print(json.dumps(json_ready(data), indent=2))
