@@ -148,8 +148,7 @@ def write_study_results(table: pd.DataFrame, study: Study, out_dir: str | Path, 
     out.mkdir(parents=True, exist_ok=True)
     table = study.add_plot_column(table)
     by = [study.x, "policy_label"]
-    kpis = [k for k in KPI_NAMES if k in table.columns]
-    summary = summarize(table, by, kpis)
+    summary = summarize(table, by, KPI_NAMES)
     files = {"summary_csv": out / "summary.csv", "summary_md": out / "summary.md"}
     summary.to_csv(files["summary_csv"], index=False)
 
