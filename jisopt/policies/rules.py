@@ -15,7 +15,7 @@ import numpy as np
 from jisopt.errors import InputError
 from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import Instance
-from jisopt.plan import Plan
+from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.swap import find_swaps
 from jisopt.slots import EPS
 from jisopt.subsequences import DisruptionBounds, disruption_bounds, slot_end
@@ -165,10 +165,7 @@ class RulePolicy:
         new_slot = instance.slot.copy()
         info: dict = {}
         if self.rule != "none" and instance.n_disrupted:
-            ready = (
-                Plan(instance.slot, self.name, swaps).ready_after_swaps(instance)
-                if swaps else instance.ready_h
-            )
+            ready = ready_after_swaps(instance, swaps)
             bounds = disruption_bounds(instance, ready if swaps else None)
             still = unresolved_disrupted(instance, ready)
             rows = bounds.rows[still]
