@@ -62,11 +62,7 @@ class ExactPolicy:
 
     def __post_init__(self) -> None:
         check_arguments(self.method, self.time_limit_s, self.mip_rel_gap, self.max_later_slots,
-                        self.fallback, self.weights)
-        if self.highs_options:
-            from jisopt.policies.milp.highs import checked_options
-
-            checked_options(self.highs_options)
+                        self.fallback, self.weights, self.highs_options)
 
     @property
     def name(self) -> str:
