@@ -17,7 +17,7 @@ Two methods:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -63,8 +63,8 @@ class ParetoFront:
 
 
 def _weights(base: Weights, reschedules: float, delay: float = 1.0) -> Weights:
-    return Weights(delay=delay, reschedules=reschedules, displacement=base.displacement,
-                   stock=base.stock, idle=base.idle, ratio=base.ratio)
+    """``base`` with the weights of delay and reschedules replaced."""
+    return replace(base, delay=delay, reschedules=reschedules)
 
 
 def _row(instance: Instance, plan: Plan, constraints: dict, **extra) -> dict:
