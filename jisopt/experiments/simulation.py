@@ -11,7 +11,7 @@ from jisopt import __version__
 from jisopt.errors import InputError
 from jisopt.experiments.grid import Task
 from jisopt.experiments.storage import TaskResult
-from jisopt.policies import Policy, make_policy
+from jisopt.policies import Policy, scenario_policy
 from jisopt.scenario import Scenario, load_scenario
 from jisopt.sim.metrics import KPI_NAMES
 
@@ -26,10 +26,7 @@ def build_policy(task: Task, scenario: Scenario) -> Policy:
     its skew threshold from the option ``skew_h``, else from the
     scenario's ``dynamic_skew_h`` (as the simulator does for policy names).
     """
-    options: dict[str, Any] = dict(task.policy_options)
-    if task.policy == "dynamic" and "skew_h" not in options:
-        options["skew_h"] = scenario.dynamic_skew_h
-    return make_policy(task.policy, **options)
+    return scenario_policy(task.policy, scenario, **dict(task.policy_options))
 
 
 @dataclass
