@@ -23,7 +23,7 @@ from jisopt.objective import (
 )
 from jisopt.plan import Plan
 from jisopt.slots import EPS
-from jisopt.subsequences import disruption_bounds, slot_end
+from jisopt.subsequences import disruption_bounds, slot_end, window_start
 
 __all__ = [
     "Evaluation",
@@ -216,14 +216,14 @@ def evaluate(
     viol.extend(swap_violations)
 
     # Orders that must not move: in the line freeze, or before the first disrupted slot.
-    window_start = int(old[instance.disrupted_rows].min()) if instance.n_disrupted else end
-    fixed = instance.frozen_by_line() | (old < window_start)
+    window_first = window_start(instance)
+    fixed = instance.frozen_by_line() | (old < window_first)
     add("fixed", placed & fixed & (new != old),
         lambda i: f"order {ids[i]} may not move (slot {old[i]} is in the line freeze or before "
-                  f"the first disrupted slot {window_start}), plan puts it at {new[i]}")
-    add("window", placed & ~fixed & (new < window_start),
+                  f"the first disrupted slot {window_first}), plan puts it at {new[i]}")
+    add("window", placed & ~fixed & (new < window_first),
         lambda i: f"order {ids[i]} moves from slot {old[i]} to {new[i]}, before the first "
-                  f"disrupted slot {window_start} (the reinsertion window starts there)")
+                  f"disrupted slot {window_first} (the reinsertion window starts there)")
 
     started = instance.started
     start_h = new * takt

@@ -16,6 +16,7 @@ __all__ = [
     "disruption_bounds",
     "order_subsequence",
     "slot_end",
+    "window_start",
 ]
 
 TPS = 0
@@ -129,3 +130,12 @@ def slot_end(instance: Instance) -> int:
             end = max(end, int(disruption_bounds(instance).leap.max()) + 1)
         instance._cache["slot_end"] = end + instance.n_disrupted
     return instance._cache["slot_end"]
+
+
+def window_start(instance: Instance) -> int:
+    """First slot of the reinsertion window ``[window_start, slot_end)``: the slot of the
+    first disrupted order (:func:`slot_end` if there is none). Orders before it keep their
+    slots, and no order moves before it."""
+    if instance.n_disrupted:
+        return int(instance.slot[instance.disrupted_rows].min())
+    return slot_end(instance)
