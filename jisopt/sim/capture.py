@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from jisopt.evaluate import PlanChanges
+from jisopt.changes import PlanChanges
 from jisopt.instance import Instance
 from jisopt.plan import Plan
 

@@ -24,7 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from jisopt.evaluate import PlanChanges, evaluate, plan_changes
+from jisopt.changes import PlanChanges, plan_changes
+from jisopt.evaluate import evaluate
 from jisopt.instance import DELAY, FAILURE, Instance
 from jisopt.plan import Plan
 from jisopt.policies.base import Policy
