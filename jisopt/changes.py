@@ -45,6 +45,7 @@ class PlanChanges:
 
     @property
     def reschedules(self) -> int:
+        """Number of rescheduled orders (the ``reschedules`` term)."""
         return int(self.rescheduled_rows.size)
 
     def counts(self, instance: Instance) -> dict[str, int]:

@@ -56,6 +56,7 @@ class Violation:
     message: str
 
     def as_dict(self) -> dict:
+        """The violation as JSON-ready data."""
         return {"kind": self.kind, "order": self.order, "message": self.message}
 
 
@@ -82,6 +83,7 @@ class Evaluation:
 
     @property
     def feasible(self) -> bool:
+        """No constraint is violated."""
         return not self.violations
 
     def objective(self, weights: Weights | None = None) -> float:

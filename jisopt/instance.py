@@ -109,10 +109,12 @@ class Instance:
     # ---- sizes ---------------------------------------------------------------
     @property
     def n_orders(self) -> int:
+        """Number of orders ``n``."""
         return int(self.order_id.shape[0])
 
     @property
     def n_suppliers(self) -> int:
+        """Number of suppliers ``M``."""
         return len(self.supplier_names)
 
     @property
@@ -149,6 +151,7 @@ class Instance:
 
     @property
     def n_disrupted(self) -> int:
+        """Number of disrupted orders."""
         return int(self.disrupted_rows.shape[0])
 
     def earliest_slot(self) -> np.ndarray:
@@ -182,6 +185,7 @@ class Instance:
             raise InputError(f"unknown order id {order_id}") from None
 
     def supplier_index(self, name: str) -> int:
+        """Column index of a supplier name (:class:`InputError` if unknown)."""
         try:
             return self.supplier_names.index(name)
         except ValueError:

@@ -188,18 +188,22 @@ class Scenario(BaseModel):
 
     @property
     def supplier_names(self) -> tuple[str, ...]:
+        """Supplier names, in order."""
         return tuple(s.name for s in self.suppliers)
 
     @property
     def lead_times_h(self) -> tuple[float, ...]:
+        """Supplier lead times ``L_m`` (h), in order."""
         return tuple(s.lead_time_h for s in self.suppliers)
 
     @property
     def frozen_zone_slots(self) -> int:
+        """The frozen zone in slots."""
         return round(self.frozen_zone_h / self.takt_h)
 
     @property
     def planning_period_slots(self) -> int:
+        """The planning period in slots."""
         return round(self.planning_period_h / self.takt_h)
 
     def with_reliability(self, reliability: float) -> Scenario:

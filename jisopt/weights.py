@@ -108,6 +108,7 @@ class Weights:
                              value=data) from None
 
     def as_dict(self) -> dict[str, float]:
+        """Weight key -> weight."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ from jisopt.plan import Plan
 from jisopt.plan_io import plan_to_dict, write_plan
 from jisopt.policies import POLICY_NAMES, make_policy
 from jisopt.subsequences import disruption_bounds
+from jisopt.weights import Weights
 
 EXIT_STATUS = CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible"
 EXIT_MODEL_INFEASIBLE = 3
@@ -117,15 +118,23 @@ def moved_line(instance: Instance, plan: Plan, shown: int = 10) -> str:
     return f"moved      {moved.size} order(s): " + (", ".join(items) or "none")
 
 
-def milp_options(args: argparse.Namespace, weights) -> dict:
+_MILP_FLAGS: dict[str, str] = {
+    "time_limit_s": "--time-limit",
+    "mip_rel_gap": "--mip-gap",
+    "method": "--method",
+    "fallback": "--fallback",
+}
+"""Option of the exact model -> its command-line flag (only for ``--policy milp``)."""
+
+
+def milp_options(args: argparse.Namespace, weights: Weights) -> dict[str, object]:
     """Options of ``--policy milp`` from the command line (none for the rules)."""
-    given = {"time_limit_s": args.time_limit, "mip_rel_gap": args.mip_gap, "method": args.method,
-             "fallback": args.fallback}
+    # argparse stores --time-limit as args.time_limit, and so on
+    given = {option: getattr(args, flag[2:].replace("-", "_")) for option, flag in _MILP_FLAGS.items()}
     given = {k: v for k, v in given.items() if v is not None}
     if args.policy != "milp":
         if given:
-            flag = {"time_limit_s": "--time-limit", "mip_rel_gap": "--mip-gap", "method": "--method",
-                    "fallback": "--fallback"}[sorted(given)[0]]
+            flag = _MILP_FLAGS[sorted(given)[0]]
             raise InputError(f"{flag} applies to --policy milp only", field="policy", value=args.policy)
         return {}
     return {"weights": weights, "max_later_slots": args.max_later,

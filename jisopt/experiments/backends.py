@@ -81,6 +81,7 @@ class SerialBackend:
     workers = 1
 
     def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Yield ``(task, fn(task))`` in order of completion."""
         for task in tasks:
             try:
                 result = fn(task)
@@ -138,6 +139,7 @@ class ProcessBackend:
             self._pool = None
 
     def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Yield ``(task, fn(task))`` in order of completion."""
         if self._pool is None:
             raise RuntimeError("use ProcessBackend as a context manager")
         pending: dict[Future, Task] = {self._pool.submit(fn, task): task for task in tasks}
@@ -215,6 +217,7 @@ class DaskBackend:
             self._cluster = None
 
     def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Yield ``(task, fn(task))`` in order of completion."""
         from distributed import as_completed
 
         if self._client is None:

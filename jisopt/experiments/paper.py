@@ -60,6 +60,7 @@ class Claim:
     relation: Literal["<", "<="]
 
     def verdict(self, ci_low: float, ci_high: float, mean_diff: float) -> str:
+        """``holds``, ``not significant``, ``fails`` or ``no data``, from the paired interval of ``a - b``."""
         if not math.isfinite(mean_diff):
             return "no data"
         if self.relation == "<":

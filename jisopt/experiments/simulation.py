@@ -60,6 +60,7 @@ class SimulationTask:
         return task.resolve_scenario(base)
 
     def __call__(self, task: Task) -> TaskResult:
+        """Simulate the replication ``task`` describes and return its KPIs."""
         from jisopt.sim import run_replication
 
         capture = None

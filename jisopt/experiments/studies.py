@@ -66,6 +66,7 @@ class Study:
 
     @property
     def x(self) -> str:
+        """The column on the horizontal axis: :attr:`plot_column`, else :attr:`field`."""
         return self.plot_column or self.field
 
     def label_of(self, x: float) -> str:

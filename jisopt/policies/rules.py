@@ -156,10 +156,12 @@ class RulePolicy:
 
     @property
     def name(self) -> str:
+        """The rule with its options, e.g. ``dynamic(skew=6h)+swap``."""
         base = self.rule if not self.skew_h else f"{self.rule}(skew={self.skew_h:g}h)"
         return base + ("+swap" if self.swap else "")
 
     def __call__(self, instance: Instance) -> Plan:
+        """Swap first (if asked), then reinsert the orders still disrupted at the rule's targets."""
         t0 = time.perf_counter()
         swaps = find_swaps(instance) if self.swap else ()
         new_slot = instance.slot.copy()

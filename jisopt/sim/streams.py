@@ -76,6 +76,7 @@ class Demand:
 
     @property
     def n_orders(self) -> int:
+        """Number of orders drawn."""
         return int(self.arrival_h.shape[0])
 
 

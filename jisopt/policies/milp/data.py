@@ -125,6 +125,7 @@ class ReinsertionData:
 
     @property
     def n_pairs(self) -> int:
+        """Number of candidate pairs."""
         return int(self.pair_order.shape[0])
 
     @property
@@ -134,6 +135,7 @@ class ReinsertionData:
 
     @property
     def has_ratio_rules(self) -> bool:
+        """The instance has ratio rules (the model needs the Pyomo path)."""
         return bool(self.ratio)
 
     def slot_array(self, chosen_pairs: np.ndarray) -> np.ndarray:

@@ -66,9 +66,11 @@ class ExactPolicy:
 
     @property
     def name(self) -> str:
+        """``milp``, or ``milp+swap``."""
         return policy_name(self.swap)
 
     def __call__(self, instance: Instance) -> Plan:
+        """Solve the exact model for ``instance``; the plan's ``info`` is :meth:`SolveResult.as_info`."""
         t0 = time.perf_counter()
         result = solve_exact(
             instance, self.weights, max_later_slots=self.max_later_slots,
