@@ -255,8 +255,8 @@ class Simulator:
                 kind = DELAY
                 state.part_known_h[pid] = state.part_true_h[pid]
             o = int(state.part_owner[pid])
-            start = state.slot[o] * takt
-            if state.part_known_h[pid] > start + EPS and start >= t + freeze_h - EPS:
+            start_h = state.slot[o] * takt
+            if state.part_known_h[pid] > start_h + EPS and start_h >= t + freeze_h - EPS:
                 disruptions.append((o, m, kind))
         if disruptions:
             self._resequence(t, disruptions)
@@ -306,24 +306,24 @@ class Simulator:
         if idx.size == 0:
             return
         orders = window[idx]
-        start = (first + idx) * takt
+        start_h = (first + idx) * takt
         parts = np.take(state.cell_part, orders, axis=0)
         arrival = state.part_true_h[parts]
         for i, m in np.argwhere(np.isinf(arrival)).tolist():
             arrival[i, m] = self._final_arrival(int(parts[i, m]))
-        missing = arrival > start[:, None] + EPS
+        missing = arrival > start_h[:, None] + EPS
         rework = missing.any(axis=1)
         last_missing = np.where(missing, arrival, -np.inf).max(axis=1)
         state.assembled[orders] = True
-        state.slot_start_h[orders] = start
+        state.slot_start_h[orders] = start_h
         state.rework[orders] = rework
         state.completion_h[orders] = np.where(
-            rework, np.maximum(start + takt, last_missing + self.scenario.rework_h), start + takt)
-        waiting = np.where(missing, 0.0, np.maximum(start[:, None] - arrival, 0.0))
+            rework, np.maximum(start_h + takt, last_missing + self.scenario.rework_h), start_h + takt)
+        waiting = np.where(missing, 0.0, np.maximum(start_h[:, None] - arrival, 0.0))
         state.stock_component_h[orders] = waiting.sum(axis=1)
         state.part_done[parts] = True
         if self.check_invariants:
-            self._check_assembled(orders, start, parts, rework)
+            self._check_assembled(orders, start_h, parts, rework)
 
     def _final_arrival(self, pid: int) -> float:
         """True arrival of a failed part, following its reproductions to the end."""
@@ -332,20 +332,20 @@ class Simulator:
         lead = self.lead_time_h[m]
         owner = int(state.part_owner[pid])
         attempt = int(state.part_attempt[pid])
-        start = float(state.part_start_h[pid])
+        start_h = float(state.part_start_h[pid])
         while True:
-            start += self.known_after_h[m]  # the failure is known: reproduction starts
+            start_h += self.known_after_h[m]  # the failure is known: reproduction starts
             attempt += 1
             kind, delay_h = self.draws.outcome(made_for, m, attempt)
             if kind == NO_EVENT:
-                return start + lead
-            self.events.append((made_for, m, attempt, kind, delay_h, start, owner))
+                return start_h + lead
+            self.events.append((made_for, m, attempt, kind, delay_h, start_h, owner))
             if kind == DELAY:
                 state.delay_events[owner] += 1
-                return start + lead + delay_h
+                return start_h + lead + delay_h
             state.failure_events[owner] += 1
 
-    def _check_assembled(self, orders: np.ndarray, start: np.ndarray, parts: np.ndarray,
+    def _check_assembled(self, orders: np.ndarray, start_h: np.ndarray, parts: np.ndarray,
                          rework: np.ndarray) -> None:
         state = self.state
         never = np.isnan(state.part_planned_h[parts]).any(axis=1)
@@ -353,8 +353,8 @@ class Simulator:
             raise SimulationInvariantError(
                 f"order {orders[never][0]} assembled with a component that never started")
         okay = ~rework
-        late = (state.part_true_h[parts[okay]] > start[okay, None] + EPS).any(axis=1)
-        late |= (state.part_known_h[parts[okay]] > start[okay, None] + EPS).any(axis=1)
+        late = (state.part_true_h[parts[okay]] > start_h[okay, None] + EPS).any(axis=1)
+        late |= (state.part_known_h[parts[okay]] > start_h[okay, None] + EPS).any(axis=1)
         if late.any():
             raise SimulationInvariantError(
                 f"order {orders[okay][late][0]} counted okay with a part not ready at its slot")
