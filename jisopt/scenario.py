@@ -30,6 +30,9 @@ __all__ = [
 
 _Frozen = ConfigDict(frozen=True, extra="forbid")
 
+HOURS_PER_DAY = 24.0
+"""The line runs around the clock."""
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveHours = Annotated[float, Field(gt=0.0)]
 NonNegativeHours = Annotated[float, Field(ge=0.0)]
@@ -185,6 +188,16 @@ class Scenario(BaseModel):
     def otd_min_h(self) -> float:
         """Minimum system order-to-delivery time: frozen zone + planning period."""
         return self.frozen_zone_h + self.planning_period_h
+
+    @property
+    def duration_h(self) -> float:
+        """Simulated time, ``days`` in hours (a run ends at this time)."""
+        return self.days * HOURS_PER_DAY
+
+    @property
+    def warmup_h(self) -> float:
+        """End of the warm-up: ``warmup_days`` in hours."""
+        return self.warmup_days * HOURS_PER_DAY
 
     @property
     def supplier_names(self) -> tuple[str, ...]:

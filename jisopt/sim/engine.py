@@ -116,7 +116,7 @@ class Simulator:
             draws = DisruptionDraws(scenario, seed, replication, demand.n_orders)
         self.draws = draws
         self.takt_h = scenario.takt_h
-        self.end_h = scenario.days * 24.0
+        self.end_h = scenario.duration_h
         self.lead_time_h = [float(x) for x in scenario.lead_times_h]
         self.n_suppliers = len(self.lead_time_h)
         self.supplier_names = scenario.supplier_names

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from jisopt.scenario import Scenario
+from jisopt.scenario import HOURS_PER_DAY, Scenario
 from jisopt.sim.state import LineState
 from jisopt.slots import EPS, first_slot_from
 
@@ -52,10 +52,6 @@ INSTANCE_COLUMNS: tuple[str, ...] = (
 when the plans were evaluated in full (``check_invariants``), else ``nan``."""
 
 
-def _window(scenario: Scenario) -> tuple[float, float]:
-    return scenario.warmup_days * 24.0, scenario.days * 24.0
-
-
 def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]:
     """One record per arrived order (columns of equal length, indexed by order id).
 
@@ -67,7 +63,7 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
     parts waited before its slot start), ``postponement_h`` = (final - first slot) ·
     takt, ``assembled`` and ``measured`` (slot start in [warm-up, end)).
     """
-    warmup_h, end_h = _window(scenario)
+    warmup_h, end_h = scenario.warmup_h, scenario.duration_h
     scheduled = state.first_slot >= 0
     start = state.slot_start_h
     with np.errstate(invalid="ignore"):
@@ -113,7 +109,7 @@ def compute_kpis(
     and ``mean_lateness_unassembled_h`` (mean of ``max(0, end - due)``) look at every
     arrived order at the end; instance KPIs sum over the instances in the window.
     """
-    warmup_h, end_h = _window(scenario)
+    warmup_h, end_h = scenario.warmup_h, scenario.duration_h
     takt = scenario.takt_h
     m = orders["measured"]
     assembled = int(m.sum())
@@ -127,7 +123,7 @@ def compute_kpis(
         "reschedules_per_order": _mean(orders["reschedules"][m]),
         "mean_postponement_h": _mean(orders["postponement_h"][m]),
         "idle_takts": float(window_slots - assembled),
-        "throughput_per_day": assembled / ((end_h - warmup_h) / 24.0),
+        "throughput_per_day": assembled / ((end_h - warmup_h) / HOURS_PER_DAY),
         "vob_length_end": float(np.count_nonzero(orders["first_slot"] < 0)),
         "unassembled_orders": float(np.count_nonzero(unassembled)),
         "mean_lateness_unassembled_h": _mean(np.maximum(end_h - orders["due_h"][unassembled], 0.0)),

@@ -89,7 +89,7 @@ def draw_demand(scenario: Scenario, seed: int, replication: int) -> Demand:
     gen = stream_generator(seed, replication, STREAM_DEMAND)
     spec = scenario.demand
     start_h = -scenario.otd_min_h
-    end_h = scenario.days * 24.0
+    end_h = scenario.duration_h
     n_sup = len(scenario.suppliers)
     rows: list[np.ndarray] = []
     last_h = start_h
