@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from jisopt.experiments.grid import Scalar, Task, make_grid
-from jisopt.experiments.report import format_number, kpi_table, render_markdown, render_text
+from jisopt.experiments.report import CI_NOTE, format_number, kpi_table, render_markdown, render_text
 from jisopt.experiments.simulation import KPI_NAMES
 from jisopt.experiments.statistics import paired_differences, summarize
 
@@ -207,7 +207,7 @@ def write_paper_results(table: pd.DataFrame, out_dir: str | Path, *, figures: bo
     wide = kpi_table(summary, BY, TABLE_KPIS)
     claims_view = _claims_display(claims)
     md = [f"# Paper reproduction\n\n{header}\n" if header else "# Paper reproduction\n",
-          "Means over replications ± half width of the 95% Student-t interval.\n",
+          CI_NOTE,
           render_markdown(wide), "\n## Paired comparisons at 97% (same disruption streams)\n",
           "`a - b` per replication; `<` holds if the interval lies below 0, `≤` if `a` is not "
           "significantly greater.\n", render_markdown(claims_view),

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "CI_NOTE",
     "SHORT_LABELS",
     "format_number",
     "json_value",
@@ -40,6 +41,9 @@ SHORT_LABELS: dict[str, str] = {
     "dynamic_skew_h": "skew θ (h)",
 }
 """Column headings of the printed and Markdown tables (files keep the full names)."""
+
+CI_NOTE = "Means over replications ± half width of the 95% Student-t interval.\n"
+"""What the ``mean ± half width`` cells of :func:`kpi_table` are (a line of every Markdown summary)."""
 
 _NUMERIC = re.compile(r"^[-+]?[0-9.–]")
 

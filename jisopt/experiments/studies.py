@@ -24,7 +24,14 @@ import pandas as pd
 
 from jisopt.experiments.grid import Scalar, Task, make_grid
 from jisopt.experiments.paper import MAIN_KPIS
-from jisopt.experiments.report import SHORT_LABELS, format_number, kpi_table, render_markdown, render_text
+from jisopt.experiments.report import (
+    CI_NOTE,
+    SHORT_LABELS,
+    format_number,
+    kpi_table,
+    render_markdown,
+    render_text,
+)
 from jisopt.experiments.simulation import KPI_NAMES
 from jisopt.experiments.statistics import summarize
 
@@ -155,7 +162,7 @@ def write_study_results(table: pd.DataFrame, study: Study, out_dir: str | Path, 
 
     pivots = {k: _pivot(summary, study, k) for k in MAIN_KPIS}
     md = [f"# {study.title}\n", header + "\n" if header else "",
-          "Means over replications ± half width of the 95% Student-t interval.\n",
+          CI_NOTE,
           render_markdown(kpi_table(summary, by,
                                     (*MAIN_KPIS, "mean_postponement_h", "idle_takts",
                                      "throughput_per_day")))]
