@@ -52,13 +52,6 @@ class InputError(JisoptError, ValueError):
             what = f"{what} (got {self.value!r})"
         return f"{where}: {what}" if where else what
 
-    def with_source(self, source: str) -> InputError:
-        """Return the same error attributed to ``source``."""
-        return InputError(
-            self.problem, source=source, field=self.field, value=self.value,
-            has_value=self.has_value,
-        )
-
 
 def field_path(parts: Iterable[object]) -> str:
     """The dotted field path of a location: ``("orders", 3, "slot")`` -> ``"orders[3].slot"``."""
