@@ -63,19 +63,15 @@ class SimulationTask:
         """Simulate the replication ``task`` describes and return its KPIs."""
         from jisopt.sim import run_replication
 
-        capture = None
-        if self.capture_dir is not None:
-            capture = Path(self.capture_dir) / task.key
-            capture.mkdir(parents=True, exist_ok=True)
+        capture = Path(self.capture_dir) / task.key if self.capture_dir is not None else None
         scenario = self.scenario(task)
         result = run_replication(
             scenario, build_policy(task, scenario), seed=task.seed, replication=task.replication,
             record_orders=self.record_orders, capture_dir=capture,
             check_invariants=self.check_invariants,
         )
-        orders = result.orders if self.record_orders else None
         return TaskResult(kpis={k: float(v) for k, v in result.kpis.items()},
-                          wall_time_s=float(result.wall_time_s), orders=orders)
+                          wall_time_s=float(result.wall_time_s), orders=result.orders)
 
     def validate(self, tasks: list[Task]) -> None:
         """Resolve every distinct scenario and policy once, so bad input fails before any run.
