@@ -63,7 +63,8 @@ class Weights:
         for f in fields(self):
             value = getattr(self, f.name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-                raise InputError("weight must be a finite number >= 0", field=f.name, value=value)
+                raise InputError("weight must be a finite number >= 0", field=f"weights.{f.name}",
+                                 value=value)
 
     @classmethod
     def parse(cls, text: str | None) -> Weights:
