@@ -76,6 +76,9 @@ def parse_count(text: str) -> int:
     return value
 
 
+_count = parse_count  # the former private name, still imported by command modules in progress
+
+
 def resolve_weights(text: str | None, instance: Instance) -> Weights:
     """``--weights`` if given, else the instance's weights, else the defaults."""
     if text is not None:
