@@ -7,6 +7,7 @@ rule. The component swap is an option of every rule and is tried first.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -150,6 +151,9 @@ class RulePolicy:
         if self.rule not in RULES:
             raise InputError(f"unknown rule (rules: {', '.join(RULES)})", field="policy",
                              value=self.rule)
+        if not math.isfinite(self.skew_h):
+            raise InputError("the skew threshold must be a finite number of hours", field="skew_h",
+                             value=self.skew_h)
         if self.skew_h and self.rule != "dynamic":
             raise InputError("a skew threshold applies to the dynamic rule only",
                              field="skew_h", value=self.skew_h)
