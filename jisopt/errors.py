@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class JisoptError(Exception):
     """Base class of every error jisopt raises on purpose."""
@@ -50,13 +52,10 @@ class InputError(JisoptError, ValueError):
             what = f"{what} (got {self.value!r})"
         return f"{where}: {what}" if where else what
 
-    def with_source(self, source: str) -> InputError:
-        """Return the same error attributed to ``source``."""
-        return InputError(
-            self.problem, source=source, field=self.field, value=self.value,
-            has_value=self.has_value,
-        )
 
-
-class SolverError(JisoptError):
-    """A solver failed in a way that is not a property of the instance."""
+def field_path(parts: Iterable[object]) -> str:
+    """The dotted field path of a location: ``("orders", 3, "slot")`` -> ``"orders[3].slot"``."""
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+    return path

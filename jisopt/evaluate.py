@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from jisopt.changes import PlanChanges, plan_changes, sequence_inversions
 from jisopt.instance import Instance
 from jisopt.objective import (
     OBJECTIVE_TERMS,
@@ -19,10 +20,10 @@ from jisopt.objective import (
     idle_slots_constant,
     pair_terms,
     ratio_window_counts,
-    reschedule_flags,
 )
 from jisopt.plan import Plan
-from jisopt.subsequences import disruption_bounds, slot_end
+from jisopt.slots import EPS
+from jisopt.subsequences import disruption_bounds, slot_end, window_start
 
 __all__ = [
     "Evaluation",
@@ -34,8 +35,6 @@ __all__ = [
     "unresolved_disrupted",
 ]
 
-_EPS = 1e-9
-
 
 @dataclass(frozen=True)
 class Violation:
@@ -44,7 +43,7 @@ class Violation:
     Attributes
     ----------
     kind
-        ``missing``, ``slot_range``, ``duplicate_slot``, ``fixed``, ``ready``,
+        ``missing``, ``slot_range``, ``duplicate_slot``, ``fixed``, ``window``, ``ready``,
         ``call_off``, ``earlier``, ``bounds``, ``max_later``, ``ratio`` or ``swap``.
     order
         The order id concerned (``None`` for rule-level violations).
@@ -57,6 +56,7 @@ class Violation:
     message: str
 
     def as_dict(self) -> dict:
+        """The violation as JSON-ready data."""
         return {"kind": self.kind, "order": self.order, "message": self.message}
 
 
@@ -83,11 +83,12 @@ class Evaluation:
 
     @property
     def feasible(self) -> bool:
+        """No constraint is violated."""
         return not self.violations
 
     def objective(self, weights: Weights | None = None) -> float:
         """Weighted sum of the terms (default weights if ``None``)."""
-        return (weights or Weights()).combine(self.terms)
+        return float((weights or Weights()).combine(self.terms))
 
     def as_dict(self, weights: Weights | None = None) -> dict:
         """JSON-friendly summary: feasibility, violations, objective, terms, KPIs."""
@@ -106,59 +107,7 @@ def unresolved_disrupted(instance: Instance, ready_h: np.ndarray) -> np.ndarray:
     """Boolean mask over ``instance.disrupted_rows``: still late after swaps."""
     rows = instance.disrupted_rows
     latest = np.where(instance.started[rows], ready_h[rows], -np.inf).max(axis=1, initial=-np.inf)
-    return latest > instance.slot[rows] * instance.takt_h + _EPS
-
-
-def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
-    """Per supplier, pairs of started orders whose relative order changed.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(M,)`` int counts.
-    """
-    out = np.zeros(instance.n_suppliers, dtype=np.int64)
-    moved = new_slot != instance.slot
-    if not moved.any():
-        return out
-    for m in range(instance.n_suppliers):
-        if not (moved & instance.started[:, m]).any():
-            continue
-        rows = np.flatnonzero(instance.started[:, m])
-        if rows.size < 2:
-            continue
-        rows = rows[np.argsort(instance.slot[rows], kind="stable")]
-        out[m] = _count_inversions(new_slot[rows])
-    return out
-
-
-def _count_inversions(seq: np.ndarray) -> int:
-    """Pairs ``i < j`` with ``seq[i] > seq[j]``.
-
-    Plans change a sequence in few places, so it splits into few ascending
-    runs; inversions between two sorted runs are counted with one binary
-    search each. Many runs fall back to Kendall's tau (O(n log n)).
-    """
-    seq = np.asarray(seq)
-    starts = np.concatenate(([0], np.flatnonzero(seq[1:] < seq[:-1]) + 1, [seq.size]))
-    n_runs = starts.size - 1
-    if n_runs <= 1:
-        return 0
-    if n_runs > 40:
-        n = seq.size
-        from scipy.stats import kendalltau  # deferred: a slow import, rarely needed
-
-        tau = kendalltau(np.arange(n), seq).statistic
-        return round((1.0 - tau) * n * (n - 1) / 4.0)
-    runs = [seq[starts[k]:starts[k + 1]] for k in range(n_runs)]
-    total = 0
-    for k in range(1, n_runs):
-        later = runs[k]
-        for earlier in runs[:k]:
-            if earlier[-1] > later[0]:
-                total += int(earlier.size * later.size
-                             - np.searchsorted(earlier, later, side="right").sum())
-    return total
+    return latest > instance.slot[rows] * instance.takt_h + EPS
 
 
 def evaluate(
@@ -217,22 +166,25 @@ def evaluate(
     viol.extend(swap_violations)
 
     # Orders that must not move: in the line freeze, or before the first disrupted slot.
-    window_start = int(old[instance.disrupted_rows].min()) if instance.n_disrupted else end
-    fixed = instance.frozen_by_line() | (old < window_start)
+    window_first = window_start(instance)
+    fixed = instance.frozen_by_line() | (old < window_first)
     add("fixed", placed & fixed & (new != old),
         lambda i: f"order {ids[i]} may not move (slot {old[i]} is in the line freeze or before "
-                  f"the first disrupted slot {window_start}), plan puts it at {new[i]}")
+                  f"the first disrupted slot {window_first}), plan puts it at {new[i]}")
+    add("window", placed & ~fixed & (new < window_first),
+        lambda i: f"order {ids[i]} moves from slot {old[i]} to {new[i]}, before the first "
+                  f"disrupted slot {window_first} (the reinsertion window starts there)")
 
     started = instance.started
     start_h = new * takt
-    late_part = placed[:, None] & started & (start_h[:, None] < ready - _EPS)
+    late_part = placed[:, None] & started & (start_h[:, None] < ready - EPS)
     for i, m in np.argwhere(late_part):
         viol.append(Violation(
             "ready", int(ids[i]),
             f"order {ids[i]} at slot {new[i]} starts at {start_h[i]:g} h before its "
             f"{instance.supplier_names[m]} part is ready at {ready[i, m]:g} h"))
     not_callable = placed[:, None] & ~started & (
-        start_h[:, None] - instance.lead_time_h[None, :] <= instance.now_h + _EPS
+        start_h[:, None] - instance.lead_time_h[None, :] <= instance.now_h + EPS
     )
     for i, m in np.argwhere(not_callable):
         viol.append(Violation(
@@ -296,72 +248,8 @@ def evaluate(
     return Evaluation(tuple(viol), terms, kpis)
 
 
-@dataclass(frozen=True)
-class PlanChanges:
-    """What a plan changes, without checking it (see :func:`plan_changes`).
-
-    Attributes
-    ----------
-    moved_rows
-        Placed rows whose slot changed.
-    rescheduled_rows
-        The moved rows that count as reschedules (the ``reschedules`` term,
-        :func:`jisopt.objective.reschedule_flags`: a started component).
-    changed_unstarted
-        Moved orders without a started component.
-    swaps
-        Component swaps of the plan.
-    inversions
-        ``(M,)`` per supplier, pairs of started orders whose relative order changed.
-    """
-
-    moved_rows: np.ndarray
-    rescheduled_rows: np.ndarray
-    changed_unstarted: int
-    swaps: int
-    inversions: np.ndarray
-
-    @property
-    def reschedules(self) -> int:
-        return int(self.rescheduled_rows.size)
-
-    def counts(self, instance: Instance) -> dict[str, int]:
-        """The counts as :attr:`Evaluation.kpis` names them."""
-        out = {
-            "changed_unstarted": self.changed_unstarted,
-            "moved": int(self.moved_rows.size),
-            "swaps": self.swaps,
-            "inversions": int(self.inversions.sum()),
-        }
-        for m, name in enumerate(instance.supplier_names):
-            out[f"inversions_{name}"] = int(self.inversions[m])
-        return out
-
-
-def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
-    """Count what a plan changes: reschedules, other moves, swaps, inversions.
-
-    These are the counting figures of :func:`evaluate` (which uses this function), at a
-    fraction of its cost: no constraint is checked and only moved rows are looked at,
-    so the simulator can count every instance of a run.
-    """
-    new = np.asarray(plan.slot, dtype=np.int64)
-    old = instance.slot
-    placed = new >= 0
-    moved = np.flatnonzero(placed & (new != old))
-    if moved.size == 0:
-        return PlanChanges(moved, moved, 0, len(plan.swaps), np.zeros(instance.n_suppliers, np.int64))
-    rescheduled = reschedule_flags(instance, moved, new[moved])
-    return PlanChanges(
-        moved_rows=moved,
-        rescheduled_rows=moved[rescheduled],
-        changed_unstarted=int(moved.size - np.count_nonzero(rescheduled)),
-        swaps=len(plan.swaps),
-        inversions=sequence_inversions(instance, np.where(placed, new, old)),
-    )
-
-
 def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:
+    """Every swap of ``plan`` that MODEL.md §3 does not allow, with its reasons."""
     out = []
     ids = instance.order_id
     used: set[tuple[int, int]] = set()
@@ -383,7 +271,7 @@ def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:
             problems.append(f"versions differ ({instance.version[x, m]} vs {instance.version[y, m]})")
         if instance.slot[y] <= instance.slot[x]:
             problems.append(f"partner {ids[y]} is not later in the sequence")
-        if instance.ready_h[y, m] > instance.slot[x] * takt + _EPS:
+        if instance.ready_h[y, m] > instance.slot[x] * takt + EPS:
             problems.append(f"partner's part is ready at {instance.ready_h[y, m]:g} h, after "
                             f"order {ids[x]}'s slot start {instance.slot[x] * takt:g} h")
         if (x, m) in used or (y, m) in used:

@@ -16,10 +16,9 @@ import numpy as np
 from jisopt.errors import InputError
 from jisopt.instance import DELAY, FAILURE, Instance, RatioRule
 from jisopt.scenario import Scenario
+from jisopt.slots import EPS, first_slot_from
 
 __all__ = ["generate_instance"]
-
-_EPS = 1e-9
 
 
 def generate_instance(
@@ -111,19 +110,19 @@ def generate_instance(
     postponed_by = np.where(rng.random(n) < postponed_share, rng.integers(1, 12, size=n), 0)
     call_off_slot = slot - postponed_by
     production_start = call_off_slot[:, None] * takt - lead[None, :]
-    started = production_start <= now + _EPS
+    started = production_start <= now + EPS
     # A postponed order whose earlier slot would leave a component uncalled but
     # due is not consistent; keep postponement only where the state is coherent.
-    unstarted_overdue = ~started & (slot[:, None] * takt - lead[None, :] <= now + _EPS)
+    unstarted_overdue = ~started & (slot[:, None] * takt - lead[None, :] <= now + EPS)
     bad = unstarted_overdue.any(axis=1)
     call_off_slot[bad] = slot[bad]
     production_start = call_off_slot[:, None] * takt - lead[None, :]
-    started = production_start <= now + _EPS
+    started = production_start <= now + EPS
     planned = np.where(started, call_off_slot[:, None] * takt, np.nan)
     ready = planned.copy()
 
     # Disruptions known now.
-    freeze_slot = int(np.ceil((now + sc.line_freeze_h) / takt - _EPS))
+    freeze_slot = int(first_slot_from(now + sc.line_freeze_h, takt))
     share = sc.disruption.failure_share if failure_share is None else failure_share
     candidates = started & (slot >= freeze_slot)[:, None]
     chosen: list[tuple[int, int]] = []

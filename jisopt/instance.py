@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from jisopt.errors import InputError
+from jisopt.slots import EPS, first_slot_from, last_slot_until
 from jisopt.weights import Weights
 
 __all__ = ["DELAY", "FAILURE", "Instance", "RatioRule"]
@@ -24,9 +25,6 @@ FAILURE = 1
 """Disruption kind: the component is unusable and is reproduced."""
 
 KIND_NAMES = ("delay", "failure")
-
-# Slot arithmetic tolerance (hours/takt are floats; slot starts are k * takt).
-_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -111,10 +109,12 @@ class Instance:
     # ---- sizes ---------------------------------------------------------------
     @property
     def n_orders(self) -> int:
+        """Number of orders ``n``."""
         return int(self.order_id.shape[0])
 
     @property
     def n_suppliers(self) -> int:
+        """Number of suppliers ``M``."""
         return len(self.supplier_names)
 
     @property
@@ -151,11 +151,8 @@ class Instance:
 
     @property
     def n_disrupted(self) -> int:
+        """Number of disrupted orders."""
         return int(self.disrupted_rows.shape[0])
-
-    def slot_start_h(self, slots: np.ndarray | int) -> np.ndarray | float:
-        """Start time (h) of slot(s)."""
-        return np.asarray(slots) * self.takt_h
 
     def earliest_slot(self) -> np.ndarray:
         """``(n,)`` earliest feasible slot per order (ignoring the no-earlier rule).
@@ -166,9 +163,9 @@ class Instance:
         """
         if "earliest_slot" not in self._cache:
             ready = np.where(self.started, self.ready_h, -np.inf).max(axis=1, initial=-np.inf)
-            by_ready = np.ceil(ready / self.takt_h - _EPS)
+            by_ready = first_slot_from(ready, self.takt_h)
             call_off = np.where(self.started, -np.inf, self.now_h + self.lead_time_h[None, :])
-            by_call_off = np.floor(call_off.max(axis=1, initial=-np.inf) / self.takt_h + _EPS) + 1
+            by_call_off = last_slot_until(call_off.max(axis=1, initial=-np.inf), self.takt_h) + 1
             lower = np.maximum(by_ready, by_call_off)
             lower = np.where(np.isfinite(lower), lower, self.first_slot)
             self._cache["earliest_slot"] = np.maximum(lower, self.first_slot).astype(np.int64)
@@ -176,7 +173,7 @@ class Instance:
 
     def frozen_by_line(self) -> np.ndarray:
         """``(n,)`` bool: the order's slot starts within the line freeze."""
-        return self.slot * self.takt_h < self.now_h + self.line_freeze_h - _EPS
+        return self.slot * self.takt_h < self.now_h + self.line_freeze_h - EPS
 
     def row_of(self, order_id: int) -> int:
         """Row index of an order id."""
@@ -188,6 +185,7 @@ class Instance:
             raise InputError(f"unknown order id {order_id}") from None
 
     def supplier_index(self, name: str) -> int:
+        """Column index of a supplier name (:class:`InputError` if unknown)."""
         try:
             return self.supplier_names.index(name)
         except ValueError:
@@ -263,7 +261,7 @@ class Instance:
                  f"orders[{i}].components.{self.supplier_names[m]}.ready_h",
                  float(self.ready_h[i, m]))
         call_off = self.slot[:, None] * self.takt_h - self.lead_time_h[None, :]
-        overdue = ~started & (call_off <= self.now_h + _EPS)
+        overdue = ~started & (call_off <= self.now_h + EPS)
         if np.any(overdue):
             i, m = (int(x) for x in np.argwhere(overdue)[0])
             fail(
@@ -279,6 +277,7 @@ class Instance:
     def _check_disruptions(self, fail) -> None:
         n, M = self.n_orders, self.n_suppliers
         d = self.disrupted_order
+        frozen = self.frozen_by_line()
         if not (d.shape == self.disrupted_supplier.shape == self.disrupted_kind.shape):
             fail("disruption arrays differ in length", "disruptions")
         for k in range(d.shape[0]):
@@ -295,13 +294,13 @@ class Instance:
                 fail(f"order {oid}: a disrupted component must have started",
                      f"{where}.supplier", sname)
             start = self.slot[i] * self.takt_h
-            if not self.ready_h[i, m] > start + _EPS:
+            if not self.ready_h[i, m] > start + EPS:
                 fail(
                     f"order {oid}: disruption needs no action, its ready time "
                     f"{self.ready_h[i, m]:g} h is not after the slot start {start:g} h",
                     f"orders[{i}].components.{sname}.ready_h", float(self.ready_h[i, m]),
                 )
-            if start < self.now_h + self.line_freeze_h - _EPS:
+            if frozen[i]:
                 fail(f"order {oid}: disrupted order lies within the line freeze "
                      f"(slot start {start:g} h < now + freeze {self.now_h + self.line_freeze_h:g} h)",
                      f"{where}.order", oid)

@@ -11,24 +11,23 @@ file, the field path (``orders[3].components.drive.ready_h``) and the value:
 3. the meaning: names that must refer to something, then
    :meth:`Instance.check <jisopt.instance.Instance.check>`.
 
-The helpers :func:`load_document`, :func:`dump_document` and
-:func:`schema_error` are shared with :mod:`jisopt.plan_io`.
+Reading, schema checks and writing of documents are in :mod:`jisopt.documents`,
+shared with :mod:`jisopt.plan_io`.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.resources
-import json
-import os
-import re
-from collections.abc import Iterable
-from pathlib import Path
-
-import jsonschema
 import numpy as np
-from jsonschema.exceptions import best_match
 
+from jisopt.documents import (
+    PathLike,
+    check_format,
+    dump_document,
+    load_document,
+    schema,
+    validate_document,
+    write_document,
+)
 from jisopt.errors import InputError
 from jisopt.instance import KIND_NAMES, Instance, RatioRule
 from jisopt.weights import Weights
@@ -44,196 +43,6 @@ __all__ = [
 
 INSTANCE_FORMAT = "jisopt-instance/1"
 """Format marker written to and required in every instance file."""
-
-PathLike = str | os.PathLike
-
-
-# ---- shared document helpers ---------------------------------------------------
-
-
-@functools.cache
-def _schema(name: str) -> dict:
-    text = importlib.resources.files("jisopt").joinpath("data", f"{name}.schema.json").read_text("utf-8")
-    return json.loads(text)
-
-
-@functools.cache
-def _validator(name: str) -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(_schema(name))
-
-
-def schema(name: str = "instance") -> dict:
-    """The published JSON Schema (draft 2020-12) of ``instance`` or ``plan`` files."""
-    if name not in ("instance", "plan"):
-        raise InputError("unknown schema (schemas: instance, plan)", value=name)
-    return json.loads(json.dumps(_schema(name)))
-
-
-class _BadJsonError(ValueError):
-    """Raised from inside the JSON decoder for valid syntax that JSON forbids."""
-
-
-def _no_constants(token: str) -> float:
-    raise _BadJsonError(f"'{token}' is not a JSON number")
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    out: dict = {}
-    for key, value in pairs:
-        if key in out:
-            raise _BadJsonError(f"duplicate key '{key}' in one object")
-        out[key] = value
-    return out
-
-
-def load_document(path: PathLike, fmt: str) -> dict:
-    """Read a JSON file and check its ``format`` marker.
-
-    Parameters
-    ----------
-    path
-        The file.
-    fmt
-        The expected marker, ``<kind>/<version>`` (e.g. ``jisopt-instance/1``).
-
-    Returns
-    -------
-    dict
-        The decoded top-level object.
-
-    Raises
-    ------
-    InputError
-        If the file cannot be read, is not valid JSON (with line and column),
-        is not an object, or carries another format or a newer version.
-    """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"cannot read file: not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         source=source) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", source=source) from None
-    try:
-        data = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                         source=source) from None
-    except _BadJsonError as exc:
-        raise InputError(f"malformed JSON: {exc}", source=source) from None
-    return check_format(data, fmt, source)
-
-
-def check_format(data: object, fmt: str, source: str | None) -> dict:
-    """Check that ``data`` is an object whose ``format`` is ``fmt``; return it."""
-    if not isinstance(data, dict):
-        raise InputError(f"expected a JSON object with \"format\": \"{fmt}\"", source=source,
-                         value=type(data).__name__)
-    kind, _, version = fmt.rpartition("/")
-    if "format" not in data:
-        raise InputError(f"missing format marker, expected \"{fmt}\"", source=source, field="format")
-    found = data["format"]
-    if found == fmt:
-        return data
-    match = re.fullmatch(re.escape(kind) + r"/(\d+)", found) if isinstance(found, str) else None
-    if match and int(match.group(1)) > int(version):
-        raise InputError(f"format version {match.group(1)} is newer than this jisopt reads "
-                         f"({version}); upgrade jisopt", source=source, field="format", value=found)
-    raise InputError(f"unsupported format, expected \"{fmt}\"", source=source, field="format",
-                     value=found)
-
-
-def field_path(parts: Iterable[object]) -> str:
-    """``("orders", 3, "slot")`` -> ``"orders[3].slot"``."""
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
-    return path
-
-
-def schema_error(data: dict, name: str, source: str | None) -> InputError | None:
-    """The most relevant schema violation of ``data`` as an :class:`InputError`, or ``None``."""
-    error = best_match(_validator(name).iter_errors(data))
-    if error is None:
-        return None
-    path = list(error.absolute_path)
-    value, has_value = error.instance, True
-    kind, limit = error.validator, error.validator_value
-    if kind == "required":
-        missing = next(k for k in limit if k not in error.instance)
-        return InputError("missing required field", source=source,
-                          field=field_path([*path, missing]), has_value=False)
-    if kind == "additionalProperties" and limit is False:
-        known = error.schema.get("properties", {})
-        extra = sorted(k for k in error.instance if k not in known)[0]
-        return InputError(f"unknown field (known: {', '.join(known)})", source=source,
-                          field=field_path([*path, extra]), has_value=False)
-    problems = {
-        "type": lambda: f"must be of type {limit if isinstance(limit, str) else ' or '.join(limit)}",
-        "minimum": lambda: f"must be >= {limit}",
-        "exclusiveMinimum": lambda: f"must be > {limit}",
-        "maximum": lambda: f"must be <= {limit}",
-        "exclusiveMaximum": lambda: f"must be < {limit}",
-        "enum": lambda: f"must be one of {', '.join(map(str, limit))}",
-        "const": lambda: f"must be {limit!r}",
-        "minItems": lambda: f"needs at least {limit} item(s)",
-        "uniqueItems": lambda: "items must be unique",
-        "minLength": lambda: f"needs at least {limit} character(s)",
-        "pattern": lambda: f"must match {limit}",
-    }
-    if kind not in problems:
-        return InputError(error.message, source=source, field=field_path(path) or None)
-    problem = problems[kind]()
-    if isinstance(value, dict | list):
-        has_value = False
-        if kind == "type":
-            problem += f", not {'object' if isinstance(value, dict) else 'array'}"
-    return InputError(problem, source=source, field=field_path(path) or None, value=value,
-                      has_value=has_value)
-
-
-def validate_document(data: dict, name: str, source: str | None) -> None:
-    """Raise the most relevant schema violation of ``data``, if any."""
-    error = schema_error(data, name, source)
-    if error is not None:
-        raise error
-
-
-def dump_document(data: dict, width: int = 100) -> str:
-    """JSON text for people and diffs: a value that fits in ``width`` columns stays on one line."""
-    return _pretty(data, 0, width) + "\n"
-
-
-def _pretty(value: object, indent: int, width: int, lead: int = 0) -> str:
-    """``value`` at ``indent``, after ``lead`` characters of its line (a key)."""
-    flat = _compact(value)
-    if indent + lead + len(flat) <= width or not isinstance(value, dict | list) or not value:
-        return flat
-    pad = " " * (indent + 2)
-    if isinstance(value, dict):
-        items = []
-        for k, v in value.items():
-            key = f"{json.dumps(k)}: "
-            items.append(pad + key + _pretty(v, indent + 2, width, len(key)))
-        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
-    items = [pad + _pretty(v, indent + 2, width) for v in value]
-    return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
-
-
-def _compact(value: object) -> str:
-    return json.dumps(value, separators=(", ", ": "), allow_nan=False, ensure_ascii=False)
-
-
-def write_document(text: str, path: PathLike) -> None:
-    """Write ``text`` to ``path``; an unwritable path is an :class:`InputError`."""
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write file: {exc.strerror or exc}", source=str(path)) from None
-
-
-# ---- instances -------------------------------------------------------------------
 
 
 def instance_to_dict(instance: Instance) -> dict:

@@ -25,6 +25,7 @@ __all__ = [
     "pair_terms",
     "ratio_window_counts",
     "reschedule_flags",
+    "weighted_pair_costs",
 ]
 
 PAIR_TERMS: tuple[str, ...] = (
@@ -96,6 +97,20 @@ def pair_terms(
         in_horizon = (slots >= instance.first_slot) & (slots < instance.horizon_end)
         out["idle_slots"] = -in_horizon.astype(np.float64)
     return {name: out[name] for name in PAIR_TERMS if name in out}
+
+
+def weighted_pair_costs(instance: Instance, rows: np.ndarray, slots: np.ndarray,
+                        weights: Weights) -> np.ndarray:
+    """Weighted separable cost of each (order, slot) pair, in objective units.
+
+    ``weights.combine(pair_terms(...))``, computing only the terms whose weight is
+    not zero (the exact model's cost coefficients).
+    """
+    needed = [name for key, name in OBJECTIVE_TERMS.items()
+              if name in PAIR_TERMS and getattr(weights, key)]
+    if not needed or np.size(rows) == 0:
+        return np.zeros(np.shape(rows), dtype=np.float64)
+    return weights.combine(pair_terms(instance, rows, slots, terms=needed))
 
 
 def reschedule_flags(instance: Instance, rows: np.ndarray, slots: np.ndarray) -> np.ndarray:

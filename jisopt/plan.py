@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from jisopt.instance import Instance
 
-__all__ = ["Plan", "Swap"]
+__all__ = ["Plan", "Swap", "ready_after_swaps"]
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,19 @@ class Plan:
 
     def ready_after_swaps(self, instance: Instance) -> np.ndarray:
         """``(n, M)`` ready times once the plan's swaps are carried out."""
-        if not self.swaps:
-            return instance.ready_h
-        ready = instance.ready_h.copy()
-        for s in self.swaps:
-            x, y, m = s.row, s.partner_row, s.supplier
-            ready[x, m], ready[y, m] = instance.ready_h[y, m], instance.ready_h[x, m]
-        return ready
+        return ready_after_swaps(instance, self.swaps)
+
+
+def ready_after_swaps(instance: Instance, swaps: Sequence[Swap]) -> np.ndarray:
+    """``(n, M)`` ready times of ``instance`` once ``swaps`` are carried out (the
+    instance's own array if there are none).
+
+    A swap exchanges the two physical parts, so each order takes the other's ready time.
+    """
+    if not swaps:
+        return instance.ready_h
+    ready = instance.ready_h.copy()
+    for s in swaps:
+        x, y, m = s.row, s.partner_row, s.supplier
+        ready[x, m], ready[y, m] = instance.ready_h[y, m], instance.ready_h[x, m]
+    return ready

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from jisopt.errors import InputError
-from jisopt.instance import Instance
-from jisopt.instance_io import (
+from jisopt.documents import (
     PathLike,
     check_format,
     dump_document,
+    json_ready,
     load_document,
     validate_document,
     write_document,
 )
+from jisopt.errors import InputError
+from jisopt.instance import Instance
 from jisopt.plan import Plan, Swap
 
 __all__ = ["PLAN_FORMAT", "plan_from_dict", "plan_to_dict", "read_plan", "write_plan"]
@@ -49,19 +50,8 @@ def plan_to_dict(instance: Instance, plan: Plan) -> dict:
                   for o, c, s in zip(ids, old, new, strict=True) if s >= 0 and s != c],
         "swaps": [{"order": ids[s.row], "partner": ids[s.partner_row],
                    "supplier": instance.supplier_names[s.supplier]} for s in plan.swaps],
-        "info": _json_ready(plan.info),
+        "info": json_ready(plan.info),
     }
-
-
-def _json_ready(value: object) -> object:
-    """Numpy scalars and arrays inside ``info`` as plain JSON values."""
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def write_plan(instance: Instance, plan: Plan, path: PathLike) -> None:

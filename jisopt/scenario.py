@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from jisopt.errors import InputError
+from jisopt.errors import InputError, field_path
 
 __all__ = [
     "DemandSpec",
@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 _Frozen = ConfigDict(frozen=True, extra="forbid")
+
+HOURS_PER_DAY = 24.0
+"""The line runs around the clock."""
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveHours = Annotated[float, Field(gt=0.0)]
@@ -187,19 +190,33 @@ class Scenario(BaseModel):
         return self.frozen_zone_h + self.planning_period_h
 
     @property
+    def duration_h(self) -> float:
+        """Simulated time, ``days`` in hours (a run ends at this time)."""
+        return self.days * HOURS_PER_DAY
+
+    @property
+    def warmup_h(self) -> float:
+        """End of the warm-up: ``warmup_days`` in hours."""
+        return self.warmup_days * HOURS_PER_DAY
+
+    @property
     def supplier_names(self) -> tuple[str, ...]:
+        """Supplier names, in order."""
         return tuple(s.name for s in self.suppliers)
 
     @property
     def lead_times_h(self) -> tuple[float, ...]:
+        """Supplier lead times ``L_m`` (h), in order."""
         return tuple(s.lead_time_h for s in self.suppliers)
 
     @property
     def frozen_zone_slots(self) -> int:
+        """The frozen zone in slots."""
         return round(self.frozen_zone_h / self.takt_h)
 
     @property
     def planning_period_slots(self) -> int:
+        """The planning period in slots."""
         return round(self.planning_period_h / self.takt_h)
 
     def with_reliability(self, reliability: float) -> Scenario:
@@ -227,16 +244,6 @@ def _is_multiple(value: float, unit: float) -> bool:
     return abs(ratio - round(ratio)) < 1e-9
 
 
-def _field_path(loc: tuple[object, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += ("." if path else "") + str(part)
-    return path
-
-
 def scenario_from_dict(data: dict, *, source: str | None = None) -> Scenario:
     """Validate a mapping into a :class:`Scenario`.
 
@@ -253,7 +260,7 @@ def scenario_from_dict(data: dict, *, source: str | None = None) -> Scenario:
         message = err["msg"].removeprefix("Value error, ")
         has_value = err["type"] != "missing" and bool(loc)
         raise InputError(
-            message, source=source, field=_field_path(loc) or None,
+            message, source=source, field=field_path(loc) or None,
             value=err.get("input") if has_value else None, has_value=has_value,
         ) from None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jisopt.instance import Instance
+from jisopt.slots import EPS, first_slot_from, last_slot_until
 
 __all__ = [
     "TPS",
@@ -15,9 +16,8 @@ __all__ = [
     "disruption_bounds",
     "order_subsequence",
     "slot_end",
+    "window_start",
 ]
-
-_EPS = 1e-9
 
 TPS = 0
 """Subsequence index of the totally permutable subsequence (no component started)."""
@@ -36,9 +36,7 @@ def call_off_boundaries(instance: Instance) -> np.ndarray:
     numpy.ndarray
         ``(M,)`` int slots.
     """
-    return np.floor((instance.now_h + instance.lead_time_h) / instance.takt_h + _EPS).astype(
-        np.int64
-    )
+    return last_slot_until(instance.now_h + instance.lead_time_h, instance.takt_h).astype(np.int64)
 
 
 def order_subsequence(instance: Instance) -> np.ndarray:
@@ -100,7 +98,7 @@ def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> 
     # resolved some); an order with none left keeps all of them.
     still_late = (
         ready[instance.disrupted_order, instance.disrupted_supplier]
-        > instance.slot[instance.disrupted_order] * instance.takt_h + _EPS
+        > instance.slot[instance.disrupted_order] * instance.takt_h + EPS
     )
     all_lt = np.zeros(rows.shape[0])
     np.maximum.at(all_lt, pos, lead)
@@ -111,10 +109,8 @@ def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> 
     R = np.where(started, ready[rows], -np.inf).max(axis=1, initial=-np.inf)
     c = instance.slot[rows]
     takt = instance.takt_h
-    step = np.maximum(c + 1, np.ceil(R / takt - _EPS)).astype(np.int64)
-    leap = np.maximum(step, np.floor((instance.now_h + affected_lt) / takt + _EPS)).astype(
-        np.int64
-    )
+    step = np.maximum(c + 1, first_slot_from(R, takt)).astype(np.int64)
+    leap = np.maximum(step, last_slot_until(instance.now_h + affected_lt, takt)).astype(np.int64)
     bounds = DisruptionBounds(rows, c, R, affected_lt, step, leap)
     if cache_key:
         instance._cache[cache_key] = bounds
@@ -134,3 +130,12 @@ def slot_end(instance: Instance) -> int:
             end = max(end, int(disruption_bounds(instance).leap.max()) + 1)
         instance._cache["slot_end"] = end + instance.n_disrupted
     return instance._cache["slot_end"]
+
+
+def window_start(instance: Instance) -> int:
+    """First slot of the reinsertion window ``[window_start, slot_end)``: the slot of the
+    first disrupted order (:func:`slot_end` if there is none). Orders before it keep their
+    slots, and no order moves before it."""
+    if instance.n_disrupted:
+        return int(instance.slot[instance.disrupted_rows].min())
+    return slot_end(instance)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+
+import numpy as np
 
 from jisopt.errors import InputError
 
@@ -60,7 +63,8 @@ class Weights:
         for f in fields(self):
             value = getattr(self, f.name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-                raise InputError("weight must be a finite number >= 0", field=f.name, value=value)
+                raise InputError("weight must be a finite number >= 0", field=f"weights.{f.name}",
+                                 value=value)
 
     @classmethod
     def parse(cls, text: str | None) -> Weights:
@@ -105,11 +109,30 @@ class Weights:
                              value=data) from None
 
     def as_dict(self) -> dict[str, float]:
+        """Weight key -> weight."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def __str__(self) -> str:
         return ",".join(f"{k}={v:g}" for k, v in self.as_dict().items())
 
-    def combine(self, terms: dict[str, float]) -> float:
-        """Weighted sum of objective terms."""
-        return float(sum(getattr(self, key) * terms[name] for key, name in OBJECTIVE_TERMS.items()))
+    def combine(self, terms: Mapping[str, float | np.ndarray]) -> float | np.ndarray:
+        """Weighted sum of objective terms.
+
+        Parameters
+        ----------
+        terms
+            Term name -> value: a plan's totals (a float each), or per candidate
+            pair (arrays of one shape, as :func:`~jisopt.objective.pair_terms`
+            gives them). A term not given counts zero.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for totals, an array of the terms' shape for per-pair values.
+        """
+        total = np.zeros_like(next(iter(terms.values())), dtype=np.float64)
+        for key, name in OBJECTIVE_TERMS.items():
+            w = getattr(self, key)
+            if w and name in terms:
+                total = total + w * terms[name]
+        return float(total) if np.ndim(total) == 0 else total

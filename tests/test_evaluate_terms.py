@@ -174,6 +174,22 @@ def test_frozen_by_line():
     assert inst.frozen_by_line().tolist() == [True, False, False, False, False, False]
 
 
+def test_window_violation_an_order_may_not_move_before_the_first_disrupted_slot():
+    # takt 1 h, now 0 h, one supplier with lead time 0.5 h: only slots <= 0 have started.
+    # Slots 1..5, slot 1 empty. Order 1 at slot 3 was postponed from slot 0 (its part
+    # started then) and is late: ready 4 h, so step = max(3 + 1, ceil(4 / 1)) = 4 and
+    # leap = max(4, floor(0.5 / 1)) = 4; the window starts at its slot 3. Order 3 at
+    # slot 5 has not started: moving it to the empty
+    # slot 1 keeps its call-off (1 - 0.5 > 0) and moves no started part earlier, but slot
+    # 1 lies before the window [3, ...): a window violation, nothing else.
+    inst = build_instance(takt_h=1.0, now_h=0.0, lead_time_h=[0.5], slots=[3, 4, 5],
+                          postponed_from={0: 0}, disruptions=[(0, 0, "delay", 4.0)],
+                          first_slot=1, horizon_slots=5, due_h=[10.0, 10.0, 10.0])
+    ev = evaluate(inst, Plan(np.array([4, 5, 1]), "manual"))
+    assert [(v.kind, v.order) for v in ev.violations] == [("window", 3)]
+    assert evaluate(inst, Plan(np.array([4, 5, 6]), "manual")).feasible
+
+
 @given(inst=instances(), data=st.data())
 def test_pair_terms_subset_equals_the_full_terms(inst, data):
     from jisopt.objective import PAIR_TERMS, pair_terms

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import shlex
 import sys
@@ -10,19 +11,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from jisopt.documents import json_ready
 from jisopt.errors import InputError
 from jisopt.experiments import Task, make_backend, run_tasks
 from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import SimulationTask, experiment_manifest
+from jisopt.scenario import Scenario
 
 __all__ = [
     "add_run_options",
     "add_scenario_options",
+    "describe_runs",
     "parse_float",
     "parse_int",
     "parse_monitoring_point",
     "parse_reliability",
+    "print_summary_json",
     "run_experiment",
+    "run_settings",
     "scenario_overrides",
 ]
 
@@ -92,21 +98,16 @@ def scenario_overrides(args: argparse.Namespace) -> dict[str, Any]:
         changes["line_freeze_h"] = parse_float(args.line_freeze_h, "line-freeze-h", low=0.0,
                                                what=">= 0")
     if args.planning_slack_every is not None:
-        text = args.planning_slack_every
-        try:
-            g = int(text)
-        except ValueError:
-            raise InputError("not an integer", field="planning-slack-every", value=text) from None
-        if g < 2:
-            raise InputError("must be an integer >= 2", field="planning-slack-every", value=text)
-        changes["planning_slack_every"] = g
+        changes["planning_slack_every"] = parse_int(args.planning_slack_every, "planning-slack-every", 2)
     return changes
 
 
-def add_run_options(parser: argparse.ArgumentParser, *, default_out: str,
-                    out_help: str | None = None) -> None:
-    """``--seed``, ``--jobs``, ``--dask``, ``--out``, ``--resume``, ``--progress``."""
+def add_run_options(parser: argparse.ArgumentParser, *, default_out: str, default_replications: int,
+                    out_help: str | None = None, replications_help: str | None = None) -> None:
+    """``--replications``, ``--seed``, ``--jobs``, ``--dask``, ``--out``, ``--resume``, ``--progress``."""
     g = parser.add_argument_group("running")
+    g.add_argument("--replications", "-r", metavar="R",
+                   help=replications_help or f"replications per setting (default: {default_replications})")
     g.add_argument("--seed", default="1", metavar="N",
                    help="root seed; every policy of a replication sees the same disruptions (default: 1)")
     g.add_argument("--jobs", "-j", default="0", metavar="J",
@@ -122,6 +123,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, default_out: str,
 
 
 def parse_int(text: str, field: str, low: int) -> int:
+    """An integer ``>= low``, else :class:`InputError` naming ``field``."""
     try:
         value = int(text)
     except (TypeError, ValueError):
@@ -129,6 +131,24 @@ def parse_int(text: str, field: str, low: int) -> int:
     if value < low:
         raise InputError(f"must be an integer >= {low}", field=field, value=text)
     return value
+
+
+def run_settings(args: argparse.Namespace, default_replications: int) -> tuple[int, int]:
+    """``(replications, seed)`` from ``--replications`` (else ``default_replications``) and ``--seed``."""
+    replications = (parse_int(args.replications, "replications", 1) if args.replications is not None
+                    else default_replications)
+    return replications, parse_int(args.seed, "seed", 0)
+
+
+def describe_runs(scenario: Scenario, replications: int) -> str:
+    """``tractor: 10 replication(s) x 100 days (30 warm-up)``: what each setting runs."""
+    return (f"{scenario.name}: {replications} replication(s) x {scenario.days:g} days "
+            f"({scenario.warmup_days:g} warm-up)")
+
+
+def print_summary_json(data: dict[str, Any]) -> None:
+    """Print an experiment's summary as indented JSON (numpy values as plain ones, no NaN)."""
+    print(json.dumps(json_ready(data), indent=2, allow_nan=False))
 
 
 def run_experiment(

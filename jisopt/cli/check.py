@@ -1,8 +1,9 @@
 """``jisopt check``: validate a plan file against its instance and report its objective.
 
 Exit status: 0 when the plan is feasible, 1 when it violates a constraint,
-2 for usage errors and unreadable or invalid files. The helpers that resolve
-weights and print an evaluation are shared with ``jisopt solve``.
+2 for usage errors and unreadable or invalid files. The helpers that declare
+the instance argument and the constraint options, resolve weights and print an
+evaluation are shared with ``jisopt solve`` and ``jisopt pareto``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
+from jisopt.documents import json_ready
 from jisopt.evaluate import Evaluation, evaluate
 from jisopt.instance import Instance
 from jisopt.instance_io import read_instance
@@ -22,7 +22,8 @@ from jisopt.weights import OBJECTIVE_TERMS, Weights
 EXIT_STATUS = "exit status: 0 feasible plan, 1 infeasible plan, 2 usage error or bad file"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``check``."""
     p = subparsers.add_parser(
         "check",
         help="validate a plan and report its KPIs and objective",
@@ -30,10 +31,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "every violated constraint, the objective terms, the weighted objective and further KPIs.",
         epilog=EXIT_STATUS,
     )
-    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/1 JSON)")
+    add_instance_argument(p)
     p.add_argument("plan", metavar="PLAN", help="plan file (jisopt-plan/1 JSON)")
     add_evaluation_arguments(p)
     p.set_defaults(func=run)
+    return p
+
+
+def add_instance_argument(p: argparse.ArgumentParser) -> None:
+    """The positional ``INSTANCE`` file argument."""
+    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/1 JSON)")
+
+
+def add_constraint_arguments(p: argparse.ArgumentParser) -> None:
+    """``--max-later`` and ``--no-bounds``: the constraint settings of :func:`~jisopt.evaluate.evaluate`."""
+    p.add_argument("--max-later", type=parse_count, default=None, metavar="K",
+                   help="how many slots any non-disrupted order may move later "
+                   "(default: the number of disrupted orders)")
+    p.add_argument("--no-bounds", action="store_true",
+                   help="do not require disrupted orders to land within their [step, leap]")
 
 
 def add_evaluation_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,15 +61,12 @@ def add_evaluation_arguments(p: argparse.ArgumentParser) -> None:
         f"defaults ({defaults}). Without this option: the instance's own weights, if it has "
         "them, else the defaults",
     )
-    p.add_argument("--max-later", type=_count, default=None, metavar="K",
-                   help="how many slots any non-disrupted order may move later "
-                   "(default: the number of disrupted orders)")
-    p.add_argument("--no-bounds", action="store_true",
-                   help="do not require disrupted orders to land within their [step, leap]")
+    add_constraint_arguments(p)
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text")
 
 
-def _count(text: str) -> int:
+def parse_count(text: str) -> int:
+    """An integer >= 0 (an argparse ``type``)."""
     try:
         value = int(text)
     except ValueError:
@@ -61,6 +74,9 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
     return value
+
+
+_count = parse_count  # the former private name, still imported by command modules in progress
 
 
 def resolve_weights(text: str | None, instance: Instance) -> Weights:
@@ -75,7 +91,13 @@ def evaluate_args(instance: Instance, plan: Plan, args: argparse.Namespace) -> E
     return evaluate(instance, plan, enforce_bounds=not args.no_bounds, max_later_slots=args.max_later)
 
 
+def instance_line(path: str, instance: Instance) -> str:
+    """``instance   PATH: name``, the first line of a report on an instance file."""
+    return f"instance   {path}" + (f": {instance.name}" if instance.name else "")
+
+
 def run(args: argparse.Namespace) -> int:
+    """Run ``jisopt check``."""
     instance = read_instance(args.instance)
     plan = read_plan(args.plan, instance)
     weights = resolve_weights(args.weights, instance)
@@ -83,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"instance": instance.name, "policy": plan.policy, **evaluation.as_dict(weights)})
     else:
-        print(f"instance   {args.instance}" + (f": {instance.name}" if instance.name else ""))
+        print(instance_line(args.instance, instance))
         print(f"plan       {args.plan}" + (f" (policy {plan.policy})" if plan.policy else ""))
         print("\n".join(evaluation_lines(evaluation, weights)))
     return 0 if evaluation.feasible else 1
@@ -111,13 +133,5 @@ def evaluation_lines(evaluation: Evaluation, weights: Weights, shown: int = 20) 
 
 
 def print_json(data: dict) -> None:
-    """Print ``data`` as indented JSON (numpy scalars become plain numbers)."""
-    print(json.dumps(data, indent=2, default=_plain))
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    """Print ``data`` as indented JSON (numpy scalars and arrays become plain values)."""
+    print(json.dumps(json_ready(data), indent=2))

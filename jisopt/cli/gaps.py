@@ -24,7 +24,7 @@ from jisopt.cli._experiment import (
     parse_reliability,
     scenario_overrides,
 )
-from jisopt.cli.check import _count
+from jisopt.cli.check import parse_count
 from jisopt.errors import InputError
 from jisopt.experiments.report import format_number, render_text
 from jisopt.weights import Weights
@@ -58,7 +58,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "(default: delay=1,reschedules=1)")
     g.add_argument("--rules", default="step,leap,dynamic,ontime", metavar="RULE[,RULE...]",
                    help="rules to compare (default: step,leap,dynamic,ontime)")
-    g.add_argument("--max-later", type=_count, default=None, metavar="K",
+    g.add_argument("--max-later", type=parse_count, default=None, metavar="K",
                    help="how many slots any non-disrupted order may move later "
                         "(default: the number of disrupted orders)")
     g.add_argument("--no-bounds", action="store_true",
@@ -115,13 +115,14 @@ def _source(args: argparse.Namespace):
                              value=args.instances)
         from jisopt.experiments.grid import apply_overrides
         from jisopt.scenario import load_scenario
+        from jisopt.sim import policy_from_name
 
         scenario = apply_overrides(load_scenario(args.scenario), scenario_overrides(args).items())
         if args.reliability is not None:
             scenario = scenario.with_reliability(parse_reliability(args.reliability))
         seed = parse_int(args.seed, "seed", 0)
         replication = parse_int(args.replication, "replication", 0) if args.replication else 0
-        policy = _policy(args.policy or "dynamic", scenario)
+        policy = policy_from_name(args.policy or "dynamic", scenario)
         jobs, kpis = simulated_instances(scenario, policy, seed=seed, replication=replication)
         reliability = sorted({s.reliability for s in scenario.suppliers})
         text = (f"simulated {scenario.name}, reliability {'/'.join(f'{r:g}' for r in reliability)}, "
@@ -137,18 +138,6 @@ def _source(args: argparse.Namespace):
                          value=getattr(args, given[0]))
     jobs = captured_instances(args.instances)
     return jobs, f"{len(jobs)} captured instances in {args.instances}", None
-
-
-def _policy(name: str, scenario):
-    from jisopt.policies import make_policy
-    from jisopt.sim import policy_from_name
-
-    base, _, option = name.partition("+")
-    if base == "milp":
-        if option not in ("", "swap"):
-            raise InputError("unknown policy option (only '+swap')", field="policy", value=name)
-        return make_policy("milp", swap=option == "swap")
-    return policy_from_name(name, scenario)
 
 
 def run(args: argparse.Namespace) -> int:

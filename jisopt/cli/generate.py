@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from jisopt.errors import InputError
 from jisopt.generate import generate_instance
 from jisopt.instance_io import write_instance
 from jisopt.scenario import load_scenario
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``generate``."""
     p = subparsers.add_parser(
         "generate",
         help="write a random rescheduling instance (JSON)",
@@ -30,11 +32,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ratio", action="append", default=[], metavar="H:N",
                    help="add an option with a hard H:N ratio rule (repeatable)")
     p.set_defaults(func=run)
+    return p
 
 
 def _parse_ratio(text: str) -> tuple[int, int]:
-    from jisopt.errors import InputError
-
     head, sep, tail = text.partition(":")
     try:
         h, n = int(head), int(tail)
@@ -46,6 +47,7 @@ def _parse_ratio(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``jisopt generate``."""
     instance = generate_instance(
         args.seed,
         n_slots=args.slots,

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from jisopt.cli.check import _count
+from jisopt.cli.check import add_constraint_arguments, add_instance_argument, instance_line
+from jisopt.cli.solve import EXIT_MODEL_INFEASIBLE
 from jisopt.errors import InputError
 from jisopt.instance_io import read_instance
 from jisopt.weights import Weights
 
-EXIT_MODEL_INFEASIBLE = 3
 
-
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``pareto``."""
     p = subparsers.add_parser(
         "pareto",
         help="trace the front of total delay vs reschedules with the exact model",
@@ -28,25 +28,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "number (every point, MILP) and write the non-dominated plans' delay and reschedules.",
         epilog="exit status: 0 front written, 2 usage error or bad file, 3 exact model infeasible",
     )
-    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/1 JSON)")
+    add_instance_argument(p)
     p.add_argument("--method", choices=("weights", "epsilon"), default="weights",
                    help="weights: dichotomic weight sweep (default); epsilon: epsilon-constraint")
     p.add_argument("--out", metavar="FILE", help="front as .csv or .parquet")
     p.add_argument("--plot", metavar="PNG", help="draw the front and the rules into this PNG")
     p.add_argument("--weights", metavar="KEY=W,...",
                    help="weights of the other terms (displacement, stock, idle, ratio), held fixed")
-    p.add_argument("--max-later", type=_count, default=None, metavar="K",
-                   help="how many slots any non-disrupted order may move later (default: the number "
-                   "of disrupted orders)")
-    p.add_argument("--no-bounds", action="store_true",
-                   help="do not require disrupted orders to land within their [step, leap]")
+    add_constraint_arguments(p)
     p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
                    help="HiGHS time limit per solve in seconds (default 60)")
     p.add_argument("--max-points", type=int, default=100, metavar="N", help="at most N solves (default 100)")
     p.set_defaults(func=run)
+    return p
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``jisopt pareto``."""
     from jisopt.policies.milp.pareto import pareto_front
 
     instance = read_instance(args.instance)
@@ -59,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     front = pareto_front(instance, method=args.method, base=base, max_later_slots=args.max_later,
                          enforce_bounds=not args.no_bounds, time_limit_s=args.time_limit,
                          max_points=args.max_points)
-    print(f"instance   {args.instance}" + (f": {instance.name}" if instance.name else ""))
+    print(instance_line(args.instance, instance))
     rules = [f"{r['rule']} {r['total_delay_h']:g} h / {r['reschedules']:g}"
              + ("" if r["feasible"] else " (infeasible)") for _, r in front.rules.iterrows()]
     print("rules      " + ", ".join(rules) + "  (delay / reschedules)")

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 
 from jisopt.cli._experiment import (
     add_run_options,
     add_scenario_options,
-    parse_int,
+    describe_runs,
     parse_reliability,
+    print_summary_json,
     run_experiment,
+    run_settings,
     scenario_overrides,
 )
 from jisopt.errors import InputError
 from jisopt.experiments.paper import paper_grid, write_paper_results
-from jisopt.experiments.report import summary_json
+from jisopt.experiments.report import json_value, summary_json
 from jisopt.experiments.simulation import SimulationTask
 from jisopt.experiments.studies import STUDIES, study_grid, write_study_results
 from jisopt.scenario import load_scenario
@@ -45,9 +45,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument("--study", choices=("paper", *STUDIES), default="paper",
                    help="what to run (default: paper)")
-    p.add_argument("--replications", "-r", metavar="R",
-                   help=f"replications per setting (default: {DEFAULT_REPLICATIONS}; "
-                        f"--quick: {QUICK['replications']})")
     p.add_argument("--quick", action="store_true",
                    help=f"a small smoke run: {QUICK['replications']} replications of "
                         f"{QUICK['days']:g} days ({QUICK['warmup_days']:g} warm-up)")
@@ -55,9 +52,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="reliability of every supplier in a study (default: 0.97)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_scenario_options(p)
-    add_run_options(p, default_out=DEFAULT_OUT,
+    add_run_options(p, default_out=DEFAULT_OUT, default_replications=DEFAULT_REPLICATIONS,
                     out_help=f"output directory (default: {DEFAULT_OUT}; with --study NAME: "
-                             "results/study-NAME)")
+                             "results/study-NAME)",
+                    replications_help=f"replications per setting (default: {DEFAULT_REPLICATIONS}; "
+                                      f"--quick: {QUICK['replications']})")
     p.set_defaults(func=run)
     return p
 
@@ -69,9 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if args.quick:
         overrides.setdefault("days", QUICK["days"])
         overrides.setdefault("warmup_days", QUICK["warmup_days"])
-    default_r = QUICK["replications"] if args.quick else DEFAULT_REPLICATIONS
-    replications = parse_int(args.replications, "replications", 1) if args.replications else default_r
-    seed = parse_int(args.seed, "seed", 0)
+    replications, seed = run_settings(args, QUICK["replications"] if args.quick else DEFAULT_REPLICATIONS)
     if args.study != "paper" and args.out == DEFAULT_OUT:
         args.out = f"results/study-{args.study}"
 
@@ -94,14 +91,13 @@ def run(args: argparse.Namespace) -> int:
     sim = SimulationTask({args.scenario: base})
     scenario = tasks[0].resolve_scenario(base)
     report = run_experiment(args, tasks, sim, command=f"reproduce --study {args.study}")
-    header = (f"{scenario.name}: {replications} replication(s) x {scenario.days:g} days "
-              f"({scenario.warmup_days:g} warm-up) per setting, seed {seed}; {len(tasks)} runs "
+    header = (f"{describe_runs(scenario, replications)} per setting, seed {seed}; {len(tasks)} runs "
               f"({report.n_run} now, {report.n_resumed} resumed) in {report.wall_time_s:.1f} s "
               f"on {report.backend}")
     if args.study == "paper":
         results = write_paper_results(report.table, report.out_dir, header=header,
                                       n_suppliers=len(scenario.suppliers))
-        payload = {"claims": [{k: _clean(v) for k, v in rec.items()}
+        payload = {"claims": [{k: json_value(v) for k, v in rec.items()}
                               for rec in results.claims.to_dict("records")]}
         by = ["reliability", "policy_label"]
     else:
@@ -109,26 +105,11 @@ def run(args: argparse.Namespace) -> int:
         payload = {}
         by = [STUDIES[args.study].x, "policy_label"]
     if args.json:
-        print(json.dumps({"study": args.study, "out": str(report.out_dir), "runs": len(tasks),
-                          "wall_time_s": round(report.wall_time_s, 3),
-                          "summary": summary_json(results.summary, by), **payload},
-                         indent=2, default=_json_default, allow_nan=False))
+        print_summary_json({"study": args.study, "out": str(report.out_dir), "runs": len(tasks),
+                            "wall_time_s": round(report.wall_time_s, 3),
+                            "summary": summary_json(results.summary, by), **payload})
         return 0
     print(results.text)
     names = ["replications.parquet", "replications.csv"] + [p.name for p in results.files.values()]
     print(f"\nWritten to {report.out_dir}/: {', '.join(names)}")
     return 0
-
-
-def _clean(value: object) -> object:
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _json_default(value: object) -> object:
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from jisopt.cli._experiment import (
     add_run_options,
     add_scenario_options,
+    describe_runs,
     parse_float,
-    parse_int,
     parse_reliability,
+    print_summary_json,
     run_experiment,
+    run_settings,
     scenario_overrides,
 )
 from jisopt.errors import InputError
@@ -19,12 +20,13 @@ from jisopt.experiments import make_grid, summarize
 from jisopt.experiments.report import kpi_table, render_text, summary_json
 from jisopt.experiments.simulation import KPI_NAMES, SimulationTask
 from jisopt.policies import RULES
-from jisopt.scenario import load_scenario
+from jisopt.scenario import Scenario, load_scenario
 from jisopt.weights import Weights
 
 __all__ = ["add_parser", "run"]
 
 DEFAULT_OUT = "results/simulate"
+DEFAULT_REPLICATIONS = 10
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -52,9 +54,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     g.add_argument("--reliability", metavar="R[,R...]",
                    help="reliability of every supplier, in (0, 1]; several separated by commas "
                         "(default: the scenario's)")
-    g.add_argument("--replications", "-r", default="10", metavar="N", help="replications (default: 10)")
     add_scenario_options(p)
-    add_run_options(p, default_out=DEFAULT_OUT)
+    add_run_options(p, default_out=DEFAULT_OUT, default_replications=DEFAULT_REPLICATIONS)
     g = p.add_argument_group("output")
     g.add_argument("--orders", action="store_true", help="also write per-order tables (orders.parquet)")
     g.add_argument("--capture", metavar="DIR",
@@ -105,6 +106,7 @@ def _weights_text(text: str) -> str:
 
 
 def _split(text: str) -> list[str]:
+    """The non-empty items of a comma-separated list."""
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
@@ -115,8 +117,7 @@ def run(args: argparse.Namespace) -> int:
     reliabilities = ([parse_reliability(r) for r in _split(args.reliability)]
                      if args.reliability is not None else [None])
     policies = _policies(args)
-    replications = parse_int(args.replications, "replications", 1)
-    seed = parse_int(args.seed, "seed", 0)
+    replications, seed = run_settings(args, DEFAULT_REPLICATIONS)
     tasks = make_grid(scenario=args.scenario, reliabilities=reliabilities, policies=policies,
                       replications=replications, seed=seed, overrides=overrides)
     sim = SimulationTask({args.scenario: base}, record_orders=args.orders, capture_dir=args.capture)
@@ -126,27 +127,25 @@ def run(args: argparse.Namespace) -> int:
     by = ["reliability", "policy_label"]
     if table["reliability"].isna().all():
         table = table.assign(reliability=_scenario_reliability(base))
-    kpis = [k for k in KPI_NAMES if k in table.columns]
-    summary = summarize(table, by, kpis)
+    summary = summarize(table, by, KPI_NAMES)
     summary.to_csv(report.out_dir / "summary.csv", index=False)
     scenario = tasks[0].resolve_scenario(base)
     if args.json:
-        print(json.dumps({
+        print_summary_json({
             "scenario": scenario.name, "seed": seed, "replications": replications,
             "days": scenario.days, "warmup_days": scenario.warmup_days,
             "out": str(report.out_dir), "runs": report.n_run, "resumed": report.n_resumed,
             "wall_time_s": round(report.wall_time_s, 3), "summary": summary_json(summary, by),
-        }, indent=2, allow_nan=False))
+        })
         return 0
-    print(f"{scenario.name}: {replications} replication(s) x {scenario.days:g} days "
-          f"({scenario.warmup_days:g} warm-up), seed {seed}; mean ± 95% CI half width")
-    wide = kpi_table(summary, by, kpis)
+    print(f"{describe_runs(scenario, replications)}, seed {seed}; mean ± 95% CI half width")
+    wide = kpi_table(summary, by, KPI_NAMES)
     # one column per (reliability, policy): KPIs down the side read better
     cols = [f"{r} {p}" if len(wide) > 1 else p for r, p in zip(wide.iloc[:, 0], wide.iloc[:, 1],
                                                                strict=True)]
     long = wide.iloc[:, 3:].T
     long.columns = cols
-    long.insert(0, "KPI", [k for k in kpis if k in summary["kpi"].values])
+    long.insert(0, "KPI", [k for k in KPI_NAMES if k in summary["kpi"].values])
     print(render_text(long.reset_index(drop=True)))
     print(f"\n{report.n_run} run(s) in {report.wall_time_s:.1f} s on {report.backend}"
           + (f", {report.n_resumed} resumed" if report.n_resumed else "")
@@ -154,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scenario_reliability(scenario) -> float:
+def _scenario_reliability(scenario: Scenario) -> float:
+    """The reliability every supplier shares (NaN if they differ)."""
     values = {s.reliability for s in scenario.suppliers}
     return values.pop() if len(values) == 1 else float("nan")

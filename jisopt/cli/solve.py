@@ -15,8 +15,10 @@ import numpy as np
 from jisopt.cli.check import EXIT_STATUS as CHECK_EXIT_STATUS
 from jisopt.cli.check import (
     add_evaluation_arguments,
+    add_instance_argument,
     evaluate_args,
     evaluation_lines,
+    instance_line,
     print_json,
     resolve_weights,
 )
@@ -28,12 +30,14 @@ from jisopt.plan import Plan
 from jisopt.plan_io import plan_to_dict, write_plan
 from jisopt.policies import POLICY_NAMES, make_policy
 from jisopt.subsequences import disruption_bounds
+from jisopt.weights import Weights
 
 EXIT_STATUS = CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible"
 EXIT_MODEL_INFEASIBLE = 3
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``solve``."""
     p = subparsers.add_parser(
         "solve",
         help="resequence an instance with a policy and evaluate the plan",
@@ -42,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "and optionally write the plan (jisopt-plan/1).",
         epilog=EXIT_STATUS,
     )
-    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/1 JSON)")
+    add_instance_argument(p)
     p.add_argument("--policy", required=True, metavar="NAME",
                    help=f"policy: {', '.join(POLICY_NAMES)}")
     p.add_argument("--swap", action="store_true", help="try the component swap first")
@@ -61,9 +65,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                       help="rule whose plan is used when the model has none (default dynamic)")
     add_evaluation_arguments(p)
     p.set_defaults(func=run)
+    return p
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``jisopt solve``."""
     instance = read_instance(args.instance)
     weights = resolve_weights(args.weights, instance)
     policy = make_policy(args.policy, swap=args.swap, skew_h=args.skew_h, **milp_options(args, weights))
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             "evaluation": evaluation.as_dict(weights),
         })
     else:
-        print(f"instance   {args.instance}" + (f": {instance.name}" if instance.name else ""))
+        print(instance_line(args.instance, instance))
         print(f"           {instance.n_orders} orders in slots [{instance.first_slot}, "
               f"{instance.horizon_end}), now {instance.now_h:g} h, takt {instance.takt_h:g} h")
         print(f"policy     {plan.policy}  (status {plan.status}, runtime {plan.runtime_s * 1e3:.3g} ms)")
@@ -112,15 +118,23 @@ def moved_line(instance: Instance, plan: Plan, shown: int = 10) -> str:
     return f"moved      {moved.size} order(s): " + (", ".join(items) or "none")
 
 
-def milp_options(args: argparse.Namespace, weights) -> dict:
+_MILP_FLAGS: dict[str, str] = {
+    "time_limit_s": "--time-limit",
+    "mip_rel_gap": "--mip-gap",
+    "method": "--method",
+    "fallback": "--fallback",
+}
+"""Option of the exact model -> its command-line flag (only for ``--policy milp``)."""
+
+
+def milp_options(args: argparse.Namespace, weights: Weights) -> dict[str, object]:
     """Options of ``--policy milp`` from the command line (none for the rules)."""
-    given = {"time_limit_s": args.time_limit, "mip_rel_gap": args.mip_gap, "method": args.method,
-             "fallback": args.fallback}
+    # argparse stores --time-limit as args.time_limit, and so on
+    given = {option: getattr(args, flag[2:].replace("-", "_")) for option, flag in _MILP_FLAGS.items()}
     given = {k: v for k, v in given.items() if v is not None}
     if args.policy != "milp":
         if given:
-            flag = {"time_limit_s": "--time-limit", "mip_rel_gap": "--mip-gap", "method": "--method",
-                    "fallback": "--fallback"}[sorted(given)[0]]
+            flag = _MILP_FLAGS[sorted(given)[0]]
             raise InputError(f"{flag} applies to --policy milp only", field="policy", value=args.policy)
         return {}
     return {"weights": weights, "max_later_slots": args.max_later,

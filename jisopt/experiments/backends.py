@@ -17,7 +17,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from jisopt.errors import InputError, JisoptError
 from jisopt.experiments.grid import Task
@@ -41,6 +41,14 @@ class TaskError(JisoptError):
     def __init__(self, task: Task, exc: BaseException) -> None:
         self.task = task
         super().__init__(f"task {task.key} failed: {type(exc).__name__}: {exc}")
+
+
+def _reraise(task: Task, exc: BaseException) -> NoReturn:
+    """Raise what ``task`` raised: a deliberate jisopt error (bad input) as it is, anything
+    else as a :class:`TaskError` caused by it."""
+    if isinstance(exc, JisoptError):
+        raise exc
+    raise TaskError(task, exc) from exc
 
 
 class Backend(Protocol):
@@ -73,13 +81,12 @@ class SerialBackend:
     workers = 1
 
     def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Yield ``(task, fn(task))`` in order of completion."""
         for task in tasks:
             try:
                 result = fn(task)
-            except JisoptError:
-                raise
             except Exception as exc:
-                raise TaskError(task, exc) from exc
+                _reraise(task, exc)
             yield task, result
 
     def __enter__(self) -> SerialBackend:
@@ -132,6 +139,7 @@ class ProcessBackend:
             self._pool = None
 
     def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Yield ``(task, fn(task))`` in order of completion."""
         if self._pool is None:
             raise RuntimeError("use ProcessBackend as a context manager")
         pending: dict[Future, Task] = {self._pool.submit(fn, task): task for task in tasks}
@@ -142,9 +150,7 @@ class ProcessBackend:
                     task = pending.pop(future)
                     exc = future.exception()
                     if exc is not None:
-                        if isinstance(exc, JisoptError):
-                            raise exc
-                        raise TaskError(task, exc) from exc
+                        _reraise(task, exc)
                     yield task, future.result()
         finally:
             for future in pending:
@@ -211,6 +217,7 @@ class DaskBackend:
             self._cluster = None
 
     def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+        """Yield ``(task, fn(task))`` in order of completion."""
         from distributed import as_completed
 
         if self._client is None:
@@ -224,9 +231,7 @@ class DaskBackend:
                 task = futures.pop(future)
                 if future.status == "error":
                     exc = future.exception()
-                    if isinstance(exc, JisoptError):
-                        raise exc
-                    raise TaskError(task, exc) from exc
+                    _reraise(task, exc)
                 yield task, future.result()
         finally:
             for future in futures:

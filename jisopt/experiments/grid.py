@@ -31,7 +31,7 @@ __all__ = [
     "Task",
     "apply_overrides",
     "make_grid",
-    "task_table",
+    "task_keys",
 ]
 
 Scalar = bool | int | float | str | None
@@ -257,12 +257,19 @@ def make_grid(
                                       reliability=reliability, policy=name,
                                       policy_options=tuple(options.items()),
                                       replication=rep, seed=seed))
-    keys = [t.key for t in tasks]
-    if len(set(keys)) != len(keys):
-        raise InputError("the grid holds the same task twice", field="grid", has_value=False)
+    task_keys(tasks)
     return tasks
 
 
-def task_table(tasks: Iterable[Task]) -> list[dict[str, Any]]:
-    """One row of parameters per task."""
-    return [t.row() for t in tasks]
+def task_keys(tasks: Iterable[Task]) -> list[str]:
+    """The keys of a grid's tasks, in grid order.
+
+    Raises
+    ------
+    InputError
+        If the grid holds the same task twice.
+    """
+    keys = [t.key for t in tasks]
+    if len(set(keys)) != len(keys):
+        raise InputError("the grid holds the same task twice", field="grid", has_value=False)
+    return keys

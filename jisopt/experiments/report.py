@@ -10,8 +10,10 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "CI_NOTE",
     "SHORT_LABELS",
     "format_number",
+    "json_value",
     "kpi_table",
     "render_markdown",
     "render_text",
@@ -39,6 +41,9 @@ SHORT_LABELS: dict[str, str] = {
     "dynamic_skew_h": "skew θ (h)",
 }
 """Column headings of the printed and Markdown tables (files keep the full names)."""
+
+CI_NOTE = "Means over replications ± half width of the 95% Student-t interval.\n"
+"""What the ``mean ± half width`` cells of :func:`kpi_table` are (a line of every Markdown summary)."""
 
 _NUMERIC = re.compile(r"^[-+]?[0-9.–]")
 
@@ -139,7 +144,7 @@ def summary_json(summary: pd.DataFrame, by: Sequence[str]) -> list[dict[str, Any
     groups: dict[tuple, dict[str, Any]] = {}
     for rec in summary.to_dict("records"):
         key = tuple(_group_name(rec[c]) for c in by)
-        group = groups.setdefault(key, {**{c: _json_value(rec[c]) for c in by}, "kpis": {}})
+        group = groups.setdefault(key, {**{c: json_value(rec[c]) for c in by}, "kpis": {}})
         group["kpis"][rec["kpi"]] = {
             "n": int(rec["n"]),
             **{k: _json_number(rec[k]) for k in ("mean", "half_width", "ci_low", "ci_high")},
@@ -147,7 +152,8 @@ def summary_json(summary: pd.DataFrame, by: Sequence[str]) -> list[dict[str, Any
     return list(groups.values())
 
 
-def _json_value(value: object) -> object:
+def json_value(value: object) -> object:
+    """A table cell as a JSON value: numpy scalars as plain ones, a non-finite float as ``None``."""
     if isinstance(value, float):
         return _json_number(value)
     if hasattr(value, "item"):

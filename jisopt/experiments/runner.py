@@ -13,7 +13,7 @@ import pandas as pd
 
 from jisopt.errors import InputError
 from jisopt.experiments.backends import Backend, SerialBackend
-from jisopt.experiments.grid import Task
+from jisopt.experiments.grid import Task, task_keys
 from jisopt.experiments.storage import ResultStore, TaskResult, result_row, rows_to_frame
 
 __all__ = ["RunReport", "run_tasks"]
@@ -100,9 +100,7 @@ def run_tasks(
         With the table in grid order, whatever the order of completion.
     """
     start = time.perf_counter()
-    keys = [t.key for t in tasks]
-    if len(set(keys)) != len(keys):
-        raise InputError("the grid holds the same task twice", field="grid", has_value=False)
+    keys = task_keys(tasks)
     backend = backend if backend is not None else SerialBackend()
     store = ResultStore(out_dir) if out_dir is not None else None
     if resume and store is None:

@@ -11,7 +11,7 @@ from jisopt import __version__
 from jisopt.errors import InputError
 from jisopt.experiments.grid import Task
 from jisopt.experiments.storage import TaskResult
-from jisopt.policies import Policy, make_policy
+from jisopt.policies import Policy, scenario_policy
 from jisopt.scenario import Scenario, load_scenario
 from jisopt.sim.metrics import KPI_NAMES
 
@@ -26,10 +26,7 @@ def build_policy(task: Task, scenario: Scenario) -> Policy:
     its skew threshold from the option ``skew_h``, else from the
     scenario's ``dynamic_skew_h`` (as the simulator does for policy names).
     """
-    options: dict[str, Any] = dict(task.policy_options)
-    if task.policy == "dynamic" and "skew_h" not in options:
-        options["skew_h"] = scenario.dynamic_skew_h
-    return make_policy(task.policy, **options)
+    return scenario_policy(task.policy, scenario, **dict(task.policy_options))
 
 
 @dataclass
@@ -63,21 +60,18 @@ class SimulationTask:
         return task.resolve_scenario(base)
 
     def __call__(self, task: Task) -> TaskResult:
+        """Simulate the replication ``task`` describes and return its KPIs."""
         from jisopt.sim import run_replication
 
-        capture = None
-        if self.capture_dir is not None:
-            capture = Path(self.capture_dir) / task.key
-            capture.mkdir(parents=True, exist_ok=True)
+        capture = Path(self.capture_dir) / task.key if self.capture_dir is not None else None
         scenario = self.scenario(task)
         result = run_replication(
             scenario, build_policy(task, scenario), seed=task.seed, replication=task.replication,
             record_orders=self.record_orders, capture_dir=capture,
             check_invariants=self.check_invariants,
         )
-        orders = result.orders if self.record_orders else None
         return TaskResult(kpis={k: float(v) for k, v in result.kpis.items()},
-                          wall_time_s=float(result.wall_time_s), orders=orders)
+                          wall_time_s=float(result.wall_time_s), orders=result.orders)
 
     def validate(self, tasks: list[Task]) -> None:
         """Resolve every distinct scenario and policy once, so bad input fails before any run.

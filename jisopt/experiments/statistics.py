@@ -46,10 +46,12 @@ class Interval:
 
     @property
     def low(self) -> float:
+        """Lower end of the interval."""
         return self.mean - self.half_width
 
     @property
     def high(self) -> float:
+        """Upper end of the interval."""
         return self.mean + self.half_width
 
     def excludes_zero(self) -> bool:

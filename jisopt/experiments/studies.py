@@ -24,7 +24,14 @@ import pandas as pd
 
 from jisopt.experiments.grid import Scalar, Task, make_grid
 from jisopt.experiments.paper import MAIN_KPIS
-from jisopt.experiments.report import SHORT_LABELS, format_number, kpi_table, render_markdown, render_text
+from jisopt.experiments.report import (
+    CI_NOTE,
+    SHORT_LABELS,
+    format_number,
+    kpi_table,
+    render_markdown,
+    render_text,
+)
 from jisopt.experiments.simulation import KPI_NAMES
 from jisopt.experiments.statistics import summarize
 
@@ -66,6 +73,7 @@ class Study:
 
     @property
     def x(self) -> str:
+        """The column on the horizontal axis: :attr:`plot_column`, else :attr:`field`."""
         return self.plot_column or self.field
 
     def label_of(self, x: float) -> str:
@@ -148,14 +156,13 @@ def write_study_results(table: pd.DataFrame, study: Study, out_dir: str | Path, 
     out.mkdir(parents=True, exist_ok=True)
     table = study.add_plot_column(table)
     by = [study.x, "policy_label"]
-    kpis = [k for k in KPI_NAMES if k in table.columns]
-    summary = summarize(table, by, kpis)
+    summary = summarize(table, by, KPI_NAMES)
     files = {"summary_csv": out / "summary.csv", "summary_md": out / "summary.md"}
     summary.to_csv(files["summary_csv"], index=False)
 
     pivots = {k: _pivot(summary, study, k) for k in MAIN_KPIS}
     md = [f"# {study.title}\n", header + "\n" if header else "",
-          "Means over replications ± half width of the 95% Student-t interval.\n",
+          CI_NOTE,
           render_markdown(kpi_table(summary, by,
                                     (*MAIN_KPIS, "mean_postponement_h", "idle_takts",
                                      "throughput_per_day")))]

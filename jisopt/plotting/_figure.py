@@ -1,14 +1,17 @@
-"""Figures without pyplot: the Agg canvas, PNG output, KPI lookup in summary tables."""
+"""Figures without pyplot: the Agg canvas, PNG output, KPI lookup in summary tables, and
+the pieces several figures share (error bars, the delay/reschedules twin axes)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 KPI_LABELS: dict[str, str] = {
     "okay_rate": "okay-rate",
@@ -62,10 +65,48 @@ def kpi_series(summary: pd.DataFrame, kpi: str, **where: object) -> pd.DataFrame
 
 
 def label(kpi: str) -> str:
+    """Axis label of a KPI (its name if it has none)."""
     return KPI_LABELS.get(kpi, kpi)
 
 
-def errorbar(ax: Axes, x, rows: pd.DataFrame, **kwargs) -> None:
+def errorbar(ax: Axes, x: ArrayLike, rows: pd.DataFrame, **kwargs: Any) -> None:
     """Means with their confidence intervals as error bars (no bar where the interval is unknown)."""
     yerr = rows["half_width"].fillna(0.0).to_numpy()
     ax.errorbar(x, rows["mean"].to_numpy(), yerr=yerr, capsize=3, **kwargs)
+
+
+def delay_and_reschedules(ax: Axes, x_delay: ArrayLike, delay: pd.DataFrame, x_resched: ArrayLike,
+                          resched: pd.DataFrame, **legend: Any) -> Axes:
+    """Mean delivery delay (black, left axis) and reschedules per job (grey, a twin right
+    axis) as error bars, both axes from zero, with one legend for both.
+
+    Parameters
+    ----------
+    ax
+        Axes for the delay.
+    x_delay, delay
+        Positions and summary rows (KPI ``mean_delay_h``) of the delay.
+    x_resched, resched
+        Positions and summary rows (KPI ``reschedules_per_order``) of the reschedules.
+    **legend
+        Arguments of the legend (``loc`` and so on).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The twin axes of the reschedules (also set as ``ax.right_ax``).
+    """
+    errorbar(ax, x_delay, delay, marker="o", color=DELAY_COLOR, label=label("mean_delay_h"))
+    right = ax.twinx()
+    errorbar(right, x_resched, resched, marker="s", color=RESCHEDULES_COLOR,
+             label=label("reschedules_per_order"))
+    for axes, kpi, color in ((ax, "mean_delay_h", DELAY_COLOR),
+                             (right, "reschedules_per_order", RESCHEDULES_COLOR)):
+        axes.set_ylabel(label(kpi), color=color)
+        axes.set_ylim(bottom=0)
+    handles, labels = ax.get_legend_handles_labels()
+    twin_handles, twin_labels = right.get_legend_handles_labels()
+    ax.legend(handles + twin_handles, labels + twin_labels, fontsize="small", **legend)
+    ax.grid(alpha=0.3)
+    ax.right_ax = right
+    return right

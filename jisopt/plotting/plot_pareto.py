@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from matplotlib.axes import Axes
 
 from jisopt.plotting._figure import new_axes
+
+if TYPE_CHECKING:
+    from jisopt.policies.milp.pareto import ParetoFront
 
 __all__ = ["plot_pareto"]
 
 RULE_MARKERS = {"step": "s", "leap": "^", "dynamic": "D", "ontime": "v"}
 
 
-def plot_pareto(front, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_pareto(front: ParetoFront, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Front points (joined as a staircase) and the rules' plans as labelled points
     (filled if feasible, hollow if they violate a constraint).
 
@@ -23,6 +28,10 @@ def plot_pareto(front, *, ax: Axes | None = None, title: str | None = None) -> A
         Axes to draw on (default: a new figure).
     title
         Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     ax = new_axes(ax)
     pts = front.points

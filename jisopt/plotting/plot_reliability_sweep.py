@@ -5,14 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 
-from jisopt.plotting._figure import (
-    DELAY_COLOR,
-    RESCHEDULES_COLOR,
-    errorbar,
-    kpi_series,
-    label,
-    new_axes,
-)
+from jisopt.plotting._figure import delay_and_reschedules, kpi_series, new_axes
 
 __all__ = ["plot_reliability_sweep"]
 
@@ -44,21 +37,8 @@ def plot_reliability_sweep(summary: pd.DataFrame, *, policy: str = "dynamic",
     span = float(max(x_delay.max(initial=0), x_resched.max(initial=0))
                  - min(x_delay.min(initial=1), x_resched.min(initial=1)))
     shift = 0.006 * span  # keep the two sets of error bars apart
-    errorbar(ax, x_delay - shift, delay, marker="o", color=DELAY_COLOR,
-             label=label("mean_delay_h"))
-    right = ax.twinx()
-    errorbar(right, x_resched + shift, resched, marker="s", color=RESCHEDULES_COLOR,
-             label=label("reschedules_per_order"))
+    delay_and_reschedules(ax, x_delay - shift, delay, x_resched + shift, resched, loc="upper left")
     ax.set_xlabel("supply reliability $r$ (every supplier)")
-    ax.set_ylabel(label("mean_delay_h"), color=DELAY_COLOR)
-    right.set_ylabel(label("reschedules_per_order"), color=RESCHEDULES_COLOR)
-    ax.set_ylim(bottom=0)
-    right.set_ylim(bottom=0)
     ax.invert_xaxis()
     ax.set_title(f"Performance of the {policy} strategy for different reliabilities")
-    handles = ax.get_legend_handles_labels()
-    twin = right.get_legend_handles_labels()
-    ax.legend(handles[0] + twin[0], handles[1] + twin[1], loc="upper left", fontsize="small")
-    ax.grid(alpha=0.3)
-    ax.right_ax = right
     return ax

@@ -8,14 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from jisopt.plotting._figure import (
-    DELAY_COLOR,
-    RESCHEDULES_COLOR,
-    errorbar,
-    kpi_series,
-    label,
-    new_axes,
-)
+from jisopt.plotting._figure import delay_and_reschedules, kpi_series, new_axes
 
 __all__ = ["plot_tradeoff"]
 
@@ -52,21 +45,9 @@ def plot_tradeoff(
                        for p in policies])
     resched = pd.concat([kpi_series(summary, "reschedules_per_order", reliability=reliability,
                                     policy_label=p) for p in policies])
-    errorbar(ax, x - 0.03, delay, marker="o", color=DELAY_COLOR, label=label("mean_delay_h"))
-    right = ax.twinx()
-    errorbar(right, x + 0.03, resched, marker="s", color=RESCHEDULES_COLOR,
-             label=label("reschedules_per_order"))
+    delay_and_reschedules(ax, x - 0.03, delay, x + 0.03, resched, loc="upper center",
+                          bbox_to_anchor=(0.5, -0.08), ncols=2, frameon=False)
     ax.set_xticks(x, list(policies))
     ax.set_xlim(-0.5, len(policies) - 0.5)
-    ax.set_ylabel(label("mean_delay_h"), color=DELAY_COLOR)
-    right.set_ylabel(label("reschedules_per_order"), color=RESCHEDULES_COLOR)
-    ax.set_ylim(bottom=0)
-    right.set_ylim(bottom=0)
     ax.set_title(f"Optimality and stability at {reliability:.0%} reliability")
-    handles = ax.get_legend_handles_labels()
-    twin = right.get_legend_handles_labels()
-    ax.legend(handles[0] + twin[0], handles[1] + twin[1], loc="upper center", fontsize="small",
-              bbox_to_anchor=(0.5, -0.08), ncols=2, frameon=False)
-    ax.grid(alpha=0.3)
-    ax.right_ax = right
     return ax

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jisopt.errors import InputError
 from jisopt.policies.base import Policy
 from jisopt.policies.rules import RULES, RulePolicy
+from jisopt.scenario import Scenario
 
-__all__ = ["POLICY_NAMES", "make_policy"]
+__all__ = ["POLICY_NAMES", "make_policy", "scenario_policy"]
 
 POLICY_NAMES: tuple[str, ...] = (*RULES, "milp")
 
@@ -16,7 +19,7 @@ _MILP_OPTIONS = (
 )
 
 
-def make_policy(name: str, *, swap: bool = False, skew_h: float = 0.0, **options) -> Policy:
+def make_policy(name: str, *, swap: bool = False, skew_h: float = 0.0, **options: Any) -> Policy:
     """Build a policy by name.
 
     Parameters
@@ -57,3 +60,11 @@ def make_policy(name: str, *, swap: bool = False, skew_h: float = 0.0, **options
         return ExactPolicy(swap=swap, **options)
     raise InputError(f"unknown policy (policies: {', '.join(POLICY_NAMES)})", field="policy",
                      value=name)
+
+
+def scenario_policy(name: str, scenario: Scenario, **options: Any) -> Policy:
+    """:func:`make_policy` for a simulation of ``scenario``: the dynamic rule takes the
+    scenario's ``dynamic_skew_h`` unless ``skew_h`` is given."""
+    if name == "dynamic":
+        options.setdefault("skew_h", scenario.dynamic_skew_h)
+    return make_policy(name, **options)

@@ -7,6 +7,7 @@ rule. The component swap is an option of every rule and is tried first.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -15,14 +16,14 @@ import numpy as np
 from jisopt.errors import InputError
 from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import Instance
-from jisopt.plan import Plan
+from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.swap import find_swaps
+from jisopt.slots import EPS
 from jisopt.subsequences import DisruptionBounds, disruption_bounds, slot_end
 
 __all__ = ["RULES", "RulePolicy", "reinsert", "rule_targets"]
 
 RULES = ("none", "step", "leap", "dynamic", "ontime")
-_EPS = 1e-9
 
 
 def rule_targets(
@@ -54,9 +55,9 @@ def rule_targets(
         return leap.copy()
     if rule == "dynamic":
         leap_completion_h = (leap + 1) * takt_h
-        return np.where(leap_completion_h > due_h + skew_h + _EPS, step, leap)
+        return np.where(leap_completion_h > due_h + skew_h + EPS, step, leap)
     if rule == "ontime":
-        latest_on_time = np.floor(due_h / takt_h - 1 + _EPS).astype(np.int64)
+        latest_on_time = np.floor(due_h / takt_h - 1 + EPS).astype(np.int64)
         return np.where(latest_on_time >= step, np.minimum(leap, latest_on_time), step)
     raise InputError(f"unknown rule (rules: {', '.join(RULES)})", field="policy", value=rule)
 
@@ -150,25 +151,27 @@ class RulePolicy:
         if self.rule not in RULES:
             raise InputError(f"unknown rule (rules: {', '.join(RULES)})", field="policy",
                              value=self.rule)
+        if not math.isfinite(self.skew_h):
+            raise InputError("the skew threshold must be a finite number of hours", field="skew_h",
+                             value=self.skew_h)
         if self.skew_h and self.rule != "dynamic":
             raise InputError("a skew threshold applies to the dynamic rule only",
                              field="skew_h", value=self.skew_h)
 
     @property
     def name(self) -> str:
+        """The rule with its options, e.g. ``dynamic(skew=6h)+swap``."""
         base = self.rule if not self.skew_h else f"{self.rule}(skew={self.skew_h:g}h)"
         return base + ("+swap" if self.swap else "")
 
     def __call__(self, instance: Instance) -> Plan:
+        """Swap first (if asked), then reinsert the orders still disrupted at the rule's targets."""
         t0 = time.perf_counter()
         swaps = find_swaps(instance) if self.swap else ()
         new_slot = instance.slot.copy()
         info: dict = {}
         if self.rule != "none" and instance.n_disrupted:
-            ready = (
-                Plan(instance.slot, self.name, swaps).ready_after_swaps(instance)
-                if swaps else instance.ready_h
-            )
+            ready = ready_after_swaps(instance, swaps)
             bounds = disruption_bounds(instance, ready if swaps else None)
             still = unresolved_disrupted(instance, ready)
             rows = bounds.rows[still]

@@ -6,10 +6,9 @@ import numpy as np
 
 from jisopt.instance import Instance
 from jisopt.plan import Swap
+from jisopt.slots import EPS
 
 __all__ = ["find_swaps"]
-
-_EPS = 1e-9
 
 
 def find_swaps(instance: Instance) -> tuple[Swap, ...]:
@@ -40,8 +39,8 @@ def find_swaps(instance: Instance) -> tuple[Swap, ...]:
             & started[:, m]
             & ~disrupted
             & ~taken[:, m]
-            & (ready[:, m] <= x_start + _EPS)
-            & (slot * takt >= ready[x, m] - _EPS)
+            & (ready[:, m] <= x_start + EPS)
+            & (slot * takt >= ready[x, m] - EPS)
         )
         rows = np.flatnonzero(candidates)
         if rows.size == 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from jisopt.evaluate import PlanChanges
+from jisopt.changes import PlanChanges
 from jisopt.instance import Instance
 from jisopt.plan import Plan
 
@@ -36,6 +36,7 @@ class InstanceCapture:
         self._write_plan = write_plan
 
     def __call__(self, index: int, instance: Instance, plan: Plan, changes: PlanChanges) -> None:
+        """Write the ``index``-th instance and its plan."""
         stem = capture_stem(index, instance.now_h)
         self._write_instance(instance, self.directory / f"{stem}.instance.json")
         self._write_plan(instance, plan, self.directory / f"{stem}.plan.json")

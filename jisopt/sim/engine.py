@@ -1,9 +1,10 @@
 """The supply–assembly event simulator (MODEL.md §2).
 
-Things happen at *instants*; happenings whose times agree within ``1e-9`` h form one
-instant, handled in MODEL.md's order: (1) arrivals, (2) the planning run, (3) production
-starts and their draws (longest lead time first), (4) every event that becomes known,
-as one rescheduling instance, (5) assembly of the slot starting now. Times need not lie
+Things happen at *instants*; happenings whose times agree within ``1e-9`` h
+(:data:`jisopt.slots.EPS`) form one instant, handled in MODEL.md's order: (1) arrivals,
+(2) the planning run, (3) production starts and their draws (longest lead time first),
+(4) every event that becomes known, as one rescheduling instance, (5) assembly of the
+slot starting now. Times need not lie
 on the takt grid: a production start of slot ``s`` at supplier ``m`` happens at exactly
 ``s * takt - L_m``, an event becomes known at exactly production start + ``f * L_m``.
 
@@ -23,7 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from jisopt.evaluate import PlanChanges, evaluate, plan_changes
+from jisopt.changes import PlanChanges, plan_changes
+from jisopt.evaluate import evaluate
 from jisopt.instance import DELAY, FAILURE, Instance
 from jisopt.plan import Plan
 from jisopt.policies.base import Policy
@@ -33,6 +35,7 @@ from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
 from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
+from jisopt.slots import EPS
 
 __all__ = [
     "PHASE_ARRIVALS",
@@ -50,7 +53,6 @@ PHASE_EVENTS = 4
 PHASE_ASSEMBLY = 5
 """Order of the things that happen at one instant (MODEL.md §2)."""
 
-_EPS = 1e-9
 _SLOT_MARGIN = 4096
 
 InstanceHook = Callable[[int, Instance, Plan, PlanChanges], None]
@@ -114,7 +116,7 @@ class Simulator:
             draws = DisruptionDraws(scenario, seed, replication, demand.n_orders)
         self.draws = draws
         self.takt_h = scenario.takt_h
-        self.end_h = scenario.days * 24.0
+        self.end_h = scenario.duration_h
         self.lead_time_h = [float(x) for x in scenario.lead_times_h]
         self.n_suppliers = len(self.lead_time_h)
         self.supplier_names = scenario.supplier_names
@@ -144,7 +146,7 @@ class Simulator:
     def run(self) -> None:
         """Simulate from the first planning epoch to the end of the run."""
         sc = self.scenario
-        end, eps = self.end_h, _EPS
+        end, eps = self.end_h, EPS
         heap = self._heap
         lookahead_h = self.max_batch_h
         epoch = 0
@@ -179,7 +181,7 @@ class Simulator:
         start = epoch * sc.planning_period_slots
         end = start + sc.planning_period_slots
         state.ensure_slots(end)
-        arrived = int(np.searchsorted(state.arrival_h, t + _EPS, side="right"))
+        arrived = int(np.searchsorted(state.arrival_h, t + EPS, side="right"))
         candidates = np.arange(self._vob_low, arrived)
         vob = candidates[state.slot[candidates] < 0]
         chosen = plan_period(state.sequence, state.slot, vob, state.due_h, start, end,
@@ -241,7 +243,7 @@ class Simulator:
         state, heap, takt = self.state, self._heap, self.takt_h
         freeze_h = self.scenario.line_freeze_h
         disruptions: list[tuple[int, int, int]] = []
-        while heap and heap[0][0] <= t + _EPS:
+        while heap and heap[0][0] <= t + EPS:
             known_h, _, pid, attempt = heapq.heappop(heap)
             if state.part_done[pid] or state.part_attempt[pid] != attempt:
                 continue
@@ -253,8 +255,8 @@ class Simulator:
                 kind = DELAY
                 state.part_known_h[pid] = state.part_true_h[pid]
             o = int(state.part_owner[pid])
-            start = state.slot[o] * takt
-            if state.part_known_h[pid] > start + _EPS and start >= t + freeze_h - _EPS:
+            start_h = state.slot[o] * takt
+            if state.part_known_h[pid] > start_h + EPS and start_h >= t + freeze_h - EPS:
                 disruptions.append((o, m, kind))
         if disruptions:
             self._resequence(t, disruptions)
@@ -304,24 +306,24 @@ class Simulator:
         if idx.size == 0:
             return
         orders = window[idx]
-        start = (first + idx) * takt
+        start_h = (first + idx) * takt
         parts = np.take(state.cell_part, orders, axis=0)
         arrival = state.part_true_h[parts]
         for i, m in np.argwhere(np.isinf(arrival)).tolist():
             arrival[i, m] = self._final_arrival(int(parts[i, m]))
-        missing = arrival > start[:, None] + _EPS
+        missing = arrival > start_h[:, None] + EPS
         rework = missing.any(axis=1)
         last_missing = np.where(missing, arrival, -np.inf).max(axis=1)
         state.assembled[orders] = True
-        state.slot_start_h[orders] = start
+        state.slot_start_h[orders] = start_h
         state.rework[orders] = rework
         state.completion_h[orders] = np.where(
-            rework, np.maximum(start + takt, last_missing + self.scenario.rework_h), start + takt)
-        waiting = np.where(missing, 0.0, np.maximum(start[:, None] - arrival, 0.0))
+            rework, np.maximum(start_h + takt, last_missing + self.scenario.rework_h), start_h + takt)
+        waiting = np.where(missing, 0.0, np.maximum(start_h[:, None] - arrival, 0.0))
         state.stock_component_h[orders] = waiting.sum(axis=1)
         state.part_done[parts] = True
         if self.check_invariants:
-            self._check_assembled(orders, start, parts, rework)
+            self._check_assembled(orders, start_h, parts, rework)
 
     def _final_arrival(self, pid: int) -> float:
         """True arrival of a failed part, following its reproductions to the end."""
@@ -330,20 +332,20 @@ class Simulator:
         lead = self.lead_time_h[m]
         owner = int(state.part_owner[pid])
         attempt = int(state.part_attempt[pid])
-        start = float(state.part_start_h[pid])
+        start_h = float(state.part_start_h[pid])
         while True:
-            start += self.known_after_h[m]  # the failure is known: reproduction starts
+            start_h += self.known_after_h[m]  # the failure is known: reproduction starts
             attempt += 1
             kind, delay_h = self.draws.outcome(made_for, m, attempt)
             if kind == NO_EVENT:
-                return start + lead
-            self.events.append((made_for, m, attempt, kind, delay_h, start, owner))
+                return start_h + lead
+            self.events.append((made_for, m, attempt, kind, delay_h, start_h, owner))
             if kind == DELAY:
                 state.delay_events[owner] += 1
-                return start + lead + delay_h
+                return start_h + lead + delay_h
             state.failure_events[owner] += 1
 
-    def _check_assembled(self, orders: np.ndarray, start: np.ndarray, parts: np.ndarray,
+    def _check_assembled(self, orders: np.ndarray, start_h: np.ndarray, parts: np.ndarray,
                          rework: np.ndarray) -> None:
         state = self.state
         never = np.isnan(state.part_planned_h[parts]).any(axis=1)
@@ -351,8 +353,8 @@ class Simulator:
             raise SimulationInvariantError(
                 f"order {orders[never][0]} assembled with a component that never started")
         okay = ~rework
-        late = (state.part_true_h[parts[okay]] > start[okay, None] + _EPS).any(axis=1)
-        late |= (state.part_known_h[parts[okay]] > start[okay, None] + _EPS).any(axis=1)
+        late = (state.part_true_h[parts[okay]] > start_h[okay, None] + EPS).any(axis=1)
+        late |= (state.part_known_h[parts[okay]] > start_h[okay, None] + EPS).any(axis=1)
         if late.any():
             raise SimulationInvariantError(
                 f"order {orders[okay][late][0]} counted okay with a part not ready at its slot")

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from jisopt.scenario import Scenario
+from jisopt.scenario import HOURS_PER_DAY, Scenario
 from jisopt.sim.state import LineState
+from jisopt.slots import EPS, first_slot_from
 
 __all__ = ["INSTANCE_COLUMNS", "KPI_NAMES", "compute_kpis", "instance_records", "order_records"]
 
@@ -51,10 +52,6 @@ INSTANCE_COLUMNS: tuple[str, ...] = (
 when the plans were evaluated in full (``check_invariants``), else ``nan``."""
 
 
-def _window(scenario: Scenario) -> tuple[float, float]:
-    return scenario.warmup_days * 24.0, scenario.days * 24.0
-
-
 def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]:
     """One record per arrived order (columns of equal length, indexed by order id).
 
@@ -66,11 +63,11 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
     parts waited before its slot start), ``postponement_h`` = (final - first slot) ·
     takt, ``assembled`` and ``measured`` (slot start in [warm-up, end)).
     """
-    warmup_h, end_h = _window(scenario)
+    warmup_h, end_h = scenario.warmup_h, scenario.duration_h
     scheduled = state.first_slot >= 0
     start = state.slot_start_h
     with np.errstate(invalid="ignore"):
-        measured = state.assembled & (start >= warmup_h - 1e-9) & (start < end_h - 1e-9)
+        measured = state.assembled & (start >= warmup_h - EPS) & (start < end_h - EPS)
     return {
         "order_id": np.arange(state.n_orders, dtype=np.int64),
         "arrival_h": state.arrival_h,
@@ -112,13 +109,13 @@ def compute_kpis(
     and ``mean_lateness_unassembled_h`` (mean of ``max(0, end - due)``) look at every
     arrived order at the end; instance KPIs sum over the instances in the window.
     """
-    warmup_h, end_h = _window(scenario)
+    warmup_h, end_h = scenario.warmup_h, scenario.duration_h
     takt = scenario.takt_h
     m = orders["measured"]
     assembled = int(m.sum())
-    window_slots = int(np.ceil(end_h / takt - 1e-9) - np.ceil(warmup_h / takt - 1e-9))
+    window_slots = int(first_slot_from(end_h, takt) - first_slot_from(warmup_h, takt))
     unassembled = ~orders["assembled"]
-    in_window = (instances["time_h"] >= warmup_h - 1e-9) & (instances["time_h"] < end_h)
+    in_window = (instances["time_h"] >= warmup_h - EPS) & (instances["time_h"] < end_h)
     decision = instances["decision_time_s"][in_window]
     return {
         "okay_rate": _mean(~orders["rework"][m]),
@@ -126,7 +123,7 @@ def compute_kpis(
         "reschedules_per_order": _mean(orders["reschedules"][m]),
         "mean_postponement_h": _mean(orders["postponement_h"][m]),
         "idle_takts": float(window_slots - assembled),
-        "throughput_per_day": assembled / ((end_h - warmup_h) / 24.0),
+        "throughput_per_day": assembled / ((end_h - warmup_h) / HOURS_PER_DAY),
         "vob_length_end": float(np.count_nonzero(orders["first_slot"] < 0)),
         "unassembled_orders": float(np.count_nonzero(unassembled)),
         "mean_lateness_unassembled_h": _mean(np.maximum(end_h - orders["due_h"][unassembled], 0.0)),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from jisopt.errors import InputError
 from jisopt.policies.base import Policy
-from jisopt.policies.registry import make_policy
+from jisopt.policies.registry import scenario_policy
 from jisopt.scenario import Scenario
 from jisopt.sim.capture import InstanceCapture
 from jisopt.sim.engine import InstanceHook, Simulator
@@ -69,8 +69,7 @@ def policy_from_name(name: str, scenario: Scenario) -> Policy:
     base, _, option = name.partition("+")
     if option not in ("", "swap"):
         raise InputError("unknown policy option (only '+swap')", field="policy", value=name)
-    skew_h = scenario.dynamic_skew_h if base == "dynamic" else 0.0
-    return make_policy(base, swap=option == "swap", skew_h=skew_h)
+    return scenario_policy(base, scenario, swap=option == "swap")
 
 
 def run_replication(

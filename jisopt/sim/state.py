@@ -112,10 +112,12 @@ class LineState:
 
     @property
     def n_orders(self) -> int:
+        """Number of order ids (arrived or to arrive)."""
         return int(self.arrival_h.shape[0])
 
     @property
     def n_suppliers(self) -> int:
+        """Number of suppliers."""
         return int(self.lead_time_h.shape[0])
 
     def ensure_slots(self, last_slot: int) -> None:

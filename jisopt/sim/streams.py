@@ -76,6 +76,7 @@ class Demand:
 
     @property
     def n_orders(self) -> int:
+        """Number of orders drawn."""
         return int(self.arrival_h.shape[0])
 
 
@@ -88,7 +89,7 @@ def draw_demand(scenario: Scenario, seed: int, replication: int) -> Demand:
     gen = stream_generator(seed, replication, STREAM_DEMAND)
     spec = scenario.demand
     start_h = -scenario.otd_min_h
-    end_h = scenario.days * 24.0
+    end_h = scenario.duration_h
     n_sup = len(scenario.suppliers)
     rows: list[np.ndarray] = []
     last_h = start_h

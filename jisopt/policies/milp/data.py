@@ -10,8 +10,8 @@ the model is:
   *window order*, every other order keeps its slot;
 * one **slot interval** ``[lower, upper]`` per window order: every constraint
   family except assignment and ratio rules bounds an order's slot from below or
-  above, so each is one small function below (the intersection is the set of
-  slots the order may take);
+  above, so each is one small function in :mod:`jisopt.policies.milp.bounds`
+  (the intersection is the set of slots the order may take);
 * the **candidate pairs** (window order, slot in its interval) with their
   weighted cost, computed by :func:`jisopt.objective.pair_terms` (never
   re-derived here);
@@ -27,37 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import Instance, RatioRule
-from jisopt.objective import (
-    OBJECTIVE_TERMS,
-    PAIR_TERMS,
-    Weights,
-    idle_slots_constant,
-    pair_terms,
-    ratio_window_counts,
-)
-from jisopt.subsequences import disruption_bounds, slot_end
+from jisopt.objective import Weights, idle_slots_constant, ratio_window_counts, weighted_pair_costs
+from jisopt.policies.milp.bounds import BOUND_FAMILIES, slot_intervals
+from jisopt.subsequences import slot_end, window_start
 
 __all__ = [
-    "BOUND_FAMILIES",
     "RatioWindows",
     "ReinsertionData",
     "build_data",
-    "weighted_pair_costs",
-    "weighted_terms",
 ]
-
-BOUND_FAMILIES: tuple[str, ...] = (
-    "window",
-    "ready_call_off",
-    "no_earlier",
-    "line_freeze",
-    "disruption_bounds",
-    "max_later",
-)
-"""Constraint families that bound an order's slot, in the order they are applied."""
-
 
 @dataclass(frozen=True)
 class RatioWindows:
@@ -146,6 +125,7 @@ class ReinsertionData:
 
     @property
     def n_pairs(self) -> int:
+        """Number of candidate pairs."""
         return int(self.pair_order.shape[0])
 
     @property
@@ -155,6 +135,7 @@ class ReinsertionData:
 
     @property
     def has_ratio_rules(self) -> bool:
+        """The instance has ratio rules (the model needs the Pyomo path)."""
         return bool(self.ratio)
 
     def slot_array(self, chosen_pairs: np.ndarray) -> np.ndarray:
@@ -212,108 +193,10 @@ class ReinsertionData:
         )
 
 
-def weighted_terms(terms: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
-    """Weighted sum of per-pair objective terms (the terms present in ``terms``)."""
-    total = np.zeros_like(next(iter(terms.values())), dtype=np.float64)
-    for key, name in OBJECTIVE_TERMS.items():
-        w = getattr(weights, key)
-        if name in terms and w:
-            total = total + w * terms[name]
-    return total
-
-
-def weighted_pair_costs(instance: Instance, rows: np.ndarray, slots: np.ndarray,
-                        weights: Weights) -> np.ndarray:
-    """Weighted separable cost of each (order, slot) pair: :func:`weighted_terms` of
-    :func:`~jisopt.objective.pair_terms`, computing only the terms with a non-zero weight."""
-    needed = [name for key, name in OBJECTIVE_TERMS.items()
-              if name in PAIR_TERMS and getattr(weights, key)]
-    if not needed:
-        return np.zeros(np.shape(rows), dtype=np.float64)
-    return weighted_terms(pair_terms(instance, rows, slots, terms=needed), weights)
-
-
-# ---- slot-bound families (each returns lower, upper over the window rows; None = no bound) ----
-
-def _window_bounds(inst: Instance, rows: np.ndarray, window_start: int, end: int):
-    """Every window order takes a slot of the window ``[window_start, end)``."""
-    n = rows.shape[0]
-    return np.full(n, window_start, dtype=np.int64), np.full(n, end - 1, dtype=np.int64)
-
-
-def _ready_call_off_bounds(inst: Instance, rows: np.ndarray):
-    """The slot starts no earlier than every started part's ready time and leaves
-    every unstarted part time to be called off (:meth:`Instance.earliest_slot`)."""
-    return inst.earliest_slot()[rows], None
-
-
-def _no_earlier_bounds(inst: Instance, rows: np.ndarray):
-    """An order with a started component never moves earlier."""
-    old = inst.slot[rows]
-    return np.where(inst.has_started[rows], old, np.iinfo(np.int64).min), None
-
-
-def _line_freeze_bounds(inst: Instance, rows: np.ndarray):
-    """An order whose slot starts within the line freeze keeps its slot."""
-    old = inst.slot[rows]
-    frozen = inst.frozen_by_line()[rows]
-    big = np.iinfo(np.int64).max
-    return np.where(frozen, old, -big), np.where(frozen, old, big)
-
-
-def _disruption_bounds(inst: Instance, rows: np.ndarray, enforce: bool):
-    """Each (still) disrupted order lands within its own [step, leap]."""
-    if not enforce:
-        return None, None
-    big = np.iinfo(np.int64).max
-    b = disruption_bounds(inst)
-    still = unresolved_disrupted(inst, inst.ready_h)
-    step = np.full(inst.n_orders, -big, dtype=np.int64)
-    leap = np.full(inst.n_orders, big, dtype=np.int64)
-    step[b.rows[still]] = b.step[still]
-    leap[b.rows[still]] = b.leap[still]
-    return step[rows], leap[rows]
-
-
-def _max_later_bounds(inst: Instance, rows: np.ndarray, bounded: np.ndarray, K: int):
-    """Every order that is not a (still) disrupted order moves at most ``K`` slots later."""
-    big = np.iinfo(np.int64).max
-    return None, np.where(bounded[rows], big, inst.slot[rows] + K)
-
-
-def _slot_intervals(inst: Instance, rows: np.ndarray, window_start: int, end: int, K: int,
-                    enforce: bool):
-    """Intersect every slot-bound family; remember which family binds."""
-    b = disruption_bounds(inst)
-    bounded = np.zeros(inst.n_orders, dtype=bool)
-    bounded[b.rows[unresolved_disrupted(inst, inst.ready_h)]] = True
-    families = (
-        _window_bounds(inst, rows, window_start, end),
-        _ready_call_off_bounds(inst, rows),
-        _no_earlier_bounds(inst, rows),
-        _line_freeze_bounds(inst, rows),
-        _disruption_bounds(inst, rows, enforce),
-        _max_later_bounds(inst, rows, bounded, K),
-    )
-    n = rows.shape[0]
-    lower = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    upper = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    lower_family = np.zeros(n, dtype=np.int64)
-    upper_family = np.zeros(n, dtype=np.int64)
-    for f, (lo, hi) in enumerate(families):
-        if lo is not None:
-            tighter = lo > lower
-            lower = np.where(tighter, lo, lower)
-            lower_family = np.where(tighter, f, lower_family)
-        if hi is not None:
-            tighter = hi < upper
-            upper = np.where(tighter, hi, upper)
-            upper_family = np.where(tighter, f, upper_family)
-    return lower, upper, lower_family, upper_family
-
-
-def _ratio_windows(inst: Instance, rows: np.ndarray, window_start: int, end: int,
-                   pair_order: np.ndarray, pair_slot: np.ndarray, weights: Weights):
+def _ratio_windows(
+    inst: Instance, rows: np.ndarray, end: int, pair_order: np.ndarray, pair_slot: np.ndarray,
+    weights: Weights,
+) -> tuple[tuple[RatioWindows, ...], tuple[tuple[int, int, int], ...], float]:
     """Windows of every rule that a window order carrying the option can enter.
 
     Every other window's count is fixed by the orders outside the reinsertion
@@ -383,12 +266,12 @@ def build_data(
     end = slot_end(inst)
     # The state the plan acts on: the instance's ready times after swaps, if any.
     work = inst if ready_h is None else inst.replace(ready_h=ready_h)
-    window_start = int(inst.slot[inst.disrupted_rows].min()) if inst.n_disrupted else end
-    in_window = inst.slot >= window_start
+    start = window_start(inst)
+    in_window = inst.slot >= start
     rows = np.flatnonzero(in_window)
     rows = rows[np.argsort(inst.slot[rows], kind="stable")]
-    lower, upper, lower_family, upper_family = _slot_intervals(
-        work, rows, window_start, end, K, enforce_bounds
+    lower, upper, lower_family, upper_family = slot_intervals(
+        work, rows, start, end, K, enforce_bounds
     )
     # Candidate pairs: order by order, slots ascending (pair_index relies on it).
     width = np.maximum(upper - lower + 1, 0)
@@ -402,14 +285,14 @@ def build_data(
     if outside.size:
         constant += float(weighted_pair_costs(work, outside, inst.slot[outside], weights).sum())
     ratio, hard_excess, ratio_constant = _ratio_windows(
-        inst, rows, window_start, end, pair_order, pair_slot, weights
+        inst, rows, end, pair_order, pair_slot, weights
     )
     return ReinsertionData(
         instance=inst,
         weights=weights,
         max_later_slots=K,
         enforce_bounds=enforce_bounds,
-        window_start=window_start,
+        window_start=start,
         end=end,
         rows=rows,
         lower=lower,

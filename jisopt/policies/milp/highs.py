@@ -76,6 +76,11 @@ class HighsRun:
     log: str
     message: str = ""
 
+    @classmethod
+    def error(cls, message: str, runtime_s: float = 0.0, log: str = "") -> HighsRun:
+        """A run that failed: no solution, no bound, ``message`` says why."""
+        return cls("error", False, None, None, runtime_s, None, log, message)
+
 
 def _new_highs():
     """A raw HiGHS instance, silent, with ``threads=1`` set first."""
@@ -174,8 +179,7 @@ def solve_with_highs(
     try:
         solver = Highs()
         if not solver.available():
-            return HighsRun("error", False, None, None, 0.0, None, "",
-                            f"HiGHS is not available ({solver.available()})")
+            return HighsRun.error(f"HiGHS is not available ({solver.available()})")
         solver.config.load_solution = False
         solver.config.time_limit = float(time_limit_s)
         solver.config.mip_gap = float(mip_rel_gap)
@@ -191,8 +195,7 @@ def solve_with_highs(
         log = buffer.getvalue()
         option_errors = [ln for ln in log.splitlines() if _OPTION_ERROR_RE.search(ln)]
         if option_errors:
-            return HighsRun("error", False, None, None, runtime, None, log,
-                            "HiGHS reported an option error: " + option_errors[0].strip())
+            return HighsRun.error("HiGHS reported an option error: " + option_errors[0].strip(), runtime, log)
         other_limits = (TerminationCondition.maxIterations, TerminationCondition.objectiveLimit,
                         TerminationCondition.interrupted)
         has_solution = results.best_feasible_objective is not None and (
@@ -207,11 +210,9 @@ def solve_with_highs(
         elif tc in other_limits:
             termination = "other_limit"
         else:
-            return HighsRun("error", False, None, None, runtime, None, log,
-                            f"HiGHS ended with termination condition {tc.name}")
+            return HighsRun.error(f"HiGHS ended with termination condition {tc.name}", runtime, log)
         if termination == "optimal" and not has_solution:
-            return HighsRun("error", False, None, None, runtime, None, log,
-                            "HiGHS reports optimal but holds no solution")
+            return HighsRun.error("HiGHS reports optimal but holds no solution", runtime, log)
         if has_solution:
             results.solution_loader.load_vars()
         bound = results.best_objective_bound
@@ -226,8 +227,7 @@ def solve_with_highs(
             log=log,
         )
     except Exception as exc:  # solver trouble is a result, not a crash
-        return HighsRun("error", False, None, None, time.perf_counter() - t0, None,
-                        buffer.getvalue(), f"{type(exc).__name__}: {exc}")
+        return HighsRun.error(f"{type(exc).__name__}: {exc}", time.perf_counter() - t0, buffer.getvalue())
     finally:
         logger.removeHandler(handler)
 

@@ -17,7 +17,7 @@ Two methods:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -63,8 +63,8 @@ class ParetoFront:
 
 
 def _weights(base: Weights, reschedules: float, delay: float = 1.0) -> Weights:
-    return Weights(delay=delay, reschedules=reschedules, displacement=base.displacement,
-                   stock=base.stock, idle=base.idle, ratio=base.ratio)
+    """``base`` with the weights of delay and reschedules replaced."""
+    return replace(base, delay=delay, reschedules=reschedules)
 
 
 def _row(instance: Instance, plan: Plan, constraints: dict, **extra) -> dict:
@@ -163,11 +163,10 @@ def pareto_front(
                 break
             solve(_weights(base, _SMALL), max_reschedules=eps)
             n_solves += 1
-    rows = _non_dominated([r for r, _ in found.values()])
-    order = {id(r): p for r, p in found.values()}
-    points = pd.DataFrame(rows).sort_values(["reschedules", "total_delay_h"]).reset_index(drop=True)
-    plans = tuple(order[id(r)] for r in sorted(rows, key=lambda r: (r["reschedules"], r["total_delay_h"])))
-    return ParetoFront(points, rules, plans, "; ".join(notes))
+    rows = sorted(_non_dominated([r for r, _ in found.values()]),
+                  key=lambda r: (r["reschedules"], r["total_delay_h"]))
+    plan_of = {id(r): p for r, p in found.values()}
+    return ParetoFront(pd.DataFrame(rows), rules, tuple(plan_of[id(r)] for r in rows), "; ".join(notes))
 
 
 def _non_dominated(rows: list[dict]) -> list[dict]:

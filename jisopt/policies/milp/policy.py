@@ -62,17 +62,15 @@ class ExactPolicy:
 
     def __post_init__(self) -> None:
         check_arguments(self.method, self.time_limit_s, self.mip_rel_gap, self.max_later_slots,
-                        self.fallback, self.weights)
-        if self.highs_options:
-            from jisopt.policies.milp.highs import checked_options
-
-            checked_options(self.highs_options)
+                        self.fallback, self.weights, self.highs_options)
 
     @property
     def name(self) -> str:
+        """``milp``, or ``milp+swap``."""
         return policy_name(self.swap)
 
     def __call__(self, instance: Instance) -> Plan:
+        """Solve the exact model for ``instance``; the plan's ``info`` is :meth:`SolveResult.as_info`."""
         t0 = time.perf_counter()
         result = solve_exact(
             instance, self.weights, max_later_slots=self.max_later_slots,

@@ -12,7 +12,7 @@ from jisopt.errors import InputError
 from jisopt.evaluate import evaluate
 from jisopt.instance import Instance
 from jisopt.objective import Weights, pair_terms
-from jisopt.plan import Plan, Swap
+from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.milp.data import ReinsertionData, build_data
 from jisopt.policies.milp.fast import solve_assignment
 from jisopt.policies.milp.result import PathOutcome, SolveResult, SolveStatus, relative_gap
@@ -37,8 +37,21 @@ def policy_name(swap: bool) -> str:
     return POLICY_NAME + ("+swap" if swap else "")
 
 
+def _is_count(value: object) -> bool:
+    """An integer >= 0 (a bool is not one)."""
+    return not isinstance(value, bool) and isinstance(value, int | np.integer) and value >= 0
+
+
 def check_arguments(method: str, time_limit_s: float, mip_rel_gap: float,
-                     max_later_slots: int | None, fallback: str | None, weights: object) -> None:
+                    max_later_slots: int | None, fallback: str | None, weights: object,
+                    highs_options: dict | None = None) -> None:
+    """Validate the settings of the exact model (see :func:`solve_exact`).
+
+    Raises
+    ------
+    InputError
+        Naming the first setting at fault.
+    """
     if method not in METHODS:
         raise InputError(f"unknown method (methods: {', '.join(METHODS)})", field="method", value=method)
     if not (isinstance(time_limit_s, int | float) and math.isfinite(time_limit_s) and time_limit_s > 0):
@@ -46,16 +59,17 @@ def check_arguments(method: str, time_limit_s: float, mip_rel_gap: float,
                          value=time_limit_s)
     if not (isinstance(mip_rel_gap, int | float) and math.isfinite(mip_rel_gap) and mip_rel_gap >= 0):
         raise InputError("relative gap must be a number >= 0", field="mip_rel_gap", value=mip_rel_gap)
-    if max_later_slots is not None and (
-        isinstance(max_later_slots, bool) or not isinstance(max_later_slots, int | np.integer)
-        or max_later_slots < 0
-    ):
+    if max_later_slots is not None and not _is_count(max_later_slots):
         raise InputError("K must be an integer >= 0", field="max_later_slots", value=max_later_slots)
     if fallback is not None and fallback not in RULES:
         raise InputError(f"unknown fallback rule (rules: {', '.join(RULES)})", field="fallback",
                          value=fallback)
     if weights is not None and not isinstance(weights, Weights):
         raise InputError("weights must be a Weights object", field="weights", value=weights)
+    if highs_options:
+        from jisopt.policies.milp.highs import checked_options
+
+        checked_options(highs_options)
 
 
 def best_rule_plan(
@@ -178,11 +192,6 @@ def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_re
                         reschedule_limit=reschedule_limit)
 
 
-def swaps_of(instance: Instance, swap: bool) -> tuple[Swap, ...]:
-    """The component swaps tried first (MODEL.md §3), if ``swap``."""
-    return find_swaps(instance) if swap else ()
-
-
 def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, ready_h: np.ndarray | None,
               *, time_limit_s: float, highs_options: dict | None) -> tuple[dict, str]:
     """Re-solve with one relaxation at a time; say which restore feasibility."""
@@ -293,14 +302,11 @@ def solve_exact(
         gap or ``K``, ratio rules with ``method="fast"``, or bad HiGHS options.
     """
     t0 = time.perf_counter()
-    check_arguments(method, time_limit_s, mip_rel_gap, max_later_slots, fallback, weights)
+    check_arguments(method, time_limit_s, mip_rel_gap, max_later_slots, fallback, weights,
+                    highs_options)
     weights = weights or instance.weights or Weights()
-    if highs_options:
-        from jisopt.policies.milp.highs import checked_options
-
-        checked_options(highs_options)
-    swaps = swaps_of(instance, swap)
-    ready = Plan(instance.slot, POLICY_NAME, swaps).ready_after_swaps(instance) if swaps else None
+    swaps = find_swaps(instance) if swap else ()
+    ready = ready_after_swaps(instance, swaps) if swaps else None
     data = build_data(instance, weights, max_later_slots=max_later_slots, enforce_bounds=enforce_bounds,
                       ready_h=ready)
     if method == "fast" and data.has_ratio_rules:
@@ -308,8 +314,7 @@ def solve_exact(
                          "'pyomo' or 'auto'", field="method", value=method)
     limit = None
     if max_reschedules is not None:
-        if isinstance(max_reschedules, bool) or not isinstance(max_reschedules, int | np.integer) \
-                or max_reschedules < 0:
+        if not _is_count(max_reschedules):
             raise InputError("must be an integer >= 0", field="max_reschedules", value=max_reschedules)
         if method == "fast":
             raise InputError("a reschedule limit needs the Pyomo model", field="method", value=method)
