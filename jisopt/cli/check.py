@@ -76,7 +76,6 @@ def parse_count(text: str) -> int:
     return value
 
 
-_count = parse_count  # the former private name, still imported by command modules in progress
 
 
 def resolve_weights(text: str | None, instance: Instance) -> Weights:

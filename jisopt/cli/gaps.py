@@ -24,7 +24,7 @@ from jisopt.cli._experiment import (
     parse_reliability,
     scenario_overrides,
 )
-from jisopt.cli.check import parse_count
+from jisopt.cli.check import add_constraint_arguments
 from jisopt.errors import InputError
 from jisopt.experiments.report import format_number, render_text
 from jisopt.weights import Weights
@@ -58,11 +58,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "(default: delay=1,reschedules=1)")
     g.add_argument("--rules", default="step,leap,dynamic,ontime", metavar="RULE[,RULE...]",
                    help="rules to compare (default: step,leap,dynamic,ontime)")
-    g.add_argument("--max-later", type=parse_count, default=None, metavar="K",
-                   help="how many slots any non-disrupted order may move later "
-                        "(default: the number of disrupted orders)")
-    g.add_argument("--no-bounds", action="store_true",
-                   help="do not require disrupted orders to land within their [step, leap]")
+    add_constraint_arguments(g)
     g.add_argument("--time-limit", default="60", metavar="S",
                    help="HiGHS time limit per solve in seconds (ratio rules only; default 60)")
     g = p.add_argument_group("simulated source (instead of DIR)")
