@@ -1,6 +1,6 @@
 """Solver-free evaluation of a plan: every violated constraint and every term.
 
-This is the single definition of plan feasibility (MODEL.md §5) and of the
+This is the single definition of plan feasibility (docs/model.md §5) and of the
 objective terms (via :mod:`jisopt.objective`). The simulator and the exact
 model reuse it; the exact model's reported objective must equal
 ``evaluate(instance, plan).objective(weights)``.
@@ -117,7 +117,7 @@ def evaluate(
     enforce_bounds: bool = True,
     max_later_slots: int | None = None,
 ) -> Evaluation:
-    """Check a plan against every constraint of MODEL.md §5 and compute its terms.
+    """Check a plan against every constraint of docs/model.md §5 and compute its terms.
 
     Parameters
     ----------
@@ -249,7 +249,7 @@ def evaluate(
 
 
 def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:
-    """Every swap of ``plan`` that MODEL.md §3 does not allow, with its reasons."""
+    """Every swap of ``plan`` that docs/model.md §3 does not allow, with its reasons."""
     out = []
     ids = instance.order_id
     used: set[tuple[int, int]] = set()

@@ -1,4 +1,4 @@
-"""Rescheduling instances: the snapshot of MODEL.md §5 as arrays.
+"""Rescheduling instances: the snapshot of docs/model.md §5 as arrays.
 
 An :class:`Instance` is built hundreds of times per simulation run, so it holds
 numpy arrays (one row per order in the sequence, one column per supplier) and

@@ -1,6 +1,6 @@
 """Instance files: the versioned JSON format ``jisopt-instance/1``.
 
-A file holds one rescheduling snapshot (MODEL.md §5). Its JSON Schema ships with
+A file holds one rescheduling snapshot (docs/model.md §5). Its JSON Schema ships with
 the package as ``jisopt/data/instance.schema.json`` (:func:`schema`); the field
 reference is ``docs/instance-format.md``. Reading validates in three stages and
 stops at the first problem, raising :class:`~jisopt.errors.InputError` with the

@@ -1,4 +1,4 @@
-"""The objective: its terms and weights, defined once (MODEL.md §5).
+"""The objective: its terms and weights, defined once (docs/model.md §5).
 
 Every objective term is computed here and nowhere else. :func:`pair_terms`
 gives the separable terms for placing given orders at given slots; both

@@ -1,6 +1,6 @@
 """Scenarios: a typed, validated description of a plant.
 
-The defaults are the paper's tractor case (MODEL.md §1); ``models/tractor.toml``
+The defaults are the paper's tractor case (docs/model.md §1); ``models/tractor.toml``
 holds the same values as an editable file. Load a scenario by name or path with
 :func:`load_scenario`.
 """
@@ -139,7 +139,7 @@ class MonitoringSpec(BaseModel):
 class Scenario(BaseModel):
     """A plant: line, suppliers, demand, planning, disruptions and monitoring.
 
-    Every default is the paper's tractor case (MODEL.md §1).
+    Every default is the paper's tractor case (docs/model.md §1).
     """
 
     model_config = _Frozen

@@ -1,7 +1,7 @@
 """Slot arithmetic: the tolerance of float times and the rounding of a time to a slot.
 
 Slot ``k`` starts at ``k * takt_h`` and completes at ``(k + 1) * takt_h``
-(MODEL.md §5). Times are float hours, so a time that should equal a slot start
+(docs/model.md §5). Times are float hours, so a time that should equal a slot start
 may miss it by a rounding error; every comparison of times and every rounding
 of a time to a slot allows :data:`EPS`.
 """

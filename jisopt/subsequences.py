@@ -1,4 +1,4 @@
-"""Permutable subsequences and the step/leap slots of disrupted orders (MODEL.md §2–3)."""
+"""Permutable subsequences and the step/leap slots of disrupted orders (docs/model.md §2–3)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ class DisruptionBounds:
 
 
 def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> DisruptionBounds:
-    """Step and leap slots of every disrupted order (MODEL.md §3).
+    """Step and leap slots of every disrupted order (docs/model.md §3).
 
     Parameters
     ----------
@@ -122,7 +122,7 @@ def slot_end(instance: Instance) -> int:
 
     The area runs to the end of the sequence horizon (or past the latest leap
     slot, if a leap lies beyond it) plus one spare slot per disrupted order, so
-    every chain of displacements has room to end (MODEL.md §5).
+    every chain of displacements has room to end (docs/model.md §5).
     """
     if "slot_end" not in instance._cache:
         end = instance.horizon_end

@@ -1,4 +1,4 @@
-"""Objective weights: the research lever (MODEL.md §5)."""
+"""Objective weights: the research lever (docs/model.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An independent, deliberately simple reference of MODEL.md §3 (the test oracle).
+"""An independent, deliberately simple reference of docs/model.md §3 (the test oracle).
 
 Plain Python lists and dicts and exact rational arithmetic (:class:`fractions.Fraction`),
 no numpy and nothing from :mod:`jisopt.policies`: the step/leap formulas, the

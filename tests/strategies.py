@@ -1,7 +1,7 @@
 """Test helpers: hand-built and hypothesis-generated rescheduling instances.
 
 Every instance is built directly from arrays (no files) and is consistent with
-MODEL.md §2: a component is started iff its call-off ``slot * takt - L_m`` is not
+docs/model.md §2: a component is started iff its call-off ``slot * takt - L_m`` is not
 after ``now`` -- except for orders that were postponed earlier, whose components
 started while the order sat at an earlier slot (planned delivery at that slot's
 start, the part now waiting in stock). Disruptions hit started components of

@@ -1,4 +1,4 @@
-"""The chain rule with gap filling, worked by hand (MODEL.md §3).
+"""The chain rule with gap filling, worked by hand (docs/model.md §3).
 
 Every case uses takt 1 h, now 0 h and two suppliers with lead times 8 h (``s0``)
 and 3 h (``s1``): supplier ``s0`` has started the parts of slots 1..8, ``s1``

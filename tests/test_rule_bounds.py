@@ -1,4 +1,4 @@
-"""Step, leap and the rules' targets, worked by hand (MODEL.md §3).
+"""Step, leap and the rules' targets, worked by hand (docs/model.md §3).
 
 Takt 0.5 h, now 10 h (slot 20 starts now), suppliers ``s0`` (lead time 5 h) and
 ``s1`` (2 h). Supplier ``s0`` has started the parts of slots s with

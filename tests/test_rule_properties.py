@@ -1,4 +1,4 @@
-"""Property-based tests of the reinsertion rules and of evaluate() (MODEL.md §3, §5).
+"""Property-based tests of the reinsertion rules and of evaluate() (docs/model.md §3, §5).
 
 Random consistent instances (``strategies``) are answered by every rule, with and
 without the component swap, for one and for several disruptions at one instant.

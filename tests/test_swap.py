@@ -1,4 +1,4 @@
-"""The component swap and evaluate's swap checks, worked by hand (MODEL.md §3).
+"""The component swap and evaluate's swap checks, worked by hand (docs/model.md §3).
 
 Unless a test says otherwise: takt 1 h, now 0 h, one supplier ``s0`` with lead time
 10 h (every part of slots 1..10 has started, planned delivery = slot start), orders

@@ -2,7 +2,7 @@
 
 For every rescheduling instance and every weighting, the plan of each rule
 (step, leap, dynamic, ontime; no swap) is evaluated with
-:func:`jisopt.evaluate.evaluate` (its feasibility under MODEL.md §5 and its
+:func:`jisopt.evaluate.evaluate` (its feasibility under docs/model.md §5 and its
 objective) and compared with the optimum of the exact model
 (:func:`jisopt.policies.milp.solve_exact`; the assignment path when there are no
 ratio rules). The objective of both plans comes from ``evaluate``, so the gap
@@ -15,7 +15,7 @@ Gap
     so the constant part (delay of orders the event does not touch) is in the
     denominator too. A difference within ``1e-9 · max(1, |optimum|)`` is
     floating-point noise and is reported as exactly 0. For a plan that is feasible
-    under the model the gap is never negative (MODEL.md §5); a rule plan the
+    under the model the gap is never negative (docs/model.md §5); a rule plan the
     model does not allow (``rule_feasible`` false) may cost less than the
     optimum, and its gap is reported as it is.
 
@@ -141,7 +141,7 @@ class GapTask:
         The rules whose plans are compared with the optimum.
     max_later_slots, enforce_bounds
         Model settings, used for the exact model and for the rule plans' feasibility
-        alike (defaults: MODEL.md §5).
+        alike (defaults: docs/model.md §5).
     time_limit_s
         HiGHS time limit per solve (the Pyomo path, i.e. with ratio rules only).
     method

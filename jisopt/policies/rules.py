@@ -1,7 +1,7 @@
 """The paper's reinsertion rules: none, step, leap, dynamic (skewable), ontime.
 
 Each rule picks a target slot within [step, leap] for every disrupted order
-(MODEL.md §3); :func:`reinsert` then carries the targets out with the chain
+(docs/model.md §3); :func:`reinsert` then carries the targets out with the chain
 rule. The component swap is an option of every rule and is tried first.
 """
 
@@ -138,7 +138,7 @@ class RulePolicy:
     rule
         One of :data:`RULES`.
     swap
-        Try the component swap first (MODEL.md §3).
+        Try the component swap first (docs/model.md §3).
     skew_h
         Threshold ``θ`` (h) of the skewed dynamic rule; only for ``dynamic``.
     """

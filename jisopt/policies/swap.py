@@ -1,4 +1,4 @@
-"""Component swap (MODEL.md §3): give a disrupted order a part waiting in stock."""
+"""Component swap (docs/model.md §3): give a disrupted order a part waiting in stock."""
 
 from __future__ import annotations
 

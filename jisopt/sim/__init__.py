@@ -1,4 +1,4 @@
-"""The supply–assembly event simulator (MODEL.md §2) and its KPIs (MODEL.md §4).
+"""The supply–assembly event simulator (docs/model.md §2) and its KPIs (docs/model.md §4).
 
 :func:`run_replication` runs one replication of a scenario under a policy and returns a
 :class:`ReplicationResult`; :class:`~jisopt.sim.engine.Simulator` is the engine itself

@@ -1,7 +1,7 @@
-"""The supply–assembly event simulator (MODEL.md §2).
+"""The supply–assembly event simulator (docs/model.md §2).
 
 Things happen at *instants*; happenings whose times agree within ``1e-9`` h
-(:data:`jisopt.slots.EPS`) form one instant, handled in MODEL.md's order: (1) arrivals,
+(:data:`jisopt.slots.EPS`) form one instant, handled in docs/model.md's order: (1) arrivals,
 (2) the planning run, (3) production starts and their draws (longest lead time first),
 (4) every event that becomes known, as one rescheduling instance, (5) assembly of the
 slot starting now. Times need not lie
@@ -51,7 +51,7 @@ PHASE_PLANNING = 2
 PHASE_PRODUCTION = 3
 PHASE_EVENTS = 4
 PHASE_ASSEMBLY = 5
-"""Order of the things that happen at one instant (MODEL.md §2)."""
+"""Order of the things that happen at one instant (docs/model.md §2)."""
 
 _SLOT_MARGIN = 4096
 

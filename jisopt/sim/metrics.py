@@ -1,4 +1,4 @@
-"""The KPIs of a replication (MODEL.md §4), each defined once, from per-order records.
+"""The KPIs of a replication (docs/model.md §4), each defined once, from per-order records.
 
 :func:`order_records` turns the simulator's state into one record per order;
 :func:`compute_kpis` computes every KPI from those records and from the log of

@@ -1,4 +1,4 @@
-"""Weekly due-date planning from the virtual order bank (MODEL.md §2, *Planning*)."""
+"""Weekly due-date planning from the virtual order bank (docs/model.md §2, *Planning*)."""
 
 from __future__ import annotations
 

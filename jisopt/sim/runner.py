@@ -34,7 +34,7 @@ class ReplicationResult:
     Attributes
     ----------
     kpis
-        Every KPI of :data:`jisopt.sim.metrics.KPI_NAMES` (MODEL.md §4).
+        Every KPI of :data:`jisopt.sim.metrics.KPI_NAMES` (docs/model.md §4).
     orders
         One row per arrived order (see :func:`jisopt.sim.metrics.order_records`), if
         requested with ``record_orders=True``, else ``None``.

@@ -1,4 +1,4 @@
-"""Exact reinsertion within permutable-subsequence bounds (MODEL.md §5; docs/milp.md).
+"""Exact reinsertion within permutable-subsequence bounds (docs/model.md §5; docs/milp.md).
 
 ``solve_exact(instance, weights)`` builds the model once as arrays
 (:mod:`.data`), solves it as a sparse assignment problem when there are no

@@ -1,6 +1,6 @@
 """The slot interval of every window order: one function per constraint family that bounds a slot.
 
-Every constraint of the exact model (MODEL.md §5) except "one slot per order, one
+Every constraint of the exact model (docs/model.md §5) except "one slot per order, one
 order per slot" and the ratio rules bounds an order's slot from below or above.
 Each family below returns ``(lower, upper)`` over the window orders (``None``:
 no bound on that side); :func:`slot_intervals` intersects them and records which

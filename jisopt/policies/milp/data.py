@@ -1,4 +1,4 @@
-"""The data of the exact reinsertion model (MODEL.md §5), shared by every solver path.
+"""The data of the exact reinsertion model (docs/model.md §5), shared by every solver path.
 
 :func:`build_data` turns an instance into the arrays both the Pyomo model
 (:mod:`jisopt.policies.milp.model`) and the assignment path

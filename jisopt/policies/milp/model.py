@@ -1,4 +1,4 @@
-"""The exact reinsertion model as a Pyomo model (MODEL.md §5; written out in docs/milp.md).
+"""The exact reinsertion model as a Pyomo model (docs/model.md §5; written out in docs/milp.md).
 
 One function per part of the formulation. The slot-bound families
 (readiness and call-off, no earlier move for started orders, line freeze,
@@ -109,7 +109,7 @@ def _ratio_rules(m: pyo.ConcreteModel, data: ReinsertionData) -> None:
 
 def add_reschedule_limit(m: pyo.ConcreteModel, data: ReinsertionData, flags: np.ndarray,
                          limit: int) -> None:
-    """Epsilon constraint of the Pareto front (not part of MODEL.md §5):
+    """Epsilon constraint of the Pareto front (not part of docs/model.md §5):
     ``sum_{(k,s)} rescheduled[k, s] x[k, s] <= limit``, where ``rescheduled[k, s]`` is the
     ``reschedules`` term of :func:`jisopt.objective.pair_terms` for the pair (orders
     outside the window do not move, so they add nothing)."""

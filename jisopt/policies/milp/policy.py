@@ -17,7 +17,7 @@ __all__ = ["ExactPolicy"]
 
 @dataclass(frozen=True)
 class ExactPolicy:
-    """Optimal reinsertion of every disrupted order of an instant (MODEL.md §5).
+    """Optimal reinsertion of every disrupted order of an instant (docs/model.md §5).
 
     Parameters
     ----------

@@ -267,7 +267,7 @@ def solve_exact(
     enforce_bounds
         Keep each disrupted order within its own [step, leap].
     swap
-        Carry out the component swaps of MODEL.md §3 first
+        Carry out the component swaps of docs/model.md §3 first
         (:func:`~jisopt.policies.swap.find_swaps`), then reinsert optimally the
         orders still disrupted, with the ready times after the swaps.
     method
@@ -286,7 +286,7 @@ def solve_exact(
     highs_options
         Further HiGHS options (each checked; ``threads`` must stay 1).
     max_reschedules
-        Research setting for Pareto fronts (not part of MODEL.md §5): at most this
+        Research setting for Pareto fronts (not part of docs/model.md §5): at most this
         many reschedules (an epsilon constraint; always the Pyomo model).
 
     Returns
