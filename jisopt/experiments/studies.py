@@ -35,7 +35,8 @@ from jisopt.experiments.report import (
 from jisopt.experiments.simulation import KPI_NAMES
 from jisopt.experiments.statistics import summarize
 
-__all__ = ["STUDIES", "Study", "study_grid", "write_study_results"]
+__all__ = ["STUDIES", "SUMMARY_KPIS", "Study", "StudyResults", "study_grid", "write_study_results",
+           "write_summary_markdown"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,22 @@ def study_grid(study: Study, *, replications: int, seed: int = 1, reliability: f
                      seed=seed, overrides=fixed, vary={study.field: study.values})
 
 
+SUMMARY_KPIS: tuple[str, ...] = (*MAIN_KPIS, "mean_postponement_h", "idle_takts", "throughput_per_day")
+"""KPIs of a study's Markdown summary table."""
+
+
+def write_summary_markdown(path: Path, title: str, header: str, table: pd.DataFrame, *,
+                           figure: Path | None = None, figure_name: str = "",
+                           notes: Sequence[str] = ()) -> Path:
+    """A study's ``summary.md``: title, run description, the CI note, the table, notes, the figure."""
+    md = [f"# {title}\n", header + "\n" if header else "", CI_NOTE, render_markdown(table)]
+    md += [f"\n{note}" for note in notes]
+    if figure is not None:
+        md.append(f"\n![{figure_name}]({figure.name})\n")
+    path.write_text("\n".join(md))
+    return path
+
+
 @dataclass
 class StudyResults:
     """What :func:`write_study_results` produced."""
@@ -161,15 +178,11 @@ def write_study_results(table: pd.DataFrame, study: Study, out_dir: str | Path, 
     summary.to_csv(files["summary_csv"], index=False)
 
     pivots = {k: _pivot(summary, study, k) for k in MAIN_KPIS}
-    md = [f"# {study.title}\n", header + "\n" if header else "",
-          CI_NOTE,
-          render_markdown(kpi_table(summary, by,
-                                    (*MAIN_KPIS, "mean_postponement_h", "idle_takts",
-                                     "throughput_per_day")))]
-    if figures:
-        files["figure"] = _figure(summary, study, out)
-        md.append(f"\n![{study.name}]({files['figure'].name})\n")
-    files["summary_md"].write_text("\n".join(md))
+    figure = _figure(summary, study, out) if figures else None
+    if figure is not None:
+        files["figure"] = figure
+    write_summary_markdown(files["summary_md"], study.title, header,
+                           kpi_table(summary, by, SUMMARY_KPIS), figure=figure, figure_name=study.name)
     parts = [header, study.title, "(means; CIs in summary.csv)"] if header else [study.title]
     for kpi, pivot in pivots.items():
         parts += ["", f"{SHORT_LABELS.get(kpi, kpi)}:", render_text(pivot)]

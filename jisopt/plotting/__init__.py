@@ -5,6 +5,7 @@ the user's matplotlib backend; :func:`save_figure` writes PNG.
 """
 
 from jisopt.plotting._figure import new_axes, save_figure
+from jisopt.plotting.plot_delay_reschedules import plot_delay_reschedules
 from jisopt.plotting.plot_kpi_sweep import plot_kpi_sweep
 from jisopt.plotting.plot_okay_rate import plot_okay_rate
 from jisopt.plotting.plot_pareto import plot_pareto
@@ -13,6 +14,7 @@ from jisopt.plotting.plot_tradeoff import plot_tradeoff
 
 __all__ = [
     "new_axes",
+    "plot_delay_reschedules",
     "plot_kpi_sweep",
     "plot_okay_rate",
     "plot_pareto",
