@@ -8,6 +8,7 @@ from jisopt.cli._experiment import (
     add_run_options,
     add_scenario_options,
     describe_runs,
+    parse_float,
     parse_reliability,
     print_summary_json,
     run_experiment,
@@ -19,14 +20,23 @@ from jisopt.experiments.paper import paper_grid, write_paper_results
 from jisopt.experiments.report import json_value, summary_json
 from jisopt.experiments.simulation import SimulationTask
 from jisopt.experiments.studies import STUDIES, study_grid, write_study_results
+from jisopt.experiments.weights_study import (
+    DEFAULT_RESCHEDULE_WEIGHTS,
+    weights_grid,
+    write_weights_results,
+)
 from jisopt.scenario import load_scenario
 
-__all__ = ["QUICK", "add_parser", "run"]
+__all__ = ["QUICK", "QUICK_WEIGHTS", "add_parser", "parse_reschedule_weights", "run"]
 
 DEFAULT_OUT = "results/reproduce"
 DEFAULT_REPLICATIONS = 30
 QUICK = {"replications": 3, "days": 40.0, "warmup_days": 10.0}
 """``--quick``: a smoke test (3 replications of 40 days, 10 of them warm-up)."""
+WEIGHTS_REPLICATIONS = 5
+"""Default replications of the weights study (the exact policy takes seconds per replication)."""
+QUICK_WEIGHTS = {"replications": 2, "days": 10.0, "warmup_days": 2.0}
+"""``--quick`` of the weights study: 2 replications of 10 days (2 warm-up)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -40,35 +50,49 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "Writes replications.parquet/.csv, summary.csv/.md, comparisons.csv (paired "
             "comparisons at 97%) and fig4/fig5/fig6 PNGs into --out, and prints a summary. "
             "--study runs a sweep instead: monitoring (monitoring point 0.1..1 with a 24 h line "
-            "freeze), slack (planning with slack), skew (skewed dynamic rule)."
+            "freeze), slack (planning with slack), skew (skewed dynamic rule), weights (the rules "
+            "and the exact policy milp under a sweep of reschedule weights: delay against "
+            "reschedules and its non-dominated set)."
         ),
     )
-    p.add_argument("--study", choices=("paper", *STUDIES), default="paper",
+    p.add_argument("--study", choices=("paper", *STUDIES, "weights"), default="paper",
                    help="what to run (default: paper)")
     p.add_argument("--quick", action="store_true",
                    help=f"a small smoke run: {QUICK['replications']} replications of "
                         f"{QUICK['days']:g} days ({QUICK['warmup_days']:g} warm-up)")
     p.add_argument("--reliability", metavar="R",
                    help="reliability of every supplier in a study (default: 0.97)")
+    p.add_argument("--reschedule-weights", metavar="W[,W...]",
+                   help="weights study: reschedule weights of the exact policy, delay weight 1 "
+                        "(default: " + ",".join(f"{w:g}" for w in DEFAULT_RESCHEDULE_WEIGHTS) + ")")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_scenario_options(p)
     add_run_options(p, default_out=DEFAULT_OUT, default_replications=DEFAULT_REPLICATIONS,
                     out_help=f"output directory (default: {DEFAULT_OUT}; with --study NAME: "
                              "results/study-NAME)",
-                    replications_help=f"replications per setting (default: {DEFAULT_REPLICATIONS}; "
-                                      f"--quick: {QUICK['replications']})")
+                    replications_help=f"replications per setting (default: {DEFAULT_REPLICATIONS}, "
+                                      f"weights study {WEIGHTS_REPLICATIONS}; --quick: "
+                                      f"{QUICK['replications']}, weights study "
+                                      f"{QUICK_WEIGHTS['replications']})")
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``jisopt reproduce``."""
+    if args.reschedule_weights is not None and args.study != "weights":
+        raise InputError("applies to --study weights only", field="reschedule-weights",
+                         value=args.reschedule_weights)
+    reschedule_weights = (parse_reschedule_weights(args.reschedule_weights)
+                          if args.reschedule_weights is not None else DEFAULT_RESCHEDULE_WEIGHTS)
     base = load_scenario(args.scenario)
     overrides = scenario_overrides(args)
+    quick = QUICK_WEIGHTS if args.study == "weights" else QUICK
     if args.quick:
-        overrides.setdefault("days", QUICK["days"])
-        overrides.setdefault("warmup_days", QUICK["warmup_days"])
-    replications, seed = run_settings(args, QUICK["replications"] if args.quick else DEFAULT_REPLICATIONS)
+        overrides.setdefault("days", quick["days"])
+        overrides.setdefault("warmup_days", quick["warmup_days"])
+    default_replications = WEIGHTS_REPLICATIONS if args.study == "weights" else DEFAULT_REPLICATIONS
+    replications, seed = run_settings(args, quick["replications"] if args.quick else default_replications)
     if args.study != "paper" and args.out == DEFAULT_OUT:
         args.out = f"results/study-{args.study}"
 
@@ -78,6 +102,11 @@ def run(args: argparse.Namespace) -> int:
                              field="reliability", value=args.reliability)
         tasks = paper_grid(replications=replications, seed=seed, scenario=args.scenario,
                            overrides=overrides)
+    elif args.study == "weights":
+        reliability = parse_reliability(args.reliability) if args.reliability is not None else 0.97
+        tasks = weights_grid(replications=replications, seed=seed, reliability=reliability,
+                             scenario=args.scenario, overrides=overrides,
+                             reschedule_weights=reschedule_weights)
     else:
         study = STUDIES[args.study]
         section = study.field.split(".")[0]
@@ -100,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
         payload = {"claims": [{k: json_value(v) for k, v in rec.items()}
                               for rec in results.claims.to_dict("records")]}
         by = ["reliability", "policy_label"]
+    elif args.study == "weights":
+        results = write_weights_results(report.table, report.out_dir, header=header)
+        payload = {}
+        by = ["policy_label", "reschedule_weight", "pareto_optimal"]
     else:
         results = write_study_results(report.table, STUDIES[args.study], report.out_dir, header=header)
         payload = {}
@@ -113,3 +146,16 @@ def run(args: argparse.Namespace) -> int:
     names = ["replications.parquet", "replications.csv"] + [p.name for p in results.files.values()]
     print(f"\nWritten to {report.out_dir}/: {', '.join(names)}")
     return 0
+
+
+def parse_reschedule_weights(text: str) -> tuple[float, ...]:
+    """Distinct reschedule weights ``> 0`` from a comma-separated list, in the order given."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise InputError("give at least one weight, e.g. 0.01,0.1,1", field="reschedule-weights",
+                         value=text)
+    weights = tuple(parse_float(item, "reschedule-weights", low=0.0, low_open=True, what="> 0")
+                    for item in items)
+    if len(set(weights)) < len(weights):
+        raise InputError("the same weight is given twice", field="reschedule-weights", value=text)
+    return weights

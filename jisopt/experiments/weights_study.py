@@ -134,8 +134,8 @@ def write_weights_results(table: pd.DataFrame, out_dir: str | Path, *, figures: 
     if figure is not None:
         files["figure"] = figure
     front = summary[summary["pareto_optimal"]]["policy_label"].unique()
-    note = ("Pareto: no other policy or weighting has both fewer mean reschedules per job and a "
-            "lower mean delay. Non-dominated: " + ", ".join(front) + ".")
+    note = ("Pareto: no other policy or weighting has at most as many mean reschedules per job and "
+            "at most as much mean delay, fewer or less in one. Non-dominated: " + ", ".join(front) + ".")
     write_summary_markdown(files["summary_md"], TITLE, header, flagged(SUMMARY_KPIS), figure=figure,
                            figure_name="weights", notes=(note,))
     parts = [header, TITLE] if header else [TITLE]
