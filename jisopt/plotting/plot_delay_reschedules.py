@@ -62,9 +62,13 @@ def plot_delay_reschedules(summary: pd.DataFrame, *, ax: Axes | None = None,
         ax.errorbar(weighted["x"], weighted["y"], xerr=weighted["x_err"], yerr=weighted["y_err"],
                     marker="o", color="black", capsize=3, lw=1, zorder=2,
                     label="exact model (delay weight 1, reschedule weight w)")
+        # weightings with (nearly) the same point share one annotation
+        at: dict[tuple[float, float], list[str]] = {}
         for _, r in weighted.iterrows():
-            ax.annotate(f"w={r['weight']:g}", (r["x"], r["y"]), textcoords="offset points",
-                        xytext=(6, 4), fontsize=8)
+            at.setdefault((round(r["x"], 2), round(r["y"], 2)), []).append(f"{r['weight']:g}")
+        for xy, weights in at.items():
+            ax.annotate("w=" + ", ".join(weights), xy, textcoords="offset points", xytext=(6, 4),
+                        fontsize=8)
     for name, r in rules.iterrows():
         ax.errorbar([r["x"]], [r["y"]], xerr=[r["x_err"]], yerr=[r["y_err"]],
                     marker=RULE_MARKERS.get(r["policy"], "x"), ms=8, ls="none", capsize=3, zorder=3,
