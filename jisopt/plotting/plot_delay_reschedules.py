@@ -62,11 +62,18 @@ def plot_delay_reschedules(summary: pd.DataFrame, *, ax: Axes | None = None,
         ax.errorbar(weighted["x"], weighted["y"], xerr=weighted["x_err"], yerr=weighted["y_err"],
                     marker="o", color="black", capsize=3, lw=1, zorder=2,
                     label="exact model (delay weight 1, reschedule weight w)")
-        # weightings with (nearly) the same point share one annotation
-        at: dict[tuple[float, float], list[str]] = {}
+        # weightings whose points lie within 3 % of the axis spans share one annotation
+        span_x = max(float(pts["x"].max() - pts["x"].min()), 1e-9)
+        span_y = max(float(pts["y"].max() - pts["y"].min()), 1e-9)
+        groups: list[tuple[tuple[float, float], list[str]]] = []
         for _, r in weighted.iterrows():
-            at.setdefault((round(r["x"], 2), round(r["y"], 2)), []).append(f"{r['weight']:g}")
-        for xy, weights in at.items():
+            for (gx, gy), weights in groups:
+                if abs(r["x"] - gx) < 0.03 * span_x and abs(r["y"] - gy) < 0.03 * span_y:
+                    weights.append(f"{r['weight']:g}")
+                    break
+            else:
+                groups.append(((r["x"], r["y"]), [f"{r['weight']:g}"]))
+        for xy, weights in groups:
             ax.annotate("w=" + ", ".join(weights), xy, textcoords="offset points", xytext=(6, 4),
                         fontsize=8)
     for name, r in rules.iterrows():
