@@ -22,7 +22,7 @@ from jisopt.objective import (
     ratio_window_counts,
 )
 from jisopt.plan import Plan
-from jisopt.slots import EPS
+from jisopt.slots import is_earlier, is_later, is_not_later
 from jisopt.subsequences import disruption_bounds, slot_end, window_start
 
 __all__ = [
@@ -107,7 +107,7 @@ def unresolved_disrupted(instance: Instance, ready_h: np.ndarray) -> np.ndarray:
     """Boolean mask over ``instance.disrupted_rows``: still late after swaps."""
     rows = instance.disrupted_rows
     latest = np.where(instance.started[rows], ready_h[rows], -np.inf).max(axis=1, initial=-np.inf)
-    return latest > instance.slot[rows] * instance.takt_h + EPS
+    return is_later(latest, instance.slot[rows] * instance.takt_h)
 
 
 def evaluate(
@@ -177,14 +177,14 @@ def evaluate(
 
     started = instance.started
     start_h = new * takt
-    late_part = placed[:, None] & started & (start_h[:, None] < ready - EPS)
+    late_part = placed[:, None] & started & is_earlier(start_h[:, None], ready)
     for i, m in np.argwhere(late_part):
         viol.append(Violation(
             "ready", int(ids[i]),
             f"order {ids[i]} at slot {new[i]} starts at {start_h[i]:g} h before its "
             f"{instance.supplier_names[m]} part is ready at {ready[i, m]:g} h"))
     not_callable = placed[:, None] & ~started & (
-        start_h[:, None] - instance.lead_time_h[None, :] <= instance.now_h + EPS
+        is_not_later(start_h[:, None] - instance.lead_time_h[None, :], instance.now_h)
     )
     for i, m in np.argwhere(not_callable):
         viol.append(Violation(
@@ -271,7 +271,7 @@ def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:
             problems.append(f"versions differ ({instance.version[x, m]} vs {instance.version[y, m]})")
         if instance.slot[y] <= instance.slot[x]:
             problems.append(f"partner {ids[y]} is not later in the sequence")
-        if instance.ready_h[y, m] > instance.slot[x] * takt + EPS:
+        if is_later(instance.ready_h[y, m], instance.slot[x] * takt):
             problems.append(f"partner's part is ready at {instance.ready_h[y, m]:g} h, after "
                             f"order {ids[x]}'s slot start {instance.slot[x] * takt:g} h")
         if (x, m) in used or (y, m) in used:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from jisopt.errors import InputError
-from jisopt.slots import EPS, first_slot_from, last_slot_until
+from jisopt.slots import MIN_TAKT_H, first_slot_from, is_earlier, is_later, is_not_later, last_slot_until
 from jisopt.weights import Weights
 
 __all__ = ["DELAY", "FAILURE", "Instance", "RatioRule"]
@@ -173,7 +173,7 @@ class Instance:
 
     def frozen_by_line(self) -> np.ndarray:
         """``(n,)`` bool: the order's slot starts within the line freeze."""
-        return self.slot * self.takt_h < self.now_h + self.line_freeze_h - EPS
+        return is_earlier(self.slot * self.takt_h, self.now_h + self.line_freeze_h)
 
     def row_of(self, order_id: int) -> int:
         """Row index of an order id."""
@@ -210,8 +210,9 @@ class Instance:
             raise InputError(problem, source=source, field=field, value=value)
 
         n, M = self.n_orders, self.n_suppliers
-        if not (math.isfinite(self.takt_h) and self.takt_h > 0):
-            fail("takt must be positive", "takt_h", self.takt_h)
+        if not (math.isfinite(self.takt_h) and self.takt_h >= MIN_TAKT_H):
+            fail(f"takt must be finite and at least {MIN_TAKT_H:.6g} h (10 s, see the time "
+                 "resolution in docs/model.md)", "takt_h", self.takt_h)
         if self.line_freeze_h < 0:
             fail("line freeze must be >= 0", "line_freeze_h", self.line_freeze_h)
         if M == 0:
@@ -261,7 +262,7 @@ class Instance:
                  f"orders[{i}].components.{self.supplier_names[m]}.ready_h",
                  float(self.ready_h[i, m]))
         call_off = self.slot[:, None] * self.takt_h - self.lead_time_h[None, :]
-        overdue = ~started & (call_off <= self.now_h + EPS)
+        overdue = ~started & is_not_later(call_off, self.now_h)
         if np.any(overdue):
             i, m = (int(x) for x in np.argwhere(overdue)[0])
             fail(
@@ -294,7 +295,7 @@ class Instance:
                 fail(f"order {oid}: a disrupted component must have started",
                      f"{where}.supplier", sname)
             start = self.slot[i] * self.takt_h
-            if not self.ready_h[i, m] > start + EPS:
+            if not is_later(self.ready_h[i, m], start):
                 fail(
                     f"order {oid}: disruption needs no action, its ready time "
                     f"{self.ready_h[i, m]:g} h is not after the slot start {start:g} h",

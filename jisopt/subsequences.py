@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jisopt.instance import Instance
-from jisopt.slots import EPS, first_slot_from, last_slot_until
+from jisopt.slots import first_slot_from, is_later, last_slot_until
 
 __all__ = [
     "TPS",
@@ -96,9 +96,9 @@ def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> 
     lead = instance.lead_time_h[instance.disrupted_supplier]
     # The affected suppliers are those whose part is still late (a swap may have
     # resolved some); an order with none left keeps all of them.
-    still_late = (
-        ready[instance.disrupted_order, instance.disrupted_supplier]
-        > instance.slot[instance.disrupted_order] * instance.takt_h + EPS
+    still_late = is_later(
+        ready[instance.disrupted_order, instance.disrupted_supplier],
+        instance.slot[instance.disrupted_order] * instance.takt_h,
     )
     all_lt = np.zeros(rows.shape[0])
     np.maximum.at(all_lt, pos, lead)

@@ -18,7 +18,7 @@ from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import Instance
 from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.swap import find_swaps
-from jisopt.slots import EPS
+from jisopt.slots import is_later, last_slot_until
 from jisopt.subsequences import DisruptionBounds, disruption_bounds, slot_end
 
 __all__ = ["RULES", "RulePolicy", "reinsert", "rule_targets"]
@@ -55,9 +55,9 @@ def rule_targets(
         return leap.copy()
     if rule == "dynamic":
         leap_completion_h = (leap + 1) * takt_h
-        return np.where(leap_completion_h > due_h + skew_h + EPS, step, leap)
+        return np.where(is_later(leap_completion_h, due_h + skew_h), step, leap)
     if rule == "ontime":
-        latest_on_time = np.floor(due_h / takt_h - 1 + EPS).astype(np.int64)
+        latest_on_time = (last_slot_until(due_h, takt_h) - 1).astype(np.int64)
         return np.where(latest_on_time >= step, np.minimum(leap, latest_on_time), step)
     raise InputError(f"unknown rule (rules: {', '.join(RULES)})", field="policy", value=rule)
 

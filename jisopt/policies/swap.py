@@ -6,7 +6,7 @@ import numpy as np
 
 from jisopt.instance import Instance
 from jisopt.plan import Swap
-from jisopt.slots import EPS
+from jisopt.slots import is_not_earlier, is_not_later
 
 __all__ = ["find_swaps"]
 
@@ -39,8 +39,8 @@ def find_swaps(instance: Instance) -> tuple[Swap, ...]:
             & started[:, m]
             & ~disrupted
             & ~taken[:, m]
-            & (ready[:, m] <= x_start + EPS)
-            & (slot * takt >= ready[x, m] - EPS)
+            & is_not_later(ready[:, m], x_start)
+            & is_not_earlier(slot * takt, ready[x, m])
         )
         rows = np.flatnonzero(candidates)
         if rows.size == 0:

@@ -1,7 +1,8 @@
 """The supply–assembly event simulator (docs/model.md §2).
 
-Things happen at *instants*; happenings whose times agree within ``1e-9`` h
-(:data:`jisopt.slots.EPS`) form one instant, handled in docs/model.md's order: (1) arrivals,
+Things happen at *instants*; happenings that are the same time to the resolution
+(within :data:`jisopt.slots.TIME_TOLERANCE_H`, one second) form one instant, handled in
+docs/model.md's order: (1) arrivals,
 (2) the planning run, (3) production starts and their draws (longest lead time first),
 (4) every event that becomes known, as one rescheduling instance, (5) assembly of the
 slot starting now. Times need not lie
@@ -35,7 +36,7 @@ from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
 from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
-from jisopt.slots import EPS
+from jisopt.slots import TIME_TOLERANCE_H, is_later, is_not_earlier
 
 __all__ = [
     "PHASE_ARRIVALS",
@@ -146,7 +147,7 @@ class Simulator:
     def run(self) -> None:
         """Simulate from the first planning epoch to the end of the run."""
         sc = self.scenario
-        end, eps = self.end_h, EPS
+        end, eps = self.end_h, TIME_TOLERANCE_H
         heap = self._heap
         lookahead_h = self.max_batch_h
         epoch = 0
@@ -181,7 +182,7 @@ class Simulator:
         start = epoch * sc.planning_period_slots
         end = start + sc.planning_period_slots
         state.ensure_slots(end)
-        arrived = int(np.searchsorted(state.arrival_h, t + EPS, side="right"))
+        arrived = int(np.searchsorted(state.arrival_h, t + TIME_TOLERANCE_H, side="right"))
         candidates = np.arange(self._vob_low, arrived)
         vob = candidates[state.slot[candidates] < 0]
         chosen = plan_period(state.sequence, state.slot, vob, state.due_h, start, end,
@@ -243,7 +244,7 @@ class Simulator:
         state, heap, takt = self.state, self._heap, self.takt_h
         freeze_h = self.scenario.line_freeze_h
         disruptions: list[tuple[int, int, int]] = []
-        while heap and heap[0][0] <= t + EPS:
+        while heap and heap[0][0] <= t + TIME_TOLERANCE_H:
             known_h, _, pid, attempt = heapq.heappop(heap)
             if state.part_done[pid] or state.part_attempt[pid] != attempt:
                 continue
@@ -256,7 +257,7 @@ class Simulator:
                 state.part_known_h[pid] = state.part_true_h[pid]
             o = int(state.part_owner[pid])
             start_h = state.slot[o] * takt
-            if state.part_known_h[pid] > start_h + EPS and start_h >= t + freeze_h - EPS:
+            if is_later(state.part_known_h[pid], start_h) and is_not_earlier(start_h, t + freeze_h):
                 disruptions.append((o, m, kind))
         if disruptions:
             self._resequence(t, disruptions)
@@ -311,7 +312,7 @@ class Simulator:
         arrival = state.part_true_h[parts]
         for i, m in np.argwhere(np.isinf(arrival)).tolist():
             arrival[i, m] = self._final_arrival(int(parts[i, m]))
-        missing = arrival > start_h[:, None] + EPS
+        missing = is_later(arrival, start_h[:, None])
         rework = missing.any(axis=1)
         last_missing = np.where(missing, arrival, -np.inf).max(axis=1)
         state.assembled[orders] = True
@@ -353,8 +354,8 @@ class Simulator:
             raise SimulationInvariantError(
                 f"order {orders[never][0]} assembled with a component that never started")
         okay = ~rework
-        late = (state.part_true_h[parts[okay]] > start_h[okay, None] + EPS).any(axis=1)
-        late |= (state.part_known_h[parts[okay]] > start_h[okay, None] + EPS).any(axis=1)
+        late = is_later(state.part_true_h[parts[okay]], start_h[okay, None]).any(axis=1)
+        late |= is_later(state.part_known_h[parts[okay]], start_h[okay, None]).any(axis=1)
         if late.any():
             raise SimulationInvariantError(
                 f"order {orders[okay][late][0]} counted okay with a part not ready at its slot")

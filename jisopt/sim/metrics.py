@@ -15,7 +15,7 @@ import numpy as np
 
 from jisopt.scenario import HOURS_PER_DAY, Scenario
 from jisopt.sim.state import LineState
-from jisopt.slots import EPS, first_slot_from
+from jisopt.slots import first_slot_from, is_earlier, is_not_earlier
 
 __all__ = ["INSTANCE_COLUMNS", "KPI_NAMES", "compute_kpis", "instance_records", "order_records"]
 
@@ -67,7 +67,7 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
     scheduled = state.first_slot >= 0
     start = state.slot_start_h
     with np.errstate(invalid="ignore"):
-        measured = state.assembled & (start >= warmup_h - EPS) & (start < end_h - EPS)
+        measured = state.assembled & is_not_earlier(start, warmup_h) & is_earlier(start, end_h)
     return {
         "order_id": np.arange(state.n_orders, dtype=np.int64),
         "arrival_h": state.arrival_h,
@@ -115,7 +115,7 @@ def compute_kpis(
     assembled = int(m.sum())
     window_slots = int(first_slot_from(end_h, takt) - first_slot_from(warmup_h, takt))
     unassembled = ~orders["assembled"]
-    in_window = (instances["time_h"] >= warmup_h - EPS) & (instances["time_h"] < end_h)
+    in_window = is_not_earlier(instances["time_h"], warmup_h) & is_earlier(instances["time_h"], end_h)
     decision = instances["decision_time_s"][in_window]
     return {
         "okay_rate": _mean(~orders["rework"][m]),
