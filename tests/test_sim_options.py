@@ -222,3 +222,17 @@ def test_short_car_run_keeps_hard_rules_without_resequencing():
     for name in kpi_names(car):
         assert name in dynamic.kpis
     assert dynamic.kpis["okay_rate"] >= none.kpis["okay_rate"]
+
+
+def test_experiment_manifest_leaves_out_empty_options():
+    from jisopt.experiments.grid import make_grid
+    from jisopt.experiments.simulation import SimulationTask, experiment_manifest
+
+    car = load_scenario("car")
+    tasks = make_grid(scenario="tractor", reliabilities=[None], policies=["none"], replications=1,
+                      seed=1) + make_grid(scenario="car", reliabilities=[None], policies=["none"],
+                                          replications=1, seed=1)
+    manifest = experiment_manifest(SimulationTask({"tractor": Scenario(), "car": car}), tasks)
+    scenarios = manifest["experiment"]["scenarios"]
+    assert "options" not in scenarios["tractor"]
+    assert [o["rule"] for o in scenarios["car"]["options"]] == ["1:2", "2:3", "1:3", "2:5", "1:5"]
