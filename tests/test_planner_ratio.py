@@ -224,3 +224,11 @@ def test_planner_time_for_a_week_of_one_minute_takts():
     plan_period(seq, slot, np.arange(n_vob), rng.random(n_vob), n_slots // 2, n_slots // 2 + n_slots,
                 options=options, rules=rules)
     assert time.perf_counter() - t0 < 5.0
+
+
+def test_more_rules_than_bits_of_an_integer():
+    # 70 hard rules (more than an int64 mask holds): rule k is 1:2 on option k % 2.
+    rules = tuple(RatioRule(k % 2, 1, 2) for k in range(70))
+    options = [[1, 0], [1, 0], [0, 1], [0, 1], [0, 0]]
+    seq, _, _ = _plan([-1] * 5, options, [1.0, 2, 3, 4, 5], range(5), 0, 5, rules)
+    assert seq.tolist() == [0, 2, 1, 3, 4]
