@@ -20,6 +20,7 @@ from jisopt.objective import (
     idle_slots_constant,
     pair_terms,
     ratio_window_counts,
+    window_excess,
 )
 from jisopt.plan import Plan
 from jisopt.slots import is_earlier, is_later, is_not_later
@@ -224,7 +225,7 @@ def evaluate(
         instance.ratio_rules, ratio_window_counts(instance, np.where(placed, new, -1), end),
         strict=True,
     ):
-        excess = np.maximum(counts - rule.max_count, 0)
+        excess = window_excess(counts, rule.max_count)
         ratio_excess += int(excess.sum())
         if rule.hard:
             for w in np.flatnonzero(excess):

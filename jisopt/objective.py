@@ -26,6 +26,8 @@ __all__ = [
     "ratio_window_counts",
     "reschedule_flags",
     "weighted_pair_costs",
+    "window_counts",
+    "window_excess",
 ]
 
 PAIR_TERMS: tuple[str, ...] = (
@@ -143,7 +145,26 @@ def ratio_window_counts(instance: Instance, slot_of_row: np.ndarray, end: int) -
         carried = np.zeros(max(length, 0), dtype=np.int64)
         has = instance.options[:, rule.option] & valid
         np.add.at(carried, slot_of_row[has] - instance.first_slot, 1)
-        csum = np.concatenate(([0], np.cumsum(carried)))
-        n_windows = max(length - rule.window + 1, 0)
-        counts.append(csum[rule.window:rule.window + n_windows] - csum[:n_windows])
+        counts.append(window_counts(carried, rule.window))
     return counts
+
+
+def window_counts(carried: np.ndarray, window: int) -> np.ndarray:
+    """Option count in every window of ``window`` consecutive slots of a slot range.
+
+    ``carried[j]`` is 1 if the ``j``-th slot of the range carries the option (0 for an
+    empty slot); the result has one count per window start ``0 .. len - window``
+    (empty if the range is shorter than the window). The one definition of a ratio
+    rule's windows, used by :func:`ratio_window_counts`, the simulator's planner and
+    its KPIs.
+    """
+    length = int(np.shape(carried)[0])
+    csum = np.concatenate(([0], np.cumsum(carried, dtype=np.int64)))
+    n_windows = max(length - window + 1, 0)
+    return csum[window:window + n_windows] - csum[:n_windows]
+
+
+def window_excess(counts: np.ndarray, max_count: int) -> np.ndarray:
+    """Excess units of an ``H:N`` rule per window: ``max(0, count - H)`` (the unit of
+    the ``ratio_penalty`` term and of the simulator's ratio KPIs)."""
+    return np.maximum(counts - max_count, 0)

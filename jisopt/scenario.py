@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jisopt.errors import InputError, field_path
+from jisopt.options import OptionSpecs
 
 __all__ = [
     "DemandSpec",
@@ -163,6 +164,7 @@ class Scenario(BaseModel):
     warmup_days: NonNegativeHours = 30.0
     dynamic_skew_h: float = 0.0
     due_date_rule: Literal["uniform_otd"] = "uniform_otd"
+    options: OptionSpecs = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -273,12 +275,21 @@ def _search_dirs() -> list[Path]:
     return dirs
 
 
+def _embedded_scenario(name: str) -> Path | None:
+    """The scenario file ``jisopt/data/<name>.toml`` shipped with the package, if any
+    (``models/<name>.toml`` links to it: one source of truth)."""
+    if not name.replace("_", "").replace("-", "").isalnum():
+        return None
+    path = Path(__file__).resolve().parent / "data" / f"{name}.toml"
+    return path if path.is_file() else None
+
+
 def load_scenario(name_or_path: str | os.PathLike | None = None) -> Scenario:
     """Load a scenario by name (``tractor``) or from a TOML file.
 
     Lookup order: an existing file path; ``<name>.toml`` in the directories of
-    ``$JISOPT_MODELS`` and in ``./models``; the embedded default for ``tractor``
-    (or ``None``).
+    ``$JISOPT_MODELS`` and in ``./models``; the scenario files shipped in
+    ``jisopt/data`` (``car``); the embedded default for ``tractor`` (or ``None``).
 
     Raises
     ------
@@ -293,6 +304,8 @@ def load_scenario(name_or_path: str | os.PathLike | None = None) -> Scenario:
         found = [d / f"{name}.toml" for d in _search_dirs() if (d / f"{name}.toml").is_file()]
         if found:
             candidate = found[0]
+        elif (embedded := _embedded_scenario(name)) is not None:
+            candidate = embedded
         elif name == "tractor":
             return Scenario()
         else:

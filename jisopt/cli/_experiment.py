@@ -66,8 +66,8 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
     ``--planning-slack-every``."""
     g = parser.add_argument_group("scenario")
     g.add_argument("--scenario", default="tractor", metavar="NAME|TOML",
-                   help="scenario name (looked up in $JISOPT_MODELS and ./models) or TOML file "
-                        "(default: tractor, the paper's case)")
+                   help="scenario name (looked up in $JISOPT_MODELS and ./models; shipped: "
+                        "tractor, car) or TOML file (default: tractor, the paper's case)")
     g.add_argument("--days", metavar="D", help="simulated days (default: the scenario's, 100)")
     g.add_argument("--warmup-days", metavar="D",
                    help="days not measured at the start (default: the scenario's, 30)")

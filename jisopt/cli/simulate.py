@@ -21,6 +21,7 @@ from jisopt.experiments.report import kpi_table, render_text, summary_json
 from jisopt.experiments.simulation import KPI_NAMES, SimulationTask
 from jisopt.policies import RULES
 from jisopt.scenario import Scenario, load_scenario
+from jisopt.sim.metrics import kpi_names
 from jisopt.weights import Weights
 
 __all__ = ["add_parser", "run"]
@@ -127,9 +128,10 @@ def run(args: argparse.Namespace) -> int:
     by = ["reliability", "policy_label"]
     if table["reliability"].isna().all():
         table = table.assign(reliability=_scenario_reliability(base))
-    summary = summarize(table, by, KPI_NAMES)
-    summary.to_csv(report.out_dir / "summary.csv", index=False)
     scenario = tasks[0].resolve_scenario(base)
+    names = KPI_NAMES + kpi_names(scenario)[len(KPI_NAMES):]  # + the ratio KPIs, if any
+    summary = summarize(table, by, names)
+    summary.to_csv(report.out_dir / "summary.csv", index=False)
     if args.json:
         print_summary_json({
             "scenario": scenario.name, "seed": seed, "replications": replications,
@@ -139,13 +141,13 @@ def run(args: argparse.Namespace) -> int:
         })
         return 0
     print(f"{describe_runs(scenario, replications)}, seed {seed}; mean ± 95% CI half width")
-    wide = kpi_table(summary, by, KPI_NAMES)
+    wide = kpi_table(summary, by, names)
     # one column per (reliability, policy): KPIs down the side read better
     cols = [f"{r} {p}" if len(wide) > 1 else p for r, p in zip(wide.iloc[:, 0], wide.iloc[:, 1],
                                                                strict=True)]
     long = wide.iloc[:, 3:].T
     long.columns = cols
-    long.insert(0, "KPI", [k for k in KPI_NAMES if k in summary["kpi"].values])
+    long.insert(0, "KPI", [k for k in names if k in summary["kpi"].values])
     print(render_text(long.reset_index(drop=True)))
     print(f"\n{report.n_run} run(s) in {report.wall_time_s:.1f} s on {report.backend}"
           + (f", {report.n_resumed} resumed" if report.n_resumed else "")

@@ -107,10 +107,20 @@ def experiment_manifest(sim: SimulationTask, tasks: list[Task], **info: Any) -> 
         raise InputError("scenario not loaded for the experiment", field="scenario", value=missing[0])
     return {
         "experiment": {
-            "scenarios": {label: sim.scenarios[label].model_dump(mode="json") for label in labels},
+            "scenarios": {label: _scenario_json(sim.scenarios[label]) for label in labels},
             "record_orders": sim.record_orders,
         },
         "n_tasks": len(tasks),
         "jisopt_version": __version__,
         **info,
     }
+
+
+def _scenario_json(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as JSON; without options the ``options`` field is left out, so the
+    manifests of scenarios without options match those written before options existed
+    (``--resume`` keeps working on them)."""
+    data = scenario.model_dump(mode="json")
+    if not scenario.options:
+        data.pop("options", None)
+    return data

@@ -28,6 +28,7 @@ import numpy as np
 from jisopt.changes import PlanChanges, plan_changes
 from jisopt.evaluate import evaluate
 from jisopt.instance import DELAY, FAILURE, Instance
+from jisopt.options import ratio_rules
 from jisopt.plan import Plan
 from jisopt.policies.base import Policy
 from jisopt.scenario import Scenario
@@ -35,7 +36,7 @@ from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_st
 from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
-from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
+from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand, draw_options
 from jisopt.slots import TIME_TOLERANCE_H, is_later, is_not_earlier
 
 __all__ = [
@@ -82,6 +83,8 @@ class Simulator:
     max_batch_h
         Longest stretch of time handled as one batch (default and upper limit:
         ``min_m f * L_m``). Smaller values only cost time; the output is the same.
+    options
+        Replace the drawn ``(n_orders, O)`` order options (hand-made test cases).
 
     Attributes
     ----------
@@ -104,6 +107,7 @@ class Simulator:
         demand: Demand | None = None,
         draws: DisruptionDraws | None = None,
         max_batch_h: float | None = None,
+        options: np.ndarray | None = None,
     ) -> None:
         self.scenario = scenario
         self.policy = policy
@@ -136,7 +140,10 @@ class Simulator:
             due_h=demand.due_h,
             version=demand.version,
             n_slots=n_slots,
+            options=draw_options(scenario, seed, replication, demand.n_orders)
+            if options is None else np.asarray(options, dtype=bool),
         )
+        self.ratio_rules = ratio_rules(scenario.options)
         self._heap: list[tuple[float, int, int, int]] = []
         self._next_production = [0] * self.n_suppliers
         self._vob_low = 0
@@ -186,7 +193,7 @@ class Simulator:
         candidates = np.arange(self._vob_low, arrived)
         vob = candidates[state.slot[candidates] < 0]
         chosen = plan_period(state.sequence, state.slot, vob, state.due_h, start, end,
-                             sc.planning_slack_every)
+                             sc.planning_slack_every, options=state.options, rules=self.ratio_rules)
         state.first_slot[chosen] = state.slot[chosen]
         state.horizon_end = max(state.horizon_end, end)
         unscheduled = np.flatnonzero(state.slot[self._vob_low:arrived] < 0)

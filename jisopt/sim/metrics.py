@@ -13,11 +13,22 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from jisopt.objective import window_counts, window_excess
+from jisopt.options import ratio_rules
 from jisopt.scenario import HOURS_PER_DAY, Scenario
 from jisopt.sim.state import LineState
 from jisopt.slots import first_slot_from, is_earlier, is_not_earlier
 
-__all__ = ["INSTANCE_COLUMNS", "KPI_NAMES", "compute_kpis", "instance_records", "order_records"]
+__all__ = [
+    "INSTANCE_COLUMNS",
+    "KPI_NAMES",
+    "compute_kpis",
+    "instance_records",
+    "kpi_names",
+    "order_records",
+    "ratio_kpi_names",
+    "ratio_kpis",
+]
 
 KPI_NAMES: tuple[str, ...] = (
     "okay_rate",
@@ -42,7 +53,8 @@ KPI_NAMES: tuple[str, ...] = (
     "decision_time_p95_s",
     "assembled_orders",
 )
-"""Every KPI :func:`compute_kpis` returns, in this order."""
+"""Every KPI :func:`compute_kpis` returns, in this order (a scenario with ratio rules
+adds :func:`ratio_kpi_names` after them)."""
 
 INSTANCE_COLUMNS: tuple[str, ...] = (
     "time_h", "orders", "disrupted_orders", "events", "reschedules", "changed_unstarted", "swaps",
@@ -61,7 +73,8 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
     assembled), ``rework``, ``reschedules``, ``disruptions`` = ``delay_events`` +
     ``failure_events``, ``swaps_received``, ``stock_component_h`` (component-hours its
     parts waited before its slot start), ``postponement_h`` = (final - first slot) ·
-    takt, ``assembled`` and ``measured`` (slot start in [warm-up, end)).
+    takt, ``assembled`` and ``measured`` (slot start in [warm-up, end)); with options,
+    one bool column ``option_<name>`` per option.
     """
     warmup_h, end_h = scenario.warmup_h, scenario.duration_h
     scheduled = state.first_slot >= 0
@@ -87,6 +100,8 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
         "postponement_h": np.where(scheduled, (state.slot - state.first_slot) * state.takt_h, np.nan),
         "assembled": state.assembled.copy(),
         "measured": measured,
+        **{f"option_{spec.name}": state.options[:, k].copy()
+           for k, spec in enumerate(scenario.options)},
     }
 
 
@@ -102,7 +117,8 @@ def _mean(values: np.ndarray) -> float:
 def compute_kpis(
     orders: Mapping[str, np.ndarray], instances: Mapping[str, np.ndarray], scenario: Scenario
 ) -> dict[str, float]:
-    """Every KPI of :data:`KPI_NAMES`.
+    """Every KPI of :func:`kpi_names` (:data:`KPI_NAMES`, then the ratio KPIs if the
+    scenario has ratio rules).
 
     Order KPIs average or sum over the measured orders; ``idle_takts`` counts the slots
     in the window that assembled no order; ``vob_length_end``, ``unassembled_orders``
@@ -139,4 +155,57 @@ def compute_kpis(
         "decision_time_mean_s": _mean(decision),
         "decision_time_p95_s": float(np.percentile(decision, 95)) if decision.size else float("nan"),
         "assembled_orders": float(assembled),
+        **ratio_kpis(orders, scenario),
+    }
+
+
+def ratio_kpi_names(scenario: Scenario) -> tuple[str, ...]:
+    """Names of the ratio KPIs of a scenario (none without ratio rules).
+
+    ``ratio_hard_per_1000`` and ``ratio_soft_per_1000`` (totals over the hard and the
+    soft rules), then ``ratio_<option>_per_1000`` per rule, in option order.
+    """
+    rules = ratio_rules(scenario.options)
+    if not rules:
+        return ()
+    return ("ratio_hard_per_1000", "ratio_soft_per_1000",
+            *(f"ratio_{scenario.options[r.option].name}_per_1000" for r in rules))
+
+
+def kpi_names(scenario: Scenario) -> tuple[str, ...]:
+    """Every KPI :func:`compute_kpis` returns for ``scenario``, in order."""
+    return KPI_NAMES + ratio_kpi_names(scenario)
+
+
+def ratio_kpis(orders: Mapping[str, np.ndarray], scenario: Scenario) -> dict[str, float]:
+    """Ratio-rule violations per 1000 measured orders, from the final sequence.
+
+    The measured window is the slots ``[first slot from warm-up, first slot from end)``;
+    a slot carries an option if a measured order with the option was assembled there
+    (an empty slot carries none). For every window of ``N`` consecutive slots lying in
+    the measured window, the excess is ``max(0, count - H)``
+    (:func:`jisopt.objective.window_excess`, the unit of the objective's
+    ``ratio_penalty``); a rule's KPI is ``1000 ·`` its total excess / measured orders
+    (``nan`` without measured orders). Empty without ratio rules.
+    """
+    rules = ratio_rules(scenario.options)
+    if not rules:
+        return {}
+    takt = scenario.takt_h
+    first = int(first_slot_from(scenario.warmup_h, takt))
+    length = max(int(first_slot_from(scenario.duration_h, takt)) - first, 0)
+    m = orders["measured"]
+    at = orders["final_slot"][m] - first
+    assembled = int(m.sum())
+    per_rule: list[float] = []
+    for rule in rules:
+        carried = np.zeros(length, dtype=np.int64)
+        carried[at[orders[f"option_{scenario.options[rule.option].name}"][m]]] = 1
+        per_rule.append(float(window_excess(window_counts(carried, rule.window), rule.max_count).sum()))
+    scale = 1000.0 / assembled if assembled else float("nan")
+    names = ratio_kpi_names(scenario)
+    return {
+        names[0]: scale * sum(x for x, r in zip(per_rule, rules, strict=True) if r.hard),
+        names[1]: scale * sum(x for x, r in zip(per_rule, rules, strict=True) if not r.hard),
+        **{name: scale * x for name, x in zip(names[2:], per_rule, strict=True)},
     }

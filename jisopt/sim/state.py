@@ -26,6 +26,9 @@ class LineState:
         Takt and ``(M,)`` lead times.
     arrival_h, due_h, version
         Demand per order id.
+    options
+        ``(N, O)`` bool: the options of every order id (``O = 0`` without options;
+        ``None`` on construction means none).
     slot
         Current slot per order (``-1``: in the virtual order bank).
     first_slot
@@ -61,6 +64,7 @@ class LineState:
     due_h: np.ndarray
     version: np.ndarray
     n_slots: int
+    options: np.ndarray | None = None
     slot: np.ndarray = field(init=False)
     first_slot: np.ndarray = field(init=False)
     assembled: np.ndarray = field(init=False)
@@ -88,6 +92,8 @@ class LineState:
     def __post_init__(self) -> None:
         n = self.arrival_h.shape[0]
         n_sup = self.lead_time_h.shape[0]
+        if self.options is None:
+            self.options = np.zeros((n, 0), dtype=bool)
         self.slot = np.full(n, -1, dtype=np.int64)
         self.first_slot = np.full(n, -1, dtype=np.int64)
         self.assembled = np.zeros(n, dtype=bool)

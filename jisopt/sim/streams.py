@@ -21,9 +21,11 @@ __all__ = [
     "NO_EVENT",
     "STREAM_DEMAND",
     "STREAM_DISRUPTION",
+    "STREAM_OPTIONS",
     "Demand",
     "DisruptionDraws",
     "draw_demand",
+    "draw_options",
     "stream_generator",
 ]
 
@@ -31,6 +33,9 @@ STREAM_DEMAND = 0
 """Stream index of the order arrivals, due dates and versions."""
 STREAM_DISRUPTION = 1
 """Stream index of the production outcomes (one stream per supplier and attempt)."""
+STREAM_OPTIONS = 2
+"""Stream index of the order options (one stream per option; its ``supplier`` key is the
+option index)."""
 
 NO_EVENT = -1
 """Outcome code of a production attempt without event (else ``DELAY`` or ``FAILURE``)."""
@@ -152,3 +157,19 @@ class DisruptionDraws:
         """``(kind, delay_h)`` of one production attempt."""
         kind, delay = self.arrays(supplier, attempt)
         return int(kind[order_id]), float(delay[order_id])
+
+
+def draw_options(scenario: Scenario, seed: int, replication: int, n_orders: int) -> np.ndarray:
+    """``(n_orders, O)`` bool: the options of every order id.
+
+    Option ``k`` of order ``i`` is ``u < share_k`` with ``u`` the ``i``-th uniform of the
+    stream ``(seed, replication, STREAM_OPTIONS, k, 0)``: it depends only on (seed,
+    replication, order id, option index), never on the policy, on the other options or
+    on the demand and disruption streams (which it does not shift). Without options the
+    array has no column.
+    """
+    out = np.zeros((n_orders, len(scenario.options)), dtype=bool)
+    for k, spec in enumerate(scenario.options):
+        u = stream_generator(seed, replication, STREAM_OPTIONS, k).random(n_orders)
+        out[:, k] = u < spec.share
+    return out
