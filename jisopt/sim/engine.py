@@ -144,6 +144,7 @@ class Simulator:
             if options is None else np.asarray(options, dtype=bool),
         )
         self.ratio_rules = ratio_rules(scenario.options)
+        self.option_names = tuple(spec.name for spec in scenario.options)
         self._heap: list[tuple[float, int, int, int]] = []
         self._next_production = [0] * self.n_suppliers
         self._vob_low = 0
@@ -273,7 +274,8 @@ class Simulator:
         state = self.state
         index = len(self.instances)
         instance = build_instance(state, t, self.scenario.line_freeze_h, self.supplier_names,
-                                  disruptions, name=f"{self.scenario.name} t={t:g}h #{index}")
+                                  disruptions, name=f"{self.scenario.name} t={t:g}h #{index}",
+                                  option_names=self.option_names, ratio_rules=self.ratio_rules)
         plan = self.policy(instance)
         changes = plan_changes(instance, plan)
         feasible = math.nan

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jisopt.instance import Instance
+from jisopt.instance import Instance, RatioRule
 from jisopt.plan import Plan
 from jisopt.sim.invariants import SimulationInvariantError
 from jisopt.sim.state import LineState
@@ -21,6 +21,8 @@ def build_instance(
     supplier_names: tuple[str, ...],
     disruptions: Sequence[tuple[int, int, int]],
     name: str = "",
+    option_names: tuple[str, ...] = (),
+    ratio_rules: tuple[RatioRule, ...] = (),
 ) -> Instance:
     """The rescheduling snapshot at ``now_h``, from array slices of the state.
 
@@ -40,6 +42,9 @@ def build_instance(
         ``(order id, supplier, kind)`` of every event of this instant that needs action.
     name
         Label of the instance.
+    option_names, ratio_rules
+        The scenario's options (columns of ``state.options``) and their ``H:N`` rules;
+        the instance carries each order's options when there are any.
     """
     first = state.next_slot
     end = state.horizon_end
@@ -67,6 +72,9 @@ def build_instance(
         disrupted_order=rows,
         disrupted_supplier=d[:, 1].copy(),
         disrupted_kind=d[:, 2].copy(),
+        option_names=option_names,
+        options=state.options[ids] if option_names else None,
+        ratio_rules=ratio_rules,
         name=name,
     )
 
