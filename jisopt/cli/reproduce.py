@@ -16,6 +16,7 @@ from jisopt.cli._experiment import (
     scenario_overrides,
 )
 from jisopt.errors import InputError
+from jisopt.experiments.car_study import car_grid, write_car_results
 from jisopt.experiments.paper import paper_grid, write_paper_results
 from jisopt.experiments.report import json_value, summary_json
 from jisopt.experiments.simulation import SimulationTask
@@ -37,6 +38,10 @@ WEIGHTS_REPLICATIONS = 5
 """Default replications of the weights study (the exact policy takes seconds per replication)."""
 QUICK_WEIGHTS = {"replications": 2, "days": 10.0, "warmup_days": 2.0}
 """``--quick`` of the weights study: 2 replications of 10 days (2 warm-up)."""
+CAR_REPLICATIONS = 5
+"""Default replications of the car study (30 days of a 1-minute takt per run)."""
+QUICK_CAR = {"replications": 2, "days": 4.0, "warmup_days": 1.0}
+"""``--quick`` of the car study: 2 replications of 4 days (1 warm-up)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -52,10 +57,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "--study runs a sweep instead: monitoring (monitoring point 0.1..1 with a 24 h line "
             "freeze), slack (planning with slack), skew (skewed dynamic rule), weights (the rules "
             "and the exact policy milp under a sweep of reschedule weights: delay against "
-            "reschedules and its non-dominated set)."
+            "reschedules and its non-dominated set), car (the rules, the ratio-aware rules and, with "
+            "--exact, the exact policy on the car plant: delay, reschedules, ratio violations per "
+            "rule, inversions per supplier, idle takts; the scenario defaults to car)."
         ),
     )
-    p.add_argument("--study", choices=("paper", *STUDIES, "weights"), default="paper",
+    p.add_argument("--study", choices=("paper", *STUDIES, "weights", "car"), default="paper",
                    help="what to run (default: paper)")
     p.add_argument("--quick", action="store_true",
                    help=f"a small smoke run: {QUICK['replications']} replications of "
@@ -65,6 +72,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--reschedule-weights", metavar="W[,W...]",
                    help="weights study: reschedule weights of the exact policy, delay weight 1 "
                         "(default: " + ",".join(f"{w:g}" for w in DEFAULT_RESCHEDULE_WEIGHTS) + ")")
+    p.add_argument("--exact", action="store_true",
+                   help="car study: also run the exact policy (milp, ratio rules ignored by the "
+                        "model; see docs/experiments.md)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_scenario_options(p)
     add_run_options(p, default_out=DEFAULT_OUT, default_replications=DEFAULT_REPLICATIONS,
@@ -85,13 +95,18 @@ def run(args: argparse.Namespace) -> int:
                          value=args.reschedule_weights)
     reschedule_weights = (parse_reschedule_weights(args.reschedule_weights)
                           if args.reschedule_weights is not None else DEFAULT_RESCHEDULE_WEIGHTS)
+    if args.exact and args.study != "car":
+        raise InputError("applies to --study car only", field="exact", has_value=False)
+    if args.study == "car" and args.scenario == "tractor":
+        args.scenario = "car"
     base = load_scenario(args.scenario)
     overrides = scenario_overrides(args)
-    quick = QUICK_WEIGHTS if args.study == "weights" else QUICK
+    quick = {"weights": QUICK_WEIGHTS, "car": QUICK_CAR}.get(args.study, QUICK)
     if args.quick:
         overrides.setdefault("days", quick["days"])
         overrides.setdefault("warmup_days", quick["warmup_days"])
-    default_replications = WEIGHTS_REPLICATIONS if args.study == "weights" else DEFAULT_REPLICATIONS
+    default_replications = {"weights": WEIGHTS_REPLICATIONS, "car": CAR_REPLICATIONS}.get(
+        args.study, DEFAULT_REPLICATIONS)
     replications, seed = run_settings(args, quick["replications"] if args.quick else default_replications)
     if args.study != "paper" and args.out == DEFAULT_OUT:
         args.out = f"results/study-{args.study}"
@@ -107,6 +122,12 @@ def run(args: argparse.Namespace) -> int:
         tasks = weights_grid(replications=replications, seed=seed, reliability=reliability,
                              scenario=args.scenario, overrides=overrides,
                              reschedule_weights=reschedule_weights)
+    elif args.study == "car":
+        if args.reliability is not None:
+            raise InputError("the car study runs at the scenario's own reliabilities",
+                             field="reliability", value=args.reliability)
+        tasks = car_grid(replications=replications, seed=seed, scenario=args.scenario,
+                         overrides=overrides, exact=args.exact)
     else:
         study = STUDIES[args.study]
         section = study.field.split(".")[0]
@@ -133,6 +154,10 @@ def run(args: argparse.Namespace) -> int:
         results = write_weights_results(report.table, report.out_dir, header=header)
         payload = {}
         by = ["policy_label", "reschedule_weight", "pareto_optimal"]
+    elif args.study == "car":
+        results = write_car_results(report.table, report.out_dir, header=header)
+        payload = {}
+        by = ["policy_label"]
     else:
         results = write_study_results(report.table, STUDIES[args.study], report.out_dir, header=header)
         payload = {}

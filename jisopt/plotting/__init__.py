@@ -9,6 +9,7 @@ from jisopt.plotting.plot_delay_reschedules import plot_delay_reschedules
 from jisopt.plotting.plot_kpi_sweep import plot_kpi_sweep
 from jisopt.plotting.plot_okay_rate import plot_okay_rate
 from jisopt.plotting.plot_pareto import plot_pareto
+from jisopt.plotting.plot_policy_bars import plot_policy_bars
 from jisopt.plotting.plot_reliability_sweep import plot_reliability_sweep
 from jisopt.plotting.plot_tradeoff import plot_tradeoff
 
@@ -18,6 +19,7 @@ __all__ = [
     "plot_kpi_sweep",
     "plot_okay_rate",
     "plot_pareto",
+    "plot_policy_bars",
     "plot_reliability_sweep",
     "plot_tradeoff",
     "save_figure",

@@ -22,6 +22,9 @@ KPI_LABELS: dict[str, str] = {
     "throughput_per_day": "throughput per day",
     "stock_component_h": "stock (component-h)",
     "rework_count": "rework",
+    "ratio_hard_per_1000": "hard ratio violations per 1000 orders",
+    "ratio_soft_per_1000": "soft ratio violations per 1000 orders",
+    "inversions_per_order": "sequence inversions per job",
 }
 
 DELAY_COLOR = "black"
