@@ -19,9 +19,11 @@ import pandas as pd
 
 from jisopt.cli._experiment import (
     add_scenario_options,
+    check_scenario_flags,
     parse_float,
     parse_int,
     parse_reliability,
+    parse_seed,
     scenario_overrides,
 )
 from jisopt.cli.check import add_constraint_arguments
@@ -109,14 +111,13 @@ def _source(args: argparse.Namespace):
         if args.instances is not None:
             raise InputError("give a directory of instances or --simulate, not both", field="instances",
                              value=args.instances)
-        from jisopt.experiments.grid import apply_overrides
         from jisopt.scenario import load_scenario
         from jisopt.sim import policy_from_name
 
-        scenario = apply_overrides(load_scenario(args.scenario), scenario_overrides(args).items())
-        if args.reliability is not None:
-            scenario = scenario.with_reliability(parse_reliability(args.reliability))
-        seed = parse_int(args.seed, "seed", 0)
+        reliability = parse_reliability(args.reliability) if args.reliability is not None else None
+        scenario = check_scenario_flags(args.scenario, load_scenario(args.scenario),
+                                        scenario_overrides(args), [reliability])
+        seed = parse_seed(args.seed)
         replication = parse_int(args.replication, "replication", 0) if args.replication else 0
         policy = policy_from_name(args.policy or "dynamic", scenario)
         jobs, kpis = simulated_instances(scenario, policy, seed=seed, replication=replication)

@@ -34,7 +34,7 @@ from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_st
 from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
-from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
+from jisopt.sim.streams import NO_EVENT, AttemptLimitError, Demand, DisruptionDraws, draw_demand
 from jisopt.slots import EPS
 
 __all__ = [
@@ -151,7 +151,7 @@ class Simulator:
         lookahead_h = self.max_batch_h
         epoch = 0
         t = -sc.otd_min_h  # the first arrivals; nothing happens before the first epoch
-        while True:
+        while True:  # bounded: Scenario.run_size.stops + event instants (<= draw_rows), LIMITS
             t_epoch = -sc.frozen_zone_h + epoch * sc.planning_period_h
             t_next = min(t_epoch, end, t + lookahead_h)
             if heap and heap[0][0] < t_next:
@@ -331,11 +331,10 @@ class Simulator:
         made_for, m = divmod(pid, self.n_suppliers)
         lead = self.lead_time_h[m]
         owner = int(state.part_owner[pid])
-        attempt = int(state.part_attempt[pid])
         start_h = float(state.part_start_h[pid])
-        while True:
+        # bounded: at most Scenario.max_attempts attempts; the draws refuse the last one
+        for attempt in range(int(state.part_attempt[pid]) + 1, self.scenario.max_attempts + 1):
             start_h += self.known_after_h[m]  # the failure is known: reproduction starts
-            attempt += 1
             kind, delay_h = self.draws.outcome(made_for, m, attempt)
             if kind == NO_EVENT:
                 return start_h + lead
@@ -344,6 +343,7 @@ class Simulator:
                 state.delay_events[owner] += 1
                 return start_h + lead + delay_h
             state.failure_events[owner] += 1
+        raise AttemptLimitError(f"a component of supplier {m} failed every production attempt")
 
     def _check_assembled(self, orders: np.ndarray, start_h: np.ndarray, parts: np.ndarray,
                          rework: np.ndarray) -> None:
