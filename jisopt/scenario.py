@@ -450,13 +450,13 @@ def _check_run_size(sc: Scenario) -> None:
         raise _FieldError(
             f"days - warmup_days ({sc.days} - {sc.warmup_days}) must hold at least one takt "
             f"({sc.takt_h} h) to measure", "days", sc.days, True)
-    for k, supplier in enumerate(sc.suppliers):
-        point = sc.monitoring.point if sc.monitoring.enabled and sc.monitoring.point < 1.0 else 1.0
-        if point * supplier.lead_time_h < MIN_KNOWN_AFTER_H:
-            raise _FieldError(
-                f"monitoring.point x the lead time of supplier {k} ({supplier.lead_time_h} h) is "
-                f"{point * supplier.lead_time_h:g} h: an event must become known at least one second "
-                f"(1/3600 h) after its production start", "monitoring.point", sc.monitoring.point, True)
+    point = sc.monitoring.point if sc.monitoring.enabled and sc.monitoring.point < 1.0 else 1.0
+    shortest = min(sc.lead_times_h)
+    if point * shortest < MIN_KNOWN_AFTER_H:
+        raise _FieldError(
+            f"monitoring.point x the shortest lead time ({shortest} h) is {point * shortest:g} h: an "
+            f"event must become known at least one second (1/3600 h) after its production start",
+            "monitoring.point", sc.monitoring.point, True)
     size = _run_size(sc)
     if size.max_attempts > MAX_ATTEMPTS:
         worst = min(range(len(sc.suppliers)), key=lambda m: sc.suppliers[m].reliability)

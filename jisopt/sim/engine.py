@@ -34,7 +34,7 @@ from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_st
 from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
-from jisopt.sim.streams import NO_EVENT, AttemptLimitError, Demand, DisruptionDraws, draw_demand
+from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, attempt_limit_error, draw_demand
 from jisopt.slots import EPS
 
 __all__ = [
@@ -250,6 +250,8 @@ class Simulator:
             m = pid % self.n_suppliers
             if state.part_true_h[pid] == math.inf:
                 kind = FAILURE  # the reproduction starts at once
+                if attempt + 1 >= self.scenario.max_attempts:  # bounds the reproductions
+                    raise attempt_limit_error(self.supplier_names[m], attempt + 1)
                 self._start_attempts(m, np.array([pid]), attempt + 1, np.array([known_h]))
             else:
                 kind = DELAY
@@ -332,8 +334,8 @@ class Simulator:
         lead = self.lead_time_h[m]
         owner = int(state.part_owner[pid])
         start_h = float(state.part_start_h[pid])
-        # bounded: at most Scenario.max_attempts attempts; the draws refuse the last one
-        for attempt in range(int(state.part_attempt[pid]) + 1, self.scenario.max_attempts + 1):
+        # bounded: attempts 0 .. Scenario.max_attempts - 1, the most a scenario allows
+        for attempt in range(int(state.part_attempt[pid]) + 1, self.scenario.max_attempts):
             start_h += self.known_after_h[m]  # the failure is known: reproduction starts
             kind, delay_h = self.draws.outcome(made_for, m, attempt)
             if kind == NO_EVENT:
@@ -343,7 +345,7 @@ class Simulator:
                 state.delay_events[owner] += 1
                 return start_h + lead + delay_h
             state.failure_events[owner] += 1
-        raise AttemptLimitError(f"a component of supplier {m} failed every production attempt")
+        raise attempt_limit_error(self.supplier_names[m], self.scenario.max_attempts)
 
     def _check_assembled(self, orders: np.ndarray, start_h: np.ndarray, parts: np.ndarray,
                          rework: np.ndarray) -> None:

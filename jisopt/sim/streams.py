@@ -27,6 +27,7 @@ __all__ = [
     "AttemptLimitError",
     "Demand",
     "DisruptionDraws",
+    "attempt_limit_error",
     "draw_demand",
     "stream_generator",
 ]
@@ -48,6 +49,14 @@ non-negative integer)."""
 
 class AttemptLimitError(JisoptError):
     """A component failed every production attempt the scenario allows (``Scenario.max_attempts``)."""
+
+
+def attempt_limit_error(supplier: str, attempts: int) -> AttemptLimitError:
+    """The error when a component of ``supplier`` failed ``attempts`` attempts, the most allowed."""
+    return AttemptLimitError(
+        f"a component of supplier '{supplier}' failed {attempts} production attempts in a row, "
+        f"the most this scenario allows (its reliabilities and failure_share make this less "
+        f"likely than 1 in 1e6 per run; see Scenario.max_attempts)")
 
 
 def stream_generator(seed: int, replication: int, stream: int, supplier: int = 0,
@@ -162,10 +171,7 @@ class DisruptionDraws:
         """Outcome codes (:data:`NO_EVENT`, ``DELAY``, ``FAILURE``) and delays (h) per order id."""
         key = (supplier, attempt)
         if attempt >= self.max_attempts:  # bounds the attempts (and streams) of a run
-            raise AttemptLimitError(
-                f"a component of supplier '{self._names[supplier]}' failed {attempt} production "
-                f"attempts in a row, the most this scenario allows (its reliability and "
-                f"failure_share make this less likely than 1 in 1e6 per run)")
+            raise attempt_limit_error(self._names[supplier], attempt)
         if key not in self._cache:
             u = stream_generator(self._seed, self._replication, STREAM_DISRUPTION, supplier,
                                  attempt).random((self._n, 3))
