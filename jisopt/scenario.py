@@ -24,6 +24,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MAX_DAYS",
     "MAX_HOURS",
+    "MIN_ATTEMPTS",
     "MIN_KNOWN_AFTER_H",
     "MIN_TAKT_H",
     "DemandSpec",
@@ -60,6 +61,8 @@ MAX_VERSIONS = 1_000_000
 """Most versions per supplier."""
 MAX_ATTEMPTS = 50
 """Most production attempts of one component (the first one and its reproductions)."""
+MIN_ATTEMPTS = 4
+"""Fewest attempts a scenario allows, however reliable its suppliers."""
 ATTEMPT_RISK = 1e-6
 """A scenario's attempt bound is the smallest number of attempts such that the chance that
 any part of a run fails that often in a row is at most this (a union bound over parts)."""
@@ -389,7 +392,8 @@ class RunSize:
     max_attempts
         Production attempts a component may take: the smallest ``k`` with
         ``orders · p^k <= ATTEMPT_RISK`` for every supplier, ``p = (1 - r_m) · failure_share``
-        the chance that one attempt fails; at most :data:`MAX_ATTEMPTS`.
+        the chance that one attempt fails; at least :data:`MIN_ATTEMPTS`, at most
+        :data:`MAX_ATTEMPTS`.
     """
 
     orders: float
@@ -405,10 +409,10 @@ def _attempt_bound(orders: float, fail: float) -> float:
     """Attempts ``k`` such that ``orders`` parts all succeed within ``k`` with probability
     at least ``1 - ATTEMPT_RISK`` (``inf`` if no such ``k`` exists)."""
     if fail <= 0.0:
-        return 1
+        return MIN_ATTEMPTS
     if fail >= 1.0 - 1e-12:
         return math.inf
-    return max(1, math.ceil(math.log(ATTEMPT_RISK / max(orders, 1.0)) / math.log(fail) - 1e-9))
+    return max(MIN_ATTEMPTS, math.ceil(math.log(ATTEMPT_RISK / max(orders, 1.0)) / math.log(fail) - 1e-9))
 
 
 def _run_size(sc: Scenario) -> RunSize:

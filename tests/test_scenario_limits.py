@@ -19,6 +19,7 @@ from jisopt.instance import FAILURE
 from jisopt.scenario import (
     LIMITS,
     MAX_ATTEMPTS,
+    MIN_ATTEMPTS,
     DisruptionSpec,
     Scenario,
     load_scenario,
@@ -336,7 +337,7 @@ def test_throughput_never_exceeds_the_line_capacity(window_takts):
 def test_attempt_bound_follows_the_failure_probability():
     s = Scenario().with_reliability(0.5).replace(disruption={"failure_share": 1.0}, days=3.0, warmup_days=1.0)
     assert 1 < s.max_attempts <= MAX_ATTEMPTS
-    assert Scenario().with_reliability(1.0).max_attempts == 1
+    assert Scenario().with_reliability(1.0).max_attempts == MIN_ATTEMPTS
     draws = DisruptionDraws(s, 1, 0, 100)
     draws.arrays(0, s.max_attempts - 1)
     with pytest.raises(AttemptLimitError, match="production attempts"):
