@@ -426,3 +426,8 @@ def test_any_mutation_gives_a_bounded_scenario_or_input_error(mutations):
         assert isinstance(value, float) and math.isfinite(value)
     assert s.frozen_zone_slots >= 1 and s.planning_period_slots >= 1
     assert (s.days - s.warmup_days) * 24 >= s.takt_h - 1e-9
+
+
+def test_replications_are_bounded_before_the_grid_is_built(tmp_path, capsys):
+    one_line_error(capsys, ["simulate", "--days", "3", "--warmup-days", "1", "-r", str(10**23),
+                            "--out", tmp_path / "out"], "'replications'", str(10**23))

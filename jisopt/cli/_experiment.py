@@ -36,6 +36,9 @@ __all__ = [
     "scenario_overrides",
 ]
 
+MAX_REPLICATIONS = 10_000
+"""Most replications per setting (``--replications``)."""
+
 SCENARIO_FLAGS: dict[str, str] = {
     "days": "--days",
     "warmup_days": "--warmup-days",
@@ -204,6 +207,9 @@ def run_settings(args: argparse.Namespace, default_replications: int) -> tuple[i
     """``(replications, seed)`` from ``--replications`` (else ``default_replications``) and ``--seed``."""
     replications = (parse_int(args.replications, "replications", 1) if args.replications is not None
                     else default_replications)
+    if replications > MAX_REPLICATIONS:  # the grid is built in memory before anything runs
+        raise InputError(f"must be at most {MAX_REPLICATIONS:,}", field="replications",
+                         value=args.replications)
     return replications, parse_seed(args.seed)
 
 
