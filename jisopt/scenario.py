@@ -231,6 +231,12 @@ class Scenario(BaseModel):
     """A plant: line, suppliers, demand, planning, disruptions and monitoring.
 
     Every default is the paper's tractor case (docs/model.md §1).
+
+    Every number is finite; every time at most :data:`MAX_HOURS` (10 years); ``takt_h`` at
+    least 10 s; ``days`` at most :data:`MAX_DAYS`, and ``days - warmup_days`` holds at least
+    one takt; ``dynamic_skew_h`` within ±:data:`MAX_HOURS`. A run must stay within
+    :data:`LIMITS` (see :attr:`run_size`). docs/simulation.md, "Scenario limits", lists
+    every range.
     """
 
     model_config = _Frozen

@@ -243,7 +243,7 @@ class Simulator:
         state, heap, takt = self.state, self._heap, self.takt_h
         freeze_h = self.scenario.line_freeze_h
         disruptions: list[tuple[int, int, int]] = []
-        while heap and heap[0][0] <= t + EPS:
+        while heap and heap[0][0] <= t + EPS:  # bounded: pushes here become known >= 1 s later
             known_h, _, pid, attempt = heapq.heappop(heap)
             if state.part_done[pid] or state.part_attempt[pid] != attempt:
                 continue
