@@ -179,7 +179,8 @@ def add_run_options(parser: argparse.ArgumentParser, *, default_out: str, defaul
     g.add_argument("--replications", "-r", metavar="R",
                    help=replications_help or f"replications per setting (default: {default_replications})")
     g.add_argument("--seed", default="1", metavar="N",
-                   help="root seed; every policy of a replication sees the same disruptions (default: 1)")
+                   help="root seed, an integer in [0, 2**63 - 1]; every policy of a replication sees "
+                        "the same disruptions (default: 1)")
     g.add_argument("--jobs", "-j", default="0", metavar="J",
                    help="worker processes (default 0: every CPU; 1: in this process)")
     g.add_argument("--dask", metavar="ADDRESS",

@@ -72,7 +72,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     g.add_argument("--replication", metavar="N", help="replication index (default: 0)")
     add_scenario_options(p)
     g = p.add_argument_group("running and output")
-    g.add_argument("--seed", default="1", metavar="N", help="root seed of the simulation (default: 1)")
+    g.add_argument("--seed", default="1", metavar="N",
+                   help="root seed of the simulation, in [0, 2**63 - 1] (default: 1)")
     g.add_argument("--jobs", "-j", default="0", metavar="J",
                    help="worker processes (default 0: every CPU; 1: in this process)")
     g.add_argument("--out", metavar="FILE",
