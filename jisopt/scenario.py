@@ -93,6 +93,12 @@ def _at_most(high: float, text: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _reliability(value: float) -> float:
+    if not 0.0 < value <= 1.0:
+        raise ValueError("must be in (0, 1] (0 would make every production attempt fail)")
+    return value
+
+
 _Number = Field(strict=True, allow_inf_nan=False)
 """A finite number; TOML integers are taken where a float is expected, booleans and strings
 never (``strict``)."""
@@ -129,7 +135,7 @@ class SupplierSpec(BaseModel):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
     lead_time_h: Annotated[PositiveHours, _at_least(MIN_KNOWN_AFTER_H, "one second (1/3600 h)")]
     versions: Annotated[Count, Field(ge=1), _at_most(MAX_VERSIONS, f"{MAX_VERSIONS:,}")] = 4
-    reliability: Annotated[Probability, Field(gt=0.0)] = 0.97
+    reliability: Annotated[float, _Number, AfterValidator(_reliability)] = 0.97
 
 
 class DemandSpec(BaseModel):
@@ -472,8 +478,8 @@ def _check_run_size(sc: Scenario) -> None:
         worst = min(range(len(sc.suppliers)), key=lambda m: sc.suppliers[m].reliability)
         fail = (1 - sc.suppliers[worst].reliability) * sc.disruption.failure_share
         raise _FieldError(
-            f"with failure_share {sc.disruption.failure_share} a part of supplier {worst} fails an "
-            f"attempt with probability {fail:g}"
+            f"with failure_share {sc.disruption.failure_share} a part of supplier "
+            f"'{sc.suppliers[worst].name}' fails an attempt with probability {fail:.12g}"
             f": a run would likely need more than {MAX_ATTEMPTS} production attempts of one part "
             f"(limit MAX_ATTEMPTS)", f"suppliers[{worst}].reliability", sc.suppliers[worst].reliability, True)
     for name, limit in LIMITS.items():
