@@ -389,7 +389,9 @@ class RunSize:
     orders
         Expected order arrivals from ``-OTD_min`` to the end of the run.
     slots
-        Slots from 0 to the end of the run plus OTD_min (the simulator's sequence array).
+        Slots from 0 to the latest slot an order may reach: the end of the run plus OTD_min,
+        the longest delay and ``max_attempts`` longest lead times (the simulator's sequence
+        array and the longest rescheduling instance).
     parts
         ``orders`` x suppliers: the components the simulator tracks.
     stops
@@ -435,9 +437,10 @@ def _run_size(sc: Scenario) -> RunSize:
     epochs = (sc.duration_h + sc.frozen_zone_h) / sc.planning_period_h + 1
     bounds = [_attempt_bound(orders, (1.0 - s.reliability) * sc.disruption.failure_share)
               for s in sc.suppliers]
+    reach_h = horizon_h + sc.disruption.delay_max_h + min(max(bounds), MAX_ATTEMPTS) * max(sc.lead_times_h)
     return RunSize(
         orders=orders,
-        slots=math.ceil(horizon_h / sc.takt_h),
+        slots=math.ceil(reach_h / sc.takt_h),
         parts=orders * len(sc.suppliers),
         stops=epochs + horizon_h / known_after_h,
         planning_rows=epochs * orders,
@@ -448,7 +451,7 @@ def _run_size(sc: Scenario) -> RunSize:
 
 _LIMIT_FIELDS = {
     "orders": ("days", "days and demand.mean_interarrival_h"),
-    "slots": ("days", "days, takt_h and OTD_min"),
+    "slots": ("days", "days, takt_h, OTD_min, disruption.delay_max_h and the lead times"),
     "parts": ("days", "days, demand.mean_interarrival_h and the number of suppliers"),
     "stops": ("monitoring.point", "days, monitoring.point, the shortest lead time and planning_period_h"),
     "planning_rows": ("planning_period_h", "days, planning_period_h and demand.mean_interarrival_h"),
