@@ -22,6 +22,7 @@ import numpy as np
 
 __all__ = [
     "MIN_TAKT_H",
+    "SECOND_H",
     "TIME_TOLERANCE_H",
     "first_slot_from",
     "is_earlier",

@@ -17,20 +17,37 @@ from jisopt.experiments import Task, make_backend, run_tasks
 from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import SimulationTask, experiment_manifest
 from jisopt.scenario import Scenario
+from jisopt.sim.streams import MAX_SEED
 
 __all__ = [
+    "SCENARIO_FLAGS",
     "add_run_options",
     "add_scenario_options",
+    "check_scenario_flags",
     "describe_runs",
     "parse_float",
     "parse_int",
     "parse_monitoring_point",
     "parse_reliability",
+    "parse_seed",
     "print_summary_json",
     "run_experiment",
     "run_settings",
     "scenario_overrides",
 ]
+
+MAX_REPLICATIONS = 10_000
+"""Most replications per setting (``--replications``)."""
+
+SCENARIO_FLAGS: dict[str, str] = {
+    "days": "--days",
+    "warmup_days": "--warmup-days",
+    "monitoring.enabled": "--monitoring-point",
+    "monitoring.point": "--monitoring-point",
+    "line_freeze_h": "--line-freeze-h",
+    "planning_slack_every": "--planning-slack-every",
+}
+"""The scenario field each scenario option sets (the scenario validates the values)."""
 
 
 def parse_float(text: str, field: str, *, low: float | None = None, high: float | None = None,
@@ -48,17 +65,70 @@ def parse_float(text: str, field: str, *, low: float | None = None, high: float 
     return value
 
 
-def parse_reliability(text: str, field: str = "reliability") -> float:
-    """Supply reliability in (0, 1]."""
-    return parse_float(text, field, low=0.0, high=1.0, low_open=True, what="a number in (0, 1]")
+def _number(text: str, field: str) -> float:
+    """A number, any range (the scenario checks it: one definition of every range)."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        raise InputError("not a number", field=field, value=text) from None
+
+
+def parse_reliability(text: str, field: str = "--reliability") -> float:
+    """Supply reliability; its range, (0, 1], is the scenario's (:func:`check_scenario_flags`)."""
+    return _number(text, field)
 
 
 def parse_monitoring_point(text: str) -> float | None:
-    """A monitoring point in (0, 1], or ``None`` for ``off``."""
+    """A monitoring point (its range is the scenario's), or ``None`` for ``off``."""
     if text.strip().lower() in ("off", "none", "no"):
         return None
-    return parse_float(text, "monitoring-point", low=0.0, high=1.0, low_open=True,
-                       what="a number in (0, 1] or 'off'")
+    return _number(text, "--monitoring-point")
+
+
+def parse_seed(text: str, field: str = "--seed") -> int:
+    """A root seed: an integer in [0, 2**63 - 1] (seeds go into int64 table columns)."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise InputError("not an integer", field=field, value=text) from None
+    if not 0 <= value <= MAX_SEED:
+        raise InputError("must be an integer in [0, 2**63 - 1]", field=field, value=text)
+    return value
+
+
+def check_scenario_flags(label: str, base: Scenario, overrides: dict[str, Any],
+                         reliabilities: Sequence[float | None] = (None,),
+                         flags: dict[str, str] | None = None) -> Scenario:
+    """``base`` with the scenario options and each reliability applied, validated by the scenario.
+
+    An invalid value is reported under its option (``--days``, ``--reliability``); a
+    conflict with a value of the scenario file names the file and the field.
+    ``flags`` maps fields to the option that set them, where not :data:`SCENARIO_FLAGS`.
+    Returns the scenario of the last reliability.
+    """
+    from jisopt.experiments.grid import apply_overrides
+
+    names = {**SCENARIO_FLAGS, **(flags or {})}
+    scenario = base
+    for reliability in reliabilities:
+        try:
+            scenario = apply_overrides(base, overrides.items())
+            if reliability is not None:
+                scenario = scenario.with_reliability(reliability)
+        except InputError as exc:
+            field = exc.field or ""
+            flag = names.get(field) if field in overrides else None
+            if reliability is not None and field.startswith("suppliers[") and field.endswith(
+                    "].reliability"):
+                flag = "--reliability"
+            if flag is not None:
+                raise InputError(exc.problem, field=flag, value=exc.value,
+                                 has_value=exc.has_value) from None
+            given = sorted({names.get(k, k) for k in overrides}
+                           | ({"--reliability"} if reliability is not None else set()))
+            raise InputError(exc.problem, source=f"{label} (with {', '.join(given)})" if given else label,
+                             field=exc.field, value=exc.value, has_value=exc.has_value) from None
+    return scenario
 
 
 def add_scenario_options(parser: argparse.ArgumentParser) -> None:
@@ -84,9 +154,9 @@ def scenario_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """Scenario field changes from the scenario options (only those given)."""
     changes: dict[str, Any] = {}
     if args.days is not None:
-        changes["days"] = parse_float(args.days, "days", low=0.0, low_open=True, what="> 0")
+        changes["days"] = _number(args.days, "--days")
     if args.warmup_days is not None:
-        changes["warmup_days"] = parse_float(args.warmup_days, "warmup-days", low=0.0, what=">= 0")
+        changes["warmup_days"] = _number(args.warmup_days, "--warmup-days")
     if args.monitoring_point is not None:
         point = parse_monitoring_point(args.monitoring_point)
         if point is None:
@@ -95,10 +165,10 @@ def scenario_overrides(args: argparse.Namespace) -> dict[str, Any]:
             changes["monitoring.enabled"] = True
             changes["monitoring.point"] = point
     if args.line_freeze_h is not None:
-        changes["line_freeze_h"] = parse_float(args.line_freeze_h, "line-freeze-h", low=0.0,
-                                               what=">= 0")
+        changes["line_freeze_h"] = _number(args.line_freeze_h, "--line-freeze-h")
     if args.planning_slack_every is not None:
-        changes["planning_slack_every"] = parse_int(args.planning_slack_every, "planning-slack-every", 2)
+        changes["planning_slack_every"] = parse_int(args.planning_slack_every, "--planning-slack-every",
+                                                    -(2**63))
     return changes
 
 
@@ -109,7 +179,8 @@ def add_run_options(parser: argparse.ArgumentParser, *, default_out: str, defaul
     g.add_argument("--replications", "-r", metavar="R",
                    help=replications_help or f"replications per setting (default: {default_replications})")
     g.add_argument("--seed", default="1", metavar="N",
-                   help="root seed; every policy of a replication sees the same disruptions (default: 1)")
+                   help="root seed, an integer in [0, 2**63 - 1]; every policy of a replication sees "
+                        "the same disruptions (default: 1)")
     g.add_argument("--jobs", "-j", default="0", metavar="J",
                    help="worker processes (default 0: every CPU; 1: in this process)")
     g.add_argument("--dask", metavar="ADDRESS",
@@ -137,7 +208,10 @@ def run_settings(args: argparse.Namespace, default_replications: int) -> tuple[i
     """``(replications, seed)`` from ``--replications`` (else ``default_replications``) and ``--seed``."""
     replications = (parse_int(args.replications, "replications", 1) if args.replications is not None
                     else default_replications)
-    return replications, parse_int(args.seed, "seed", 0)
+    if replications > MAX_REPLICATIONS:  # the grid is built in memory before anything runs
+        raise InputError(f"must be at most {MAX_REPLICATIONS:,}", field="replications",
+                         value=args.replications)
+    return replications, parse_seed(args.seed)
 
 
 def describe_runs(scenario: Scenario, replications: int) -> str:

@@ -65,14 +65,18 @@ def add_evaluation_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text")
 
 
+MAX_COUNT = 1_000_000_000
+"""Largest count option (``--max-later``): more slots than any horizon (fits numpy int64 sums)."""
+
+
 def parse_count(text: str) -> int:
-    """An integer >= 0 (an argparse ``type``)."""
+    """An integer in [0, :data:`MAX_COUNT`] (an argparse ``type``)."""
     try:
         value = int(text)
     except ValueError:
         value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    if not 0 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, {MAX_COUNT:_}], got {text!r}")
     return value
 
 

@@ -19,9 +19,11 @@ import pandas as pd
 
 from jisopt.cli._experiment import (
     add_scenario_options,
+    check_scenario_flags,
     parse_float,
     parse_int,
     parse_reliability,
+    parse_seed,
     scenario_overrides,
 )
 from jisopt.cli.check import add_constraint_arguments
@@ -70,7 +72,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     g.add_argument("--replication", metavar="N", help="replication index (default: 0)")
     add_scenario_options(p)
     g = p.add_argument_group("running and output")
-    g.add_argument("--seed", default="1", metavar="N", help="root seed of the simulation (default: 1)")
+    g.add_argument("--seed", default="1", metavar="N",
+                   help="root seed of the simulation, in [0, 2**63 - 1] (default: 1)")
     g.add_argument("--jobs", "-j", default="0", metavar="J",
                    help="worker processes (default 0: every CPU; 1: in this process)")
     g.add_argument("--out", metavar="FILE",
@@ -109,14 +112,13 @@ def _source(args: argparse.Namespace):
         if args.instances is not None:
             raise InputError("give a directory of instances or --simulate, not both", field="instances",
                              value=args.instances)
-        from jisopt.experiments.grid import apply_overrides
         from jisopt.scenario import load_scenario
         from jisopt.sim import policy_from_name
 
-        scenario = apply_overrides(load_scenario(args.scenario), scenario_overrides(args).items())
-        if args.reliability is not None:
-            scenario = scenario.with_reliability(parse_reliability(args.reliability))
-        seed = parse_int(args.seed, "seed", 0)
+        reliability = parse_reliability(args.reliability) if args.reliability is not None else None
+        scenario = check_scenario_flags(args.scenario, load_scenario(args.scenario),
+                                        scenario_overrides(args), [reliability])
+        seed = parse_seed(args.seed)
         replication = parse_int(args.replication, "replication", 0) if args.replication else 0
         policy = policy_from_name(args.policy or "dynamic", scenario)
         jobs, kpis = simulated_instances(scenario, policy, seed=seed, replication=replication)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from jisopt.cli._experiment import parse_seed
 from jisopt.errors import InputError
 from jisopt.generate import generate_instance
 from jisopt.instance_io import write_instance
@@ -18,7 +19,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Generate a steady-state snapshot of a scenario's line with disruptions "
         "known now, as a jisopt-instance/1 JSON file.",
     )
-    p.add_argument("--seed", type=int, required=True, help="random seed (same seed, same instance)")
+    p.add_argument("--seed", required=True, metavar="N",
+                   help="random seed, an integer in [0, 2**63 - 1] (same seed, same instance)")
     p.add_argument("--out", required=True, metavar="FILE", help="instance file to write")
     p.add_argument("--scenario", default="tractor", help="scenario name or TOML path (default: tractor)")
     p.add_argument("--slots", type=int, default=1344,
@@ -49,7 +51,7 @@ def _parse_ratio(text: str) -> tuple[int, int]:
 def run(args: argparse.Namespace) -> int:
     """Run ``jisopt generate``."""
     instance = generate_instance(
-        args.seed,
+        parse_seed(args.seed),
         n_slots=args.slots,
         n_disrupted=args.disrupted,
         scenario=load_scenario(args.scenario),

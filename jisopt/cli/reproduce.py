@@ -7,6 +7,7 @@ import argparse
 from jisopt.cli._experiment import (
     add_run_options,
     add_scenario_options,
+    check_scenario_flags,
     describe_runs,
     parse_float,
     parse_reliability,
@@ -102,9 +103,16 @@ def run(args: argparse.Namespace) -> int:
     base = load_scenario(args.scenario)
     overrides = scenario_overrides(args)
     quick = {"weights": QUICK_WEIGHTS, "car": QUICK_CAR}.get(args.study, QUICK)
+    flags = {}
     if args.quick:
-        overrides.setdefault("days", quick["days"])
-        overrides.setdefault("warmup_days", quick["warmup_days"])
+        for name in ("days", "warmup_days"):
+            if name not in overrides:
+                overrides[name] = quick[name]
+                flags[name] = "--quick"
+    if args.reliability is not None:
+        check_scenario_flags(args.scenario, base, overrides, [parse_reliability(args.reliability)], flags)
+    else:
+        check_scenario_flags(args.scenario, base, overrides, [None], flags)
     default_replications = {"weights": WEIGHTS_REPLICATIONS, "car": CAR_REPLICATIONS}.get(
         args.study, DEFAULT_REPLICATIONS)
     replications, seed = run_settings(args, quick["replications"] if args.quick else default_replications)

@@ -7,6 +7,7 @@ import argparse
 from jisopt.cli._experiment import (
     add_run_options,
     add_scenario_options,
+    check_scenario_flags,
     describe_runs,
     parse_float,
     parse_reliability,
@@ -117,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = scenario_overrides(args)
     reliabilities = ([parse_reliability(r) for r in _split(args.reliability)]
                      if args.reliability is not None else [None])
+    check_scenario_flags(args.scenario, base, overrides, reliabilities)
     policies = _policies(args)
     replications, seed = run_settings(args, DEFAULT_REPLICATIONS)
     tasks = make_grid(scenario=args.scenario, reliabilities=reliabilities, policies=policies,

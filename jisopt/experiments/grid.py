@@ -24,6 +24,7 @@ from typing import Any
 
 from jisopt.errors import InputError
 from jisopt.scenario import Scenario
+from jisopt.sim.streams import MAX_SEED
 
 __all__ = [
     "TASK_COLUMNS",
@@ -107,14 +108,14 @@ class Task:
         object.__setattr__(self, "policy_options", _as_pairs(self.policy_options, "policy_options"))
         if self.reliability is not None:
             r = float(self.reliability)
-            if not 0.0 <= r <= 1.0:
-                raise InputError("reliability must be in [0, 1]", field="reliability",
+            if not 0.0 < r <= 1.0:
+                raise InputError("reliability must be in (0, 1]", field="reliability",
                                  value=self.reliability)
             object.__setattr__(self, "reliability", r)
         for name in ("replication", "seed"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InputError("must be an integer >= 0", field=name, value=value)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+                raise InputError("must be an integer in [0, 2**63 - 1]", field=name, value=value)
 
     # ---- identity -----------------------------------------------------------
     def params(self) -> dict[str, Any]:

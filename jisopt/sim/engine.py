@@ -36,7 +36,14 @@ from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_st
 from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import apply_plan, build_instance
 from jisopt.sim.state import LineState
-from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand, draw_options
+from jisopt.sim.streams import (
+    NO_EVENT,
+    Demand,
+    DisruptionDraws,
+    attempt_limit_error,
+    draw_demand,
+    draw_options,
+)
 from jisopt.slots import TIME_TOLERANCE_H, is_later, is_not_earlier
 
 __all__ = [
@@ -160,7 +167,7 @@ class Simulator:
         lookahead_h = self.max_batch_h
         epoch = 0
         t = -sc.otd_min_h  # the first arrivals; nothing happens before the first epoch
-        while True:
+        while True:  # bounded: Scenario.run_size.stops + event instants (<= draw_rows), LIMITS
             t_epoch = -sc.frozen_zone_h + epoch * sc.planning_period_h
             t_next = min(t_epoch, end, t + lookahead_h)
             if heap and heap[0][0] < t_next:
@@ -252,6 +259,8 @@ class Simulator:
         state, heap, takt = self.state, self._heap, self.takt_h
         freeze_h = self.scenario.line_freeze_h
         disruptions: list[tuple[int, int, int]] = []
+        # Bounded: every push here is a reproduction, known f·L_m >= 1 s later, and each part
+        # has at most Scenario.max_attempts attempts.
         while heap and heap[0][0] <= t + TIME_TOLERANCE_H:
             known_h, _, pid, attempt = heapq.heappop(heap)
             if state.part_done[pid] or state.part_attempt[pid] != attempt:
@@ -259,6 +268,8 @@ class Simulator:
             m = pid % self.n_suppliers
             if state.part_true_h[pid] == math.inf:
                 kind = FAILURE  # the reproduction starts at once
+                if attempt + 1 >= self.scenario.max_attempts:  # bounds the reproductions
+                    raise attempt_limit_error(self.supplier_names[m], attempt + 1)
                 self._start_attempts(m, np.array([pid]), attempt + 1, np.array([known_h]))
             else:
                 kind = DELAY
@@ -341,11 +352,10 @@ class Simulator:
         made_for, m = divmod(pid, self.n_suppliers)
         lead = self.lead_time_h[m]
         owner = int(state.part_owner[pid])
-        attempt = int(state.part_attempt[pid])
         start_h = float(state.part_start_h[pid])
-        while True:
+        # bounded: attempts 0 .. Scenario.max_attempts - 1, the most a scenario allows
+        for attempt in range(int(state.part_attempt[pid]) + 1, self.scenario.max_attempts):
             start_h += self.known_after_h[m]  # the failure is known: reproduction starts
-            attempt += 1
             kind, delay_h = self.draws.outcome(made_for, m, attempt)
             if kind == NO_EVENT:
                 return start_h + lead
@@ -354,6 +364,7 @@ class Simulator:
                 state.delay_events[owner] += 1
                 return start_h + lead + delay_h
             state.failure_events[owner] += 1
+        raise attempt_limit_error(self.supplier_names[m], self.scenario.max_attempts)
 
     def _check_assembled(self, orders: np.ndarray, start_h: np.ndarray, parts: np.ndarray,
                          rework: np.ndarray) -> None:

@@ -139,7 +139,10 @@ def compute_kpis(
         "reschedules_per_order": _mean(orders["reschedules"][m]),
         "mean_postponement_h": _mean(orders["postponement_h"][m]),
         "idle_takts": float(window_slots - assembled),
-        "throughput_per_day": assembled / ((end_h - warmup_h) / HOURS_PER_DAY),
+        # per day of the slots that start in the window (a window that is no whole number
+        # of takts would otherwise count one slot too many per fraction of a takt)
+        "throughput_per_day": (assembled / (window_slots * takt / HOURS_PER_DAY) if window_slots
+                               else float("nan")),
         "vob_length_end": float(np.count_nonzero(orders["first_slot"] < 0)),
         "unassembled_orders": float(np.count_nonzero(unassembled)),
         "mean_lateness_unassembled_h": _mean(np.maximum(end_h - orders["due_h"][unassembled], 0.0)),

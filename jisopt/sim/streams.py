@@ -10,20 +10,25 @@ numbers), and the streams do not depend on the process that runs the replication
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from jisopt.errors import JisoptError
 from jisopt.instance import DELAY, FAILURE
 from jisopt.scenario import Scenario
 
 __all__ = [
+    "MAX_SEED",
     "NO_EVENT",
     "STREAM_DEMAND",
     "STREAM_DISRUPTION",
     "STREAM_OPTIONS",
+    "AttemptLimitError",
     "Demand",
     "DisruptionDraws",
+    "attempt_limit_error",
     "draw_demand",
     "draw_options",
     "stream_generator",
@@ -42,6 +47,22 @@ NO_EVENT = -1
 
 _DEMAND_CHUNK = 4096
 
+MAX_SEED = 2**63 - 1
+"""Largest root seed: seeds go into int64 table columns (``SeedSequence`` takes any
+non-negative integer)."""
+
+
+class AttemptLimitError(JisoptError):
+    """A component failed every production attempt the scenario allows (``Scenario.max_attempts``)."""
+
+
+def attempt_limit_error(supplier: str, attempts: int) -> AttemptLimitError:
+    """The error when a component of ``supplier`` failed ``attempts`` attempts, the most allowed."""
+    return AttemptLimitError(
+        f"a component of supplier '{supplier}' failed {attempts} production attempts in a row, "
+        f"the most this scenario allows (its reliabilities and failure_share make this less "
+        f"likely than 1 in 1e6 per run; see Scenario.max_attempts)")
+
 
 def stream_generator(seed: int, replication: int, stream: int, supplier: int = 0,
                      attempt: int = 0) -> np.random.Generator:
@@ -59,6 +80,8 @@ def stream_generator(seed: int, replication: int, stream: int, supplier: int = 0
         Supplier index and production attempt (``0`` = first production) of a
         disruption stream; ``0`` for the demand stream.
     """
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise ValueError(f"seed must be an integer in [0, 2**63 - 1], got {seed}")
     sequence = np.random.SeedSequence(int(seed), spawn_key=(int(replication), stream, supplier, attempt))
     return np.random.Generator(np.random.PCG64(sequence))
 
@@ -98,7 +121,14 @@ def draw_demand(scenario: Scenario, seed: int, replication: int) -> Demand:
     n_sup = len(scenario.suppliers)
     rows: list[np.ndarray] = []
     last_h = start_h
+    # A-priori bound: the expected count (<= LIMITS["orders"]) plus a margin no Poisson
+    # count exceeds in practice (40 standard deviations).
+    expected = (end_h - start_h) / spec.mean_interarrival_h
+    max_chunks = math.ceil((expected + 40.0 * math.sqrt(expected) + 64) / _DEMAND_CHUNK) + 1
     while last_h < end_h:
+        if len(rows) >= max_chunks:
+            raise JisoptError(f"order arrivals exceed {max_chunks * _DEMAND_CHUNK} orders "
+                              f"(expected {expected:.0f})")
         chunk = gen.random((_DEMAND_CHUNK, 2 + n_sup))
         rows.append(chunk)
         last_h += float(-np.log1p(-chunk[:, 0]).sum()) * spec.mean_interarrival_h
@@ -138,11 +168,15 @@ class DisruptionDraws:
         self._n = n_orders
         self._reliability = [s.reliability for s in scenario.suppliers]
         self._spec = scenario.disruption
+        self.max_attempts = scenario.max_attempts
+        self._names = scenario.supplier_names
         self._cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def arrays(self, supplier: int, attempt: int) -> tuple[np.ndarray, np.ndarray]:
         """Outcome codes (:data:`NO_EVENT`, ``DELAY``, ``FAILURE``) and delays (h) per order id."""
         key = (supplier, attempt)
+        if attempt >= self.max_attempts:  # bounds the attempts (and streams) of a run
+            raise attempt_limit_error(self._names[supplier], attempt)
         if key not in self._cache:
             u = stream_generator(self._seed, self._replication, STREAM_DISRUPTION, supplier,
                                  attempt).random((self._n, 3))
