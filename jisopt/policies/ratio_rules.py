@@ -1,0 +1,314 @@
+"""Ratio-aware reinsertion rules: the paper's rules that keep hard ``H:N`` rules
+(docs/model.md §3, "Ratio-aware rules").
+
+A ratio-aware rule takes the plain rule's plan when that plan keeps every hard
+ratio rule (:func:`jisopt.ratio.windows_kept`: no window above
+``max(H, its count in the input sequence)``). Otherwise it reinserts the
+disrupted orders one by one, in the plain rule's insertion order, and gives
+each the first slot of its own [step, leap], in the rule's direction from its
+target, whose chain keeps the hard rules. An order with no such slot takes the
+candidate that adds the least excess, and the plan's status says
+``ratio_infeasible``.
+
+Candidate checks are local: a chain changes only the slots from its start to
+the gap it fills, so only the windows overlapping them are counted, with
+prefix sums over the option indicators of that stretch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from jisopt.errors import InputError
+from jisopt.evaluate import unresolved_disrupted
+from jisopt.instance import Instance
+from jisopt.plan import Plan, ready_after_swaps
+from jisopt.policies.rules import RulePolicy, _free_slot, reinsert, rule_targets
+from jisopt.policies.swap import find_swaps
+from jisopt.subsequences import disruption_bounds, slot_end
+
+__all__ = [
+    "RATIO_INFEASIBLE",
+    "RATIO_PREFIX",
+    "RATIO_RULES",
+    "RATIO_RULE_NAMES",
+    "RatioRulePolicy",
+    "candidate_slots",
+]
+
+RATIO_PREFIX = "ratio-"
+"""Prefix of a ratio-aware rule's name: ``ratio-step``, ``ratio-dynamic+swap``, ..."""
+
+RATIO_RULES: tuple[str, ...] = ("step", "leap", "dynamic", "ontime")
+"""The rules with a ratio-aware variant (``none`` moves nothing)."""
+
+RATIO_RULE_NAMES: tuple[str, ...] = tuple(RATIO_PREFIX + r for r in RATIO_RULES)
+"""Policy names of the ratio-aware rules."""
+
+RATIO_INFEASIBLE = "ratio_infeasible"
+"""Plan status when some disrupted order has no slot in its [step, leap] that keeps the
+hard ratio rules (the plan then breaks one; :func:`~jisopt.evaluate.evaluate` flags it)."""
+
+
+def candidate_slots(rule: str, target: int, step: int, leap: int) -> np.ndarray:
+    """The slots a ratio-aware rule tries, in order, for one disrupted order.
+
+    Parameters
+    ----------
+    rule
+        ``step``: ``step, step + 1, ..., leap``; ``leap``: ``leap, leap - 1, ..., step``;
+        ``dynamic``: as step when it chose step (``target == step``), else as leap;
+        ``ontime``: the target (the latest on-time slot), then the earlier slots down to
+        step (still on time), then the later ones up to leap.
+    target, step, leap
+        The plain rule's target and the order's bounds.
+
+    Returns
+    -------
+    numpy.ndarray
+        Every slot of [step, leap] once, the target first.
+    """
+    up = np.arange(target, leap + 1, dtype=np.int64)
+    down = np.arange(target, step - 1, -1, dtype=np.int64)
+    if rule == "step" or (rule == "dynamic" and target == step):
+        return up
+    if rule in ("leap", "dynamic"):
+        return down
+    if rule == "ontime":
+        return np.concatenate((down, up[1:]))
+    raise InputError(f"unknown rule (rules: {', '.join(RATIO_RULES)})", field="policy", value=rule)
+
+
+class _HardWindows:
+    """Option indicators of the hard rules along the slots, and local window checks.
+
+    Positions are relative to ``instance.first_slot``; only positions below
+    ``n_valid`` (the reinsertion area ``[first_slot, slot_end)``, as in
+    :func:`jisopt.evaluate.evaluate`) carry options, and only windows lying in it count.
+    """
+
+    def __init__(self, instance: Instance, input_occupant: np.ndarray, n_valid: int):
+        hard = [r for r in instance.ratio_rules if r.hard]
+        self.window = np.array([r.window for r in hard], dtype=np.int64)
+        self.max_count = np.array([r.max_count for r in hard], dtype=np.int64)
+        self.n_max = int(self.window.max())
+        self.n_valid = n_valid
+        # Option of each order per hard rule; one extra all-False row for "empty".
+        opts = np.zeros((instance.n_orders + 1, len(hard)), dtype=np.int8)
+        opts[:-1] = instance.options[:, [r.option for r in hard]]
+        self.opts = opts
+        length = input_occupant.shape[0] + self.n_max
+        self.input = np.zeros((len(hard), length), dtype=np.int8)
+        self.input[:, :n_valid] = opts[input_occupant[:n_valid]].T
+        self.current = self.input.copy()
+
+    def set_state(self, occupant: np.ndarray) -> None:
+        """Take ``occupant`` (order row per position, -1 empty) as the current state."""
+        self.current[:, :self.n_valid] = self.opts[occupant[:self.n_valid]].T
+
+    def judge(self, pos: np.ndarray, rows: np.ndarray) -> tuple[bool, int]:
+        """Would putting order ``rows[j]`` at position ``pos[j]`` keep the hard rules?
+
+        Parameters
+        ----------
+        pos
+            Ascending positions whose occupant changes (a chain).
+        rows
+            Their new occupants (-1: empty).
+
+        Returns
+        -------
+        tuple
+            ``(kept, added_excess)``: no window exceeds ``max(H, input count, current
+            count)``; and the change of the total excess over ``max(H, input count)``.
+        """
+        lo, hi = int(pos[0]), int(pos[-1])
+        a, b = max(lo - self.n_max + 1, 0), min(hi, self.n_valid - 1)
+        if a > b:
+            return True, 0
+        seg = slice(a, b + self.n_max)
+        cur = self.current[:, seg]
+        new = cur.copy()
+        keep = pos < min(self.n_valid, b + self.n_max)
+        new[:, pos[keep] - a] = self.opts[rows[keep]].T
+        w = b - a + 1
+        idx = np.arange(w)[None, :] + self.window[:, None]
+        counts = []
+        for arr in (self.input[:, seg], cur, new):
+            cs = np.zeros((arr.shape[0], arr.shape[1] + 1), dtype=np.int64)
+            np.cumsum(arr, axis=1, out=cs[:, 1:])
+            counts.append(np.take_along_axis(cs, idx, axis=1) - cs[:, :w])
+        before, now, after = counts
+        valid = (a + np.arange(w))[None, :] <= self.n_valid - self.window[:, None]
+        cap = np.maximum(before, self.max_count[:, None])
+        kept = bool(np.all((after <= np.maximum(cap, now)) | ~valid))
+        added = int(np.sum(np.where(valid, np.maximum(after - cap, 0) - np.maximum(now - cap, 0), 0)))
+        return kept, added
+
+    def commit(self, pos: np.ndarray, rows: np.ndarray) -> None:
+        """Carry out the change :meth:`judge` was asked about."""
+        keep = pos < self.n_valid
+        self.current[:, pos[keep]] = self.opts[rows[keep]].T
+
+
+def _chain(occupant: np.ndarray, reinserted: np.ndarray, t: int, row: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and new occupants when ``row`` is reinserted at ``t`` (the chain rule of
+    :func:`jisopt.policies.rules.reinsert`: push to the first gap, passing over orders
+    reinserted before)."""
+    if occupant[t] < 0:
+        return np.array([t], dtype=np.int64), np.array([row], dtype=np.int64)
+    e = t + int(np.argmax(occupant[t:] < 0))
+    chain = t + np.flatnonzero(~reinserted[t:e + 1])
+    return chain, np.concatenate(([row], occupant[chain[:-1]]))
+
+
+def _occupant(instance: Instance, new_slot: np.ndarray, length: int) -> np.ndarray:
+    occ = np.full(length, -1, dtype=np.int64)
+    occ[new_slot - instance.first_slot] = np.arange(instance.n_orders)
+    return occ
+
+
+def ratio_reinsert(
+    instance: Instance,
+    rule: str,
+    rows: np.ndarray,
+    targets: np.ndarray,
+    steps: np.ndarray,
+    leaps: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Reinsert ``rows`` keeping the hard ratio rules where any slot of [step, leap] can.
+
+    The plain rule's plan (:func:`~jisopt.policies.rules.reinsert`) when it keeps them;
+    else every disrupted order is removed and reinserted in the plain insertion order
+    (ascending target; ties: smaller leap, narrower [step, leap], order id) at the first
+    slot of :func:`candidate_slots` (after the one the plain rule would take, which is
+    tried first; slots held by orders reinserted before are skipped) whose chain keeps
+    the hard rules; with none, at the candidate adding the least excess (the first of
+    those, in that order).
+
+    Returns
+    -------
+    tuple
+        ``(new_slot, placed_at, kept, plain_kept)``: ``(n,)`` new slot of every order; per
+        entry of ``rows``, its slot and whether it kept the hard rules; whether the plain
+        rule's plan kept them (no search was needed).
+    """
+    first = instance.first_slot
+    plain = reinsert(instance, rows, targets, steps, leaps)
+    n_valid = slot_end(instance) - first
+    pad = 2 * rows.size + 1
+    length = max(slot_end(instance), int(targets.max(initial=first)) + 1) - first + pad
+    input_occ = _occupant(instance, instance.slot, length)
+    windows = _HardWindows(instance, input_occ, n_valid)
+    plain_occ = _occupant(instance, plain, length)
+    changed = np.flatnonzero(plain_occ != input_occ)
+    kept, _ = windows.judge(changed, plain_occ[changed]) if changed.size else (True, 0)
+    if kept:
+        return plain, plain[rows], np.ones(rows.size, dtype=bool), True
+
+    occupant = input_occ.copy()
+    occupant[instance.slot[rows] - first] = -1
+    windows.set_state(occupant)
+    reinserted = np.zeros(length, dtype=bool)
+    placed_at = np.empty(rows.size, dtype=np.int64)
+    ok = np.ones(rows.size, dtype=bool)
+    for k in np.lexsort((instance.order_id[rows], leaps - steps, leaps, targets)):
+        row = int(rows[k])
+        step, leap = int(steps[k]) - first, int(leaps[k]) - first
+        t0 = _free_slot(reinserted, int(targets[k]) - first, step, leap)
+        others = candidate_slots(rule, int(targets[k]) - first, step, leap) if t0 <= leap else ()
+        best = None
+        for t in (t0, *(int(s) for s in others if s != t0 and not reinserted[s])):
+            pos, new_rows = _chain(occupant, reinserted, t, row)
+            keeps, added = windows.judge(pos, new_rows)
+            if keeps:
+                best = (t, pos, new_rows)
+                break
+            if best is None or added < best[3]:
+                best = (t, pos, new_rows, added)
+        else:
+            ok[k] = False
+        t, pos, new_rows = best[:3]
+        windows.commit(pos, new_rows)
+        occupant[pos] = new_rows
+        reinserted[t] = True
+        placed_at[k] = t + first
+    new_slot = np.empty(instance.n_orders, dtype=np.int64)
+    filled = np.flatnonzero(occupant >= 0)
+    new_slot[occupant[filled]] = filled + first
+    return new_slot, placed_at, ok, False
+
+
+@dataclass(frozen=True)
+class RatioRulePolicy:
+    """A reinsertion rule that keeps hard ratio rules (docs/model.md §3).
+
+    Parameters
+    ----------
+    rule
+        One of :data:`RATIO_RULES`.
+    swap
+        Try the component swap first (swaps exchange parts, not orders, so they do not
+        change any option count).
+    skew_h
+        Threshold ``θ`` (h) of the skewed dynamic rule; only for ``dynamic``.
+
+    The plan's status is ``ok``, or :data:`RATIO_INFEASIBLE` when some disrupted order
+    has no slot in its [step, leap] that keeps the hard rules; with hard rules,
+    ``info["ratio"]`` gives each order's slot (``slot``, aligned with ``info["orders"]``),
+    whether it kept them (``kept``) and whether the plain rule's plan did (``plain_kept``:
+    no search was needed).
+    """
+
+    rule: str
+    swap: bool = False
+    skew_h: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.rule not in RATIO_RULES:
+            raise InputError(f"no ratio-aware variant of this rule (rules: {', '.join(RATIO_RULES)})",
+                             field="policy", value=self.rule)
+        RulePolicy(self.rule, self.swap, self.skew_h)  # the same checks of the options
+
+    @property
+    def name(self) -> str:
+        """``ratio-`` and the plain rule's name, e.g. ``ratio-dynamic(skew=6h)+swap``."""
+        return RATIO_PREFIX + RulePolicy(self.rule, self.swap, self.skew_h).name
+
+    def __call__(self, instance: Instance) -> Plan:
+        """Swap first (if asked), then reinsert the orders still disrupted, keeping the
+        hard ratio rules where their bounds allow."""
+        t0 = time.perf_counter()
+        swaps = find_swaps(instance) if self.swap else ()
+        new_slot = instance.slot.copy()
+        info: dict = {}
+        status = "ok"
+        if instance.n_disrupted:
+            ready = ready_after_swaps(instance, swaps)
+            bounds = disruption_bounds(instance, ready if swaps else None)
+            still = unresolved_disrupted(instance, ready)
+            rows = bounds.rows[still]
+            if rows.size:
+                targets = rule_targets(
+                    self.rule, bounds, instance.due_h[bounds.rows], instance.takt_h, self.skew_h
+                )[still]
+                step, leap = bounds.step[still], bounds.leap[still]
+                info = {
+                    "orders": instance.order_id[rows].tolist(),
+                    "step": step.tolist(),
+                    "leap": leap.tolist(),
+                    "target": targets.tolist(),
+                }
+                if any(r.hard for r in instance.ratio_rules):
+                    new_slot, placed, kept, plain_kept = ratio_reinsert(
+                        instance, self.rule, rows, targets, step, leap)
+                    info["ratio"] = {"slot": placed.tolist(), "kept": kept.tolist(),
+                                     "plain_kept": plain_kept}
+                    if not kept.all():
+                        status = RATIO_INFEASIBLE
+                else:
+                    new_slot = reinsert(instance, rows, targets, step, leap)
+        return Plan(new_slot, self.name, swaps, time.perf_counter() - t0, status, info)
