@@ -382,3 +382,33 @@ def test_exact_model_never_worse_than_a_feasible_ratio_aware_rule(inst, w):
     assert result.objective == pytest.approx(ev.objective(w), abs=1e-6)
     for rule, obj in feasible.items():
         assert result.objective <= obj + 1e-6, (rule, result.objective, obj)
+
+
+# ---- the fast chain check equals the direct count ----------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(inst=instances(max_disrupted=5, hard_ratio=True), data=st.data())
+def test_chain_check_equals_direct_count(inst, data):
+    """On random states (some disrupted orders reinserted at random free slots), the
+    prefix-sum check of a chain gives the same answer as counting its windows anew."""
+    from jisopt.policies.ratio_rules import _chain, _HardWindows, _occupant
+
+    if not any(r.hard for r in inst.ratio_rules):
+        return
+    first = inst.first_slot
+    rows = inst.disrupted_rows
+    length = slot_end(inst) - first + 2 * rows.size + 1
+    occupant = _occupant(inst, inst.slot, length)
+    windows = _HardWindows(inst, occupant.copy(), slot_end(inst) - first)
+    occupant[inst.slot[rows] - first] = -1
+    windows.set_state(occupant)
+    reinserted = np.zeros(length, dtype=bool)
+    for row in rows.tolist():
+        free = np.flatnonzero(~reinserted[:slot_end(inst) - first])
+        t = int(data.draw(st.sampled_from(free.tolist())))
+        pos, new_rows = _chain(occupant, reinserted, t, row)
+        assert windows.judge_chain(pos, new_rows, occupant, reinserted) == windows.judge(pos, new_rows)
+        windows.commit(pos, new_rows)
+        occupant[pos] = new_rows
+        reinserted[t] = True

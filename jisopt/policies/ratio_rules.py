@@ -152,6 +152,87 @@ class _HardWindows:
         """Carry out the change :meth:`judge` was asked about."""
         keep = pos < self.n_valid
         self.current[:, pos[keep]] = self.opts[rows[keep]].T
+        self._state = None
+
+    # ---- the search: many chains on one state ---------------------------------------
+
+    def _counts(self, carried: np.ndarray) -> np.ndarray:
+        """``(R, n_valid)`` count of every window start (0 for windows that do not fit)."""
+        cs = np.zeros((carried.shape[0], self.n_valid + self.n_max + 1), dtype=np.int64)
+        np.cumsum(carried[:, :self.n_valid + self.n_max], axis=1, out=cs[:, 1:])
+        idx = np.arange(self.n_valid)[None, :] + self.window[:, None]
+        return np.take_along_axis(cs, idx, axis=1) - cs[:, :self.n_valid]
+
+    def _prepare(self) -> None:
+        """Window counts of the current state and, per window, what a shift by one slot
+        would do to it (prefix sums), for :meth:`judge_chain`."""
+        if getattr(self, "_cap", None) is None:
+            valid = np.arange(self.n_valid)[None, :] <= self.n_valid - self.window[:, None]
+            big = np.iinfo(np.int64).max // 4
+            self._cap = np.where(valid, np.maximum(self._counts(self.input), self.max_count[:, None]),
+                                 big)
+        cur = self._counts(self.current)
+        cap = self._cap
+        limit = np.maximum(cap, cur)
+        shifted = np.zeros_like(cur)
+        shifted[:, 1:] = cur[:, :-1]  # window w after a shift holds what w - 1 held
+        bad = (shifted > limit).sum(axis=0)
+        exc = (np.maximum(shifted - cap, 0) - np.maximum(cur - cap, 0)).sum(axis=0)
+        self._state = (cur, limit, np.concatenate(([0], np.cumsum(bad))),
+                       np.concatenate(([0], np.cumsum(exc))))
+
+    def judge_chain(self, pos: np.ndarray, rows: np.ndarray, occupant: np.ndarray,
+                    reinserted: np.ndarray) -> tuple[bool, int]:
+        """:meth:`judge` for a chain (the same answer), in time independent of its length.
+
+        A chain from ``t = pos[0]`` to the gap ``e = pos[-1]`` moves every order between
+        by one slot, so a window whose slots (and the slot before them) all lie on the
+        chain holds what the window one slot earlier held: those windows are judged
+        from prefix sums of the state. Only windows within ``N`` of ``t``, of ``e`` and
+        of orders reinserted before (which the chain passes over) are counted anew.
+        """
+        if getattr(self, "_state", None) is None:
+            self._prepare()
+        cur, limit, bad_sum, exc_sum = self._state
+        t, e, n = int(pos[0]), int(pos[-1]), self.n_max
+        last = self.n_valid - 1
+        inside = t + np.flatnonzero(reinserted[t:e + 1])
+        starts = [t - n + 1, *(inside - n + 1).tolist(), e - n + 2]
+        stops = [t, *(inside + 1).tolist(), e]
+        explicit = []
+        pieces = []  # interior window starts [lo, hi]: judged by the prefix sums
+        interior_hi = min(e - n + 1, last)
+        lo = t + 1
+        for a, b in zip(starts, stops, strict=True):
+            a, b = max(a, 0), min(b, last)
+            if a > b:
+                continue
+            if a > lo:
+                pieces.append((lo, min(a - 1, interior_hi)))
+            explicit.append(np.arange(a, b + 1))
+            lo = max(lo, b + 1)
+        pieces.append((lo, interior_hi))
+        interior_bad = interior_exc = 0
+        for a, b in pieces:
+            if a <= b:
+                interior_bad += int(bad_sum[b + 1] - bad_sum[a])
+                interior_exc += int(exc_sum[b + 1] - exc_sum[a])
+        if not explicit:
+            return interior_bad == 0, int(interior_exc)
+        ws = np.unique(np.concatenate(explicit))
+        # New option indicators at the slots of those windows.
+        q = ws[:, None] + np.arange(n)[None, :]
+        j = np.minimum(np.searchsorted(pos, q), pos.shape[0] - 1)
+        on_chain = pos[j] == q
+        occ = np.where(on_chain, rows[j], occupant[np.minimum(q, occupant.shape[0] - 1)])
+        occ = np.where(q < self.n_valid, occ, -1)
+        carried = self.opts[occ]  # (W, n, R)
+        in_window = np.arange(n)[:, None] < self.window[None, :]  # (n, R)
+        new = np.einsum("wkr,kr->rw", carried.astype(np.int64), in_window.astype(np.int64))
+        cap, lim, old = self._cap[:, ws], limit[:, ws], cur[:, ws]
+        kept = interior_bad == 0 and bool(np.all(new <= lim))
+        added = interior_exc + int(np.sum(np.maximum(new - cap, 0) - np.maximum(old - cap, 0)))
+        return kept, int(added)
 
 
 def _chain(occupant: np.ndarray, reinserted: np.ndarray, t: int, row: int) -> tuple[np.ndarray, np.ndarray]:
@@ -223,7 +304,7 @@ def ratio_reinsert(
         best = None
         for t in (t0, *(int(s) for s in others if s != t0 and not reinserted[s])):
             pos, new_rows = _chain(occupant, reinserted, t, row)
-            keeps, added = windows.judge(pos, new_rows)
+            keeps, added = windows.judge_chain(pos, new_rows, occupant, reinserted)
             if keeps:
                 best = (t, pos, new_rows)
                 break
