@@ -412,3 +412,19 @@ def test_chain_check_equals_direct_count(inst, data):
         windows.commit(pos, new_rows)
         occupant[pos] = new_rows
         reinserted[t] = True
+
+
+def test_a_simulation_runs_under_a_ratio_aware_name():
+    """The simulated line has no options, so the ratio-aware rule's plans are the plain
+    rule's: the same KPIs but the decision time."""
+    from sim_cases import small_scenario
+
+    from jisopt.sim import run_replication
+
+    scenario = small_scenario(days=6.0, warmup_days=1.0)
+    aware = run_replication(scenario, "ratio-dynamic+swap", seed=3)
+    plain = run_replication(scenario, "dynamic+swap", seed=3)
+    assert aware.policy == "ratio-dynamic+swap" and aware.instances.shape[0] > 10
+    timing = {"decision_time_mean_s", "decision_time_p95_s"}
+    assert {k: v for k, v in aware.kpis.items() if k not in timing} == {
+        k: v for k, v in plain.kpis.items() if k not in timing}
