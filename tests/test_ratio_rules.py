@@ -391,7 +391,8 @@ def test_exact_model_never_worse_than_a_feasible_ratio_aware_rule(inst, w):
 @given(inst=instances(max_disrupted=5, hard_ratio=True), data=st.data())
 def test_chain_check_equals_direct_count(inst, data):
     """On random states (some disrupted orders reinserted at random free slots), the
-    prefix-sum check of a chain gives the same answer as counting its windows anew."""
+    prefix-sum check of a chain, and of many chains at once, gives the same answer as
+    counting their windows anew."""
     from jisopt.policies.ratio_rules import _chain, _HardWindows, _occupant
 
     if not any(r.hard for r in inst.ratio_rules):
@@ -406,6 +407,15 @@ def test_chain_check_equals_direct_count(inst, data):
     reinserted = np.zeros(length, dtype=bool)
     for row in rows.tolist():
         free = np.flatnonzero(~reinserted[:slot_end(inst) - first])
+        # A search over some free slots takes the first that keeps, else the first of
+        # least excess: the same as judging them one by one.
+        cands = data.draw(st.lists(st.sampled_from(free.tolist()), min_size=1, max_size=12,
+                                   unique=True))
+        judged = [windows.judge(*_chain(occupant, reinserted, c, row)) for c in cands]
+        kept = [k for k, (ok, _) in enumerate(judged) if ok]
+        expected = (kept[0], True) if kept else (
+            min(range(len(cands)), key=lambda k: (judged[k][1], k)), False)
+        assert windows.judge_many(np.array(cands), row, occupant, reinserted) == expected
         t = int(data.draw(st.sampled_from(free.tolist())))
         pos, new_rows = _chain(occupant, reinserted, t, row)
         assert windows.judge_chain(pos, new_rows, occupant, reinserted) == windows.judge(pos, new_rows)

@@ -103,11 +103,16 @@ class _HardWindows:
         length = input_occupant.shape[0] + self.n_max
         self.input = np.zeros((len(hard), length), dtype=np.int8)
         self.input[:, :n_valid] = opts[input_occupant[:n_valid]].T
-        self.current = self.input.copy()
+        self.current = self.input  # the state is the input until set_state
+        self._cap: np.ndarray | None = None  # max(H, input count) per window, for searches
+        self._state: tuple | None = None  # window counts and shift sums of the state
 
     def set_state(self, occupant: np.ndarray) -> None:
         """Take ``occupant`` (order row per position, -1 empty) as the current state."""
+        if self.current is self.input:
+            self.current = self.input.copy()
         self.current[:, :self.n_valid] = self.opts[occupant[:self.n_valid]].T
+        self._state = None
 
     def judge(self, pos: np.ndarray, rows: np.ndarray) -> tuple[bool, int]:
         """Would putting order ``rows[j]`` at position ``pos[j]`` keep the hard rules?
@@ -137,11 +142,12 @@ class _HardWindows:
         w = b - a + 1
         idx = np.arange(w)[None, :] + self.window[:, None]
         counts = []
-        for arr in (self.input[:, seg], cur, new):
+        same = self.current is self.input  # judging a change of the input itself
+        for arr in ((cur, new) if same else (self.input[:, seg], cur, new)):
             cs = np.zeros((arr.shape[0], arr.shape[1] + 1), dtype=np.int64)
             np.cumsum(arr, axis=1, out=cs[:, 1:])
             counts.append(np.take_along_axis(cs, idx, axis=1) - cs[:, :w])
-        before, now, after = counts
+        before, now, after = (counts[0], *counts) if same else counts
         valid = (a + np.arange(w))[None, :] <= self.n_valid - self.window[:, None]
         cap = np.maximum(before, self.max_count[:, None])
         kept = bool(np.all((after <= np.maximum(cap, now)) | ~valid))
@@ -150,6 +156,8 @@ class _HardWindows:
 
     def commit(self, pos: np.ndarray, rows: np.ndarray) -> None:
         """Carry out the change :meth:`judge` was asked about."""
+        if self.current is self.input:
+            self.current = self.input.copy()
         keep = pos < self.n_valid
         self.current[:, pos[keep]] = self.opts[rows[keep]].T
         self._state = None
@@ -166,7 +174,7 @@ class _HardWindows:
     def _prepare(self) -> None:
         """Window counts of the current state and, per window, what a shift by one slot
         would do to it (prefix sums), for :meth:`judge_chain`."""
-        if getattr(self, "_cap", None) is None:
+        if self._cap is None:
             valid = np.arange(self.n_valid)[None, :] <= self.n_valid - self.window[:, None]
             big = np.iinfo(np.int64).max // 4
             self._cap = np.where(valid, np.maximum(self._counts(self.input), self.max_count[:, None]),
@@ -191,7 +199,7 @@ class _HardWindows:
         from prefix sums of the state. Only windows within ``N`` of ``t``, of ``e`` and
         of orders reinserted before (which the chain passes over) are counted anew.
         """
-        if getattr(self, "_state", None) is None:
+        if self._state is None:
             self._prepare()
         cur, limit, bad_sum, exc_sum = self._state
         t, e, n = int(pos[0]), int(pos[-1]), self.n_max
@@ -233,6 +241,90 @@ class _HardWindows:
         kept = interior_bad == 0 and bool(np.all(new <= lim))
         added = interior_exc + int(np.sum(np.maximum(new - cap, 0) - np.maximum(old - cap, 0)))
         return kept, int(added)
+
+
+    def _simple_chains(self, ts: np.ndarray, es: np.ndarray, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`judge_chain` for many chains that pass over no reinserted order, at once:
+        ``row`` at ``ts[k]``, the orders in ``(ts[k], es[k]]`` one slot later."""
+        cur, limit, bad_sum, exc_sum = self._state
+        n, last = self.n_max, self.n_valid - 1
+        kept = np.ones(ts.shape[0], dtype=bool)
+        added = np.zeros(ts.shape[0], dtype=np.int64)
+        # Windows counted anew: the n starting at t - n + 1 .. t (containing t) and the
+        # n - 1 starting at e - n + 2 .. e (reaching past e), those not already counted.
+        for first, n_w, skip in ((ts - n + 1, n, None), (es - n + 2, n - 1, ts)):
+            if n_w == 0:
+                continue
+            q = first[:, None] + np.arange(n_w + n - 1)[None, :]  # (K, P) slots they cover
+            shifted = (q > ts[:, None]) & (q <= es[:, None])
+            src = np.clip(np.where(shifted, q - 1, q), 0, self.current.shape[1] - 1)
+            vals = self.current[:, src].astype(np.int64)  # (R, K, P)
+            vals[:, q == ts[:, None]] = self.opts[row][:, None]
+            vals[:, (q < 0) | (q >= self.n_valid)] = 0
+            cs = np.zeros((*vals.shape[:2], vals.shape[2] + 1), dtype=np.int64)
+            np.cumsum(vals, axis=2, out=cs[:, :, 1:])
+            idx = np.broadcast_to(np.arange(n_w)[None, None, :] + self.window[:, None, None],
+                                  (vals.shape[0], vals.shape[1], n_w))
+            new = np.take_along_axis(cs, idx, axis=2) - cs[:, :, :n_w]  # (R, K, n_w)
+            w = first[:, None] + np.arange(n_w)[None, :]
+            use = (w >= 0) & (w <= last)
+            if skip is not None:
+                use &= w > skip[:, None]
+            wc = np.clip(w, 0, last)
+            kept &= np.all((new <= limit[:, wc]) | ~use[None], axis=(0, 2))
+            cap, old = self._cap[:, wc], cur[:, wc]
+            added += np.where(use[None], np.maximum(new - cap, 0) - np.maximum(old - cap, 0),
+                              0).sum(axis=(0, 2))
+        # Windows strictly between: a shift by one slot (prefix sums).
+        lo, hi = ts + 1, np.minimum(es - n + 1, last)
+        has = lo <= hi
+        lo_c, hi_c = np.where(has, lo, 0), np.where(has, hi + 1, 0)
+        kept &= np.where(has, bad_sum[hi_c] - bad_sum[lo_c], 0) == 0
+        added += np.where(has, exc_sum[hi_c] - exc_sum[lo_c], 0)
+        return kept, added
+
+    def judge_many(self, cands: np.ndarray, row: int, occupant: np.ndarray,
+                   reinserted: np.ndarray) -> tuple[int, bool]:
+        """The slot a search takes among ``cands`` (tried in that order) for ``row``.
+
+        Candidates are judged in blocks of growing size (8, 32, 128, ...): chains that
+        pass over no order reinserted before together (:meth:`_simple_chains`), the
+        others one by one (:meth:`judge_chain`); the search stops in the first block
+        with a candidate that keeps the rules.
+
+        Returns
+        -------
+        tuple
+            ``(index into cands, kept)``: the first candidate that keeps the hard rules,
+            or, if none does, the first of those adding the least excess.
+        """
+        if self._state is None:
+            self._prepare()
+        empty = np.flatnonzero(occupant < 0)
+        e = empty[np.searchsorted(empty, cands)]  # the gap each chain ends in
+        passed = np.concatenate(([0], np.cumsum(reinserted)))
+        simple = passed[e + 1] == passed[cands]
+        best, best_added = 0, None
+        start, size = 0, 8
+        while start < cands.shape[0]:
+            blk = np.arange(start, min(start + size, cands.shape[0]))
+            kept = np.zeros(blk.shape[0], dtype=bool)
+            added = np.zeros(blk.shape[0], dtype=np.int64)
+            sim = simple[blk]
+            if sim.any():
+                kept[sim], added[sim] = self._simple_chains(cands[blk[sim]], e[blk[sim]], row)
+            for j in np.flatnonzero(~sim):
+                if kept[:j].any():
+                    break
+                pos, new_rows = _chain(occupant, reinserted, int(cands[blk[j]]), row)
+                kept[j], added[j] = self.judge_chain(pos, new_rows, occupant, reinserted)
+            if kept.any():
+                return int(blk[np.argmax(kept)]), True
+            j = int(np.argmin(added))
+            if best_added is None or added[j] < best_added:
+                best, best_added = int(blk[j]), int(added[j])
+            start, size = start + size, 4 * size
+        return best, False
 
 
 def _chain(occupant: np.ndarray, reinserted: np.ndarray, t: int, row: int) -> tuple[np.ndarray, np.ndarray]:
@@ -301,18 +393,12 @@ def ratio_reinsert(
         step, leap = int(steps[k]) - first, int(leaps[k]) - first
         t0 = _free_slot(reinserted, int(targets[k]) - first, step, leap)
         others = candidate_slots(rule, int(targets[k]) - first, step, leap) if t0 <= leap else ()
-        best = None
-        for t in (t0, *(int(s) for s in others if s != t0 and not reinserted[s])):
-            pos, new_rows = _chain(occupant, reinserted, t, row)
-            keeps, added = windows.judge_chain(pos, new_rows, occupant, reinserted)
-            if keeps:
-                best = (t, pos, new_rows)
-                break
-            if best is None or added < best[3]:
-                best = (t, pos, new_rows, added)
-        else:
-            ok[k] = False
-        t, pos, new_rows = best[:3]
+        others = np.asarray(others, dtype=np.int64)
+        others = others[(others != t0) & ~reinserted[others]]
+        cands = np.concatenate(([t0], others))
+        pick, ok[k] = windows.judge_many(cands, row, occupant, reinserted)
+        t = int(cands[pick])
+        pos, new_rows = _chain(occupant, reinserted, t, row)
         windows.commit(pos, new_rows)
         occupant[pos] = new_rows
         reinserted[t] = True
