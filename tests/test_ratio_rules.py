@@ -33,7 +33,7 @@ from jisopt.scenario import Scenario
 from jisopt.subsequences import disruption_bounds, slot_end
 from jisopt.weights import Weights
 
-EXAMPLES = 60
+EXAMPLES = 40
 VARIANTS = {"single": single_instances, "batch": batch_instances}
 
 
