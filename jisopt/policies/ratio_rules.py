@@ -100,19 +100,20 @@ class _HardWindows:
         opts = np.zeros((instance.n_orders + 1, len(hard)), dtype=np.int8)
         opts[:-1] = instance.options[:, [r.option for r in hard]]
         self.opts = opts
+        self.opts_t = np.ascontiguousarray(opts.T)  # (R, n + 1): indicators by order
         length = input_occupant.shape[0] + self.n_max
         self.input = np.zeros((len(hard), length), dtype=np.int8)
-        self.input[:, :n_valid] = opts[input_occupant[:n_valid]].T
+        self.input[:, :n_valid] = self.opts_t[:, input_occupant[:n_valid]]
         self.current = self.input  # the state is the input until set_state
         self._cap: np.ndarray | None = None  # max(H, input count) per window, for searches
-        self._state: tuple | None = None  # window counts and shift sums of the state
+        self.state: tuple | None = None  # window counts and shift sums of the state
 
     def set_state(self, occupant: np.ndarray) -> None:
         """Take ``occupant`` (order row per position, -1 empty) as the current state."""
         if self.current is self.input:
             self.current = self.input.copy()
-        self.current[:, :self.n_valid] = self.opts[occupant[:self.n_valid]].T
-        self._state = None
+        self.current[:, :self.n_valid] = self.opts_t[:, occupant[:self.n_valid]]
+        self.state = None
 
     def judge(self, pos: np.ndarray, rows: np.ndarray) -> tuple[bool, int]:
         """Would putting order ``rows[j]`` at position ``pos[j]`` keep the hard rules?
@@ -138,15 +139,11 @@ class _HardWindows:
         cur = self.current[:, seg]
         new = cur.copy()
         keep = pos < min(self.n_valid, b + self.n_max)
-        new[:, pos[keep] - a] = self.opts[rows[keep]].T
+        new[:, pos[keep] - a] = self.opts_t[:, rows[keep]]
         w = b - a + 1
-        idx = np.arange(w)[None, :] + self.window[:, None]
-        counts = []
         same = self.current is self.input  # judging a change of the input itself
-        for arr in ((cur, new) if same else (self.input[:, seg], cur, new)):
-            cs = np.zeros((arr.shape[0], arr.shape[1] + 1), dtype=np.int64)
-            np.cumsum(arr, axis=1, out=cs[:, 1:])
-            counts.append(np.take_along_axis(cs, idx, axis=1) - cs[:, :w])
+        counts = [self._window_counts(arr, w)
+                  for arr in ((cur, new) if same else (self.input[:, seg], cur, new))]
         before, now, after = (counts[0], *counts) if same else counts
         valid = (a + np.arange(w))[None, :] <= self.n_valid - self.window[:, None]
         cap = np.maximum(before, self.max_count[:, None])
@@ -159,35 +156,47 @@ class _HardWindows:
         if self.current is self.input:
             self.current = self.input.copy()
         keep = pos < self.n_valid
-        self.current[:, pos[keep]] = self.opts[rows[keep]].T
-        self._state = None
+        self.current[:, pos[keep]] = self.opts_t[:, rows[keep]]
+        self.state = None
 
     # ---- the search: many chains on one state ---------------------------------------
 
+    def _window_counts(self, carried: np.ndarray, w: int) -> np.ndarray:
+        """``(R, w)`` count of the windows starting at ``0 .. w - 1`` of ``carried``
+        (``(R, S)`` indicators, ``S >= w - 1 + N`` for every rule), by prefix sums."""
+        cs = np.zeros((carried.shape[0], carried.shape[1] + 1), dtype=np.int32)
+        np.cumsum(carried, axis=1, out=cs[:, 1:])
+        out = np.empty((carried.shape[0], w), dtype=np.int32)
+        for r, n in enumerate(self.window.tolist()):
+            out[r] = cs[r, n:n + w] - cs[r, :w]
+        return out
+
     def _counts(self, carried: np.ndarray) -> np.ndarray:
         """``(R, n_valid)`` count of every window start (0 for windows that do not fit)."""
-        cs = np.zeros((carried.shape[0], self.n_valid + self.n_max + 1), dtype=np.int64)
-        np.cumsum(carried[:, :self.n_valid + self.n_max], axis=1, out=cs[:, 1:])
-        idx = np.arange(self.n_valid)[None, :] + self.window[:, None]
-        return np.take_along_axis(cs, idx, axis=1) - cs[:, :self.n_valid]
+        return self._window_counts(carried[:, :self.n_valid + self.n_max], self.n_valid)
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
         """Window counts of the current state and, per window, what a shift by one slot
         would do to it (prefix sums), for :meth:`judge_chain`."""
         if self._cap is None:
-            valid = np.arange(self.n_valid)[None, :] <= self.n_valid - self.window[:, None]
-            big = np.iinfo(np.int64).max // 4
-            self._cap = np.where(valid, np.maximum(self._counts(self.input), self.max_count[:, None]),
-                                 big)
+            cap = np.maximum(self._counts(self.input), self.max_count[:, None])
+            for r, n in enumerate(self.window.tolist()):
+                cap[r, self.n_valid - n + 1:] = 2**30  # windows that do not fit: no cap
+            self._cap = cap
         cur = self._counts(self.current)
         cap = self._cap
-        limit = np.maximum(cap, cur)
-        shifted = np.zeros_like(cur)
-        shifted[:, 1:] = cur[:, :-1]  # window w after a shift holds what w - 1 held
-        bad = (shifted > limit).sum(axis=0)
-        exc = (np.maximum(shifted - cap, 0) - np.maximum(cur - cap, 0)).sum(axis=0)
-        self._state = (cur, limit, np.concatenate(([0], np.cumsum(bad))),
-                       np.concatenate(([0], np.cumsum(exc))))
+        # Window w after a shift holds what w - 1 held. It can break the rule or change the
+        # excess only where that count, or the window's own, is above the cap.
+        shifted_over = cur[:, :-1] > cap[:, 1:]
+        own_over = cur > cap
+        where = 1 + np.flatnonzero(shifted_over.any(axis=0) | own_over[:, 1:].any(axis=0))
+        bad = np.zeros(self.n_valid, dtype=np.int64)
+        exc = np.zeros(self.n_valid, dtype=np.int64)
+        if where.size:
+            sh, c, k = cur[:, where - 1], cur[:, where], cap[:, where]
+            bad[where] = (sh > np.maximum(k, c)).sum(axis=0)
+            exc[where] = (np.maximum(sh - k, 0) - np.maximum(c - k, 0)).sum(axis=0)
+        self.state = (cur, np.concatenate(([0], np.cumsum(bad))), np.concatenate(([0], np.cumsum(exc))))
 
     def judge_chain(self, pos: np.ndarray, rows: np.ndarray, occupant: np.ndarray,
                     reinserted: np.ndarray) -> tuple[bool, int]:
@@ -199,9 +208,9 @@ class _HardWindows:
         from prefix sums of the state. Only windows within ``N`` of ``t``, of ``e`` and
         of orders reinserted before (which the chain passes over) are counted anew.
         """
-        if self._state is None:
-            self._prepare()
-        cur, limit, bad_sum, exc_sum = self._state
+        if self.state is None:
+            self.prepare()
+        cur, bad_sum, exc_sum = self.state
         t, e, n = int(pos[0]), int(pos[-1]), self.n_max
         last = self.n_valid - 1
         inside = t + np.flatnonzero(reinserted[t:e + 1])
@@ -237,7 +246,8 @@ class _HardWindows:
         carried = self.opts[occ]  # (W, n, R)
         in_window = np.arange(n)[:, None] < self.window[None, :]  # (n, R)
         new = np.einsum("wkr,kr->rw", carried.astype(np.int64), in_window.astype(np.int64))
-        cap, lim, old = self._cap[:, ws], limit[:, ws], cur[:, ws]
+        cap, old = self._cap[:, ws], cur[:, ws]
+        lim = np.maximum(cap, old)
         kept = interior_bad == 0 and bool(np.all(new <= lim))
         added = interior_exc + int(np.sum(np.maximum(new - cap, 0) - np.maximum(old - cap, 0)))
         return kept, int(added)
@@ -246,7 +256,7 @@ class _HardWindows:
     def _simple_chains(self, ts: np.ndarray, es: np.ndarray, row: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`judge_chain` for many chains that pass over no reinserted order, at once:
         ``row`` at ``ts[k]``, the orders in ``(ts[k], es[k]]`` one slot later."""
-        cur, limit, bad_sum, exc_sum = self._state
+        cur, bad_sum, exc_sum = self.state
         n, last = self.n_max, self.n_valid - 1
         kept = np.ones(ts.shape[0], dtype=bool)
         added = np.zeros(ts.shape[0], dtype=np.int64)
@@ -263,16 +273,16 @@ class _HardWindows:
             vals[:, (q < 0) | (q >= self.n_valid)] = 0
             cs = np.zeros((*vals.shape[:2], vals.shape[2] + 1), dtype=np.int64)
             np.cumsum(vals, axis=2, out=cs[:, :, 1:])
-            idx = np.broadcast_to(np.arange(n_w)[None, None, :] + self.window[:, None, None],
-                                  (vals.shape[0], vals.shape[1], n_w))
-            new = np.take_along_axis(cs, idx, axis=2) - cs[:, :, :n_w]  # (R, K, n_w)
+            new = np.empty((vals.shape[0], vals.shape[1], n_w), dtype=np.int64)  # (R, K, n_w)
+            for r, n_r in enumerate(self.window.tolist()):
+                new[r] = cs[r, :, n_r:n_r + n_w] - cs[r, :, :n_w]
             w = first[:, None] + np.arange(n_w)[None, :]
             use = (w >= 0) & (w <= last)
             if skip is not None:
                 use &= w > skip[:, None]
             wc = np.clip(w, 0, last)
-            kept &= np.all((new <= limit[:, wc]) | ~use[None], axis=(0, 2))
             cap, old = self._cap[:, wc], cur[:, wc]
+            kept &= np.all((new <= np.maximum(cap, old)) | ~use[None], axis=(0, 2))
             added += np.where(use[None], np.maximum(new - cap, 0) - np.maximum(old - cap, 0),
                               0).sum(axis=(0, 2))
         # Windows strictly between: a shift by one slot (prefix sums).
@@ -298,8 +308,8 @@ class _HardWindows:
             ``(index into cands, kept)``: the first candidate that keeps the hard rules,
             or, if none does, the first of those adding the least excess.
         """
-        if self._state is None:
-            self._prepare()
+        if self.state is None:
+            self.prepare()
         empty = np.flatnonzero(occupant < 0)
         e = empty[np.searchsorted(empty, cands)]  # the gap each chain ends in
         passed = np.concatenate(([0], np.cumsum(reinserted)))
@@ -370,42 +380,53 @@ def ratio_reinsert(
         rule's plan kept them (no search was needed).
     """
     first = instance.first_slot
-    plain = reinsert(instance, rows, targets, steps, leaps)
     n_valid = slot_end(instance) - first
     pad = 2 * rows.size + 1
     length = max(slot_end(instance), int(targets.max(initial=first)) + 1) - first + pad
     input_occ = _occupant(instance, instance.slot, length)
     windows = _HardWindows(instance, input_occ, n_valid)
-    plain_occ = _occupant(instance, plain, length)
-    changed = np.flatnonzero(plain_occ != input_occ)
-    kept, _ = windows.judge(changed, plain_occ[changed]) if changed.size else (True, 0)
-    if kept:
-        return plain, plain[rows], np.ones(rows.size, dtype=bool), True
+    removed = input_occ.copy()
+    removed[instance.slot[rows] - first] = -1
+    windows.set_state(removed)
+    windows.prepare()
+    start_state = (windows.current.copy(), windows.state)
+    order = np.lexsort((instance.order_id[rows], leaps - steps, leaps, targets))
 
-    occupant = input_occ.copy()
-    occupant[instance.slot[rows] - first] = -1
-    windows.set_state(occupant)
-    reinserted = np.zeros(length, dtype=bool)
-    placed_at = np.empty(rows.size, dtype=np.int64)
-    ok = np.ones(rows.size, dtype=bool)
-    for k in np.lexsort((instance.order_id[rows], leaps - steps, leaps, targets)):
-        row = int(rows[k])
-        step, leap = int(steps[k]) - first, int(leaps[k]) - first
-        t0 = _free_slot(reinserted, int(targets[k]) - first, step, leap)
-        others = candidate_slots(rule, int(targets[k]) - first, step, leap) if t0 <= leap else ()
-        others = np.asarray(others, dtype=np.int64)
-        others = others[(others != t0) & ~reinserted[others]]
-        cands = np.concatenate(([t0], others))
-        pick, ok[k] = windows.judge_many(cands, row, occupant, reinserted)
-        t = int(cands[pick])
-        pos, new_rows = _chain(occupant, reinserted, t, row)
-        windows.commit(pos, new_rows)
-        occupant[pos] = new_rows
-        reinserted[t] = True
-        placed_at[k] = t + first
-    new_slot = np.empty(instance.n_orders, dtype=np.int64)
-    filled = np.flatnonzero(occupant >= 0)
-    new_slot[occupant[filled]] = filled + first
+    def place(search: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Reinsert in ``order``: at the plain slot, or (``search``) at the search's."""
+        occupant = removed.copy()
+        reinserted = np.zeros(length, dtype=bool)
+        placed_at = np.empty(rows.size, dtype=np.int64)
+        ok = np.ones(rows.size, dtype=bool)
+        total = 0
+        for k in order:
+            row = int(rows[k])
+            target, step, leap = int(targets[k]) - first, int(steps[k]) - first, int(leaps[k]) - first
+            t = _free_slot(reinserted, target, step, leap)  # the plain rule's slot
+            if search:
+                others = candidate_slots(rule, target, step, leap) if t <= leap else np.zeros(0, np.int64)
+                cands = np.concatenate(([t], others[(others != t) & ~reinserted[others]]))
+                pick, ok[k] = windows.judge_many(cands, row, occupant, reinserted)
+                t = int(cands[pick])
+            pos, new_rows = _chain(occupant, reinserted, t, row)
+            if not search:
+                total += windows.judge_chain(pos, new_rows, occupant, reinserted)[1]
+            windows.commit(pos, new_rows)
+            occupant[pos] = new_rows
+            reinserted[t] = True
+            placed_at[k] = t + first
+        new_slot = np.empty(instance.n_orders, dtype=np.int64)
+        filled = np.flatnonzero(occupant >= 0)
+        new_slot[occupant[filled]] = filled + first
+        return new_slot, placed_at, ok, total
+
+    # The plain plan's excess over max(H, input count) is the sum of what each of its
+    # chains adds, from the state without the disrupted orders (which has none).
+    plain, placed_at, _, excess = place(search=False)
+    if excess == 0:
+        return plain, placed_at, np.ones(rows.size, dtype=bool), True
+    windows.current, windows.state = start_state
+    new_slot, placed_at, ok, _ = place(search=True)
     return new_slot, placed_at, ok, False
 
 
