@@ -10,9 +10,14 @@ target, whose chain keeps the hard rules. An order with no such slot takes the
 candidate that adds the least excess, and the plan's status says
 ``ratio_infeasible``.
 
-Candidate checks are local: a chain changes only the slots from its start to
-the gap it fills, so only the windows overlapping them are counted, with
-prefix sums over the option indicators of that stretch.
+Candidate checks never recount the sequence. A chain from slot ``t`` to the gap
+``e`` moves every order between by one slot, so a window lying on the chain
+holds what the window one slot earlier held: the windows within ``N`` of ``t``,
+of ``e`` and of orders reinserted before are counted anew from the option
+indicators, every other one is judged from prefix sums over the state's window
+counts (computed once per state, not per candidate), and the candidates of one
+order are judged together in blocks. The plain plan's check is the sum of the
+excess its chains add, judged the same way.
 """
 
 from __future__ import annotations
@@ -117,6 +122,9 @@ class _HardWindows:
 
     def judge(self, pos: np.ndarray, rows: np.ndarray) -> tuple[bool, int]:
         """Would putting order ``rows[j]`` at position ``pos[j]`` keep the hard rules?
+
+        The direct count over every window the change touches (the reference that
+        :meth:`judge_chain` and :meth:`judge_many` must agree with).
 
         Parameters
         ----------
