@@ -269,6 +269,10 @@ def test_a_window_the_input_breaks_may_not_get_worse():
     assert plan.status == "ok" and slot_of(inst, plan, 1) == 4
     ev = evaluate(inst, plan)
     assert ev.feasible and ev.kpis["ratio_excess"] == 0
+    # The exact model has the same cap per window: feasible, and no worse.
+    result = solve_exact(inst)
+    assert result.status == SolveStatus.OPTIMAL and evaluate(inst, result.plan).feasible
+    assert result.objective <= ev.objective() + 1e-9
     # A 2:3 window may not grow from 3 (H + 1) to more: carriers 2, 3, 4 (input [2,4] = 3,
     # cap 3) and order 1 carrying nothing: every chain shifts the three carriers together,
     # [3,5] goes from 2 to 3 > max(2, 2) unless order 1 lands inside them.
