@@ -23,6 +23,7 @@ from jisopt.objective import (
     window_excess,
 )
 from jisopt.plan import Plan
+from jisopt.ratio import windows_kept
 from jisopt.slots import is_earlier, is_later, is_not_later
 from jisopt.subsequences import disruption_bounds, slot_end, window_start
 
@@ -221,19 +222,25 @@ def evaluate(
     terms = {name: float(v.sum()) for name, v in per_pair.items()}
     terms["idle_slots"] += idle_slots_constant(instance)
     ratio_penalty, ratio_excess = 0.0, 0
-    for rule, counts in zip(
+    input_counts = (ratio_window_counts(instance, old, end)
+                    if any(rule.hard for rule in instance.ratio_rules) else None)
+    for r, (rule, counts) in enumerate(zip(
         instance.ratio_rules, ratio_window_counts(instance, np.where(placed, new, -1), end),
         strict=True,
-    ):
+    )):
         excess = window_excess(counts, rule.max_count)
         ratio_excess += int(excess.sum())
         if rule.hard:
-            for w in np.flatnonzero(excess):
+            # Kept unless a window exceeds max(H, its count in the input) (jisopt.ratio).
+            before = input_counts[r]
+            for w in np.flatnonzero(~windows_kept(counts, before, rule.max_count)):
                 first = instance.first_slot + int(w)
+                was = (f"more than {rule.max_count}" if before[w] <= rule.max_count else
+                       f"more than the {before[w]} of the input sequence (H = {rule.max_count})")
                 viol.append(Violation(
                     "ratio", None,
                     f"option {instance.option_names[rule.option]} appears {counts[w]} times in "
-                    f"slots [{first}, {first + rule.window}), more than {rule.max_count}"))
+                    f"slots [{first}, {first + rule.window}), {was}"))
         else:
             ratio_penalty += rule.penalty * float(excess.sum())
     terms["ratio_penalty"] = ratio_penalty

@@ -129,6 +129,7 @@ def instances(
     postponed: bool = True,
     freeze: bool = True,
     soft_ratio: bool = False,
+    hard_ratio: bool = False,
 ) -> Instance:
     """Random consistent instances with ``min_disrupted .. max_disrupted`` disrupted
     components (fewer only if the instance has too few candidates).
@@ -143,6 +144,11 @@ def instances(
         Allow a non-zero line freeze.
     soft_ratio
         Add options and soft ``H:N`` rules (rules ignore them; they only cost).
+    hard_ratio
+        Add options and hard ``H:N`` rules (``H`` 1..2, ``N = H + 1 .. H + 3``); the
+        options are random (the input sequence then often breaks windows already) or
+        given along the sequence only where the input keeps every rule. With
+        ``soft_ratio`` too, the rules are drawn hard or soft one by one.
     """
     q = draw(st.sampled_from(TAKTS_H)) / 4  # time grid: a quarter takt
     takt = 4 * q
@@ -212,15 +218,27 @@ def instances(
     option_names: tuple[str, ...] = ()
     options = None
     rules: tuple[RatioRule, ...] = ()
-    if soft_ratio:
+    if soft_ratio or hard_ratio:
         n_opt = draw(st.integers(1, 2))
         option_names = tuple(f"o{j}" for j in range(n_opt))
         options = rng.random((n, n_opt)) < 0.4
         rules = tuple(
-            RatioRule(j, max_count=h, window=h + draw(st.integers(1, 3)), hard=False,
+            RatioRule(j, max_count=h, window=h + draw(st.integers(1, 3)),
+                      hard=hard_ratio and not (soft_ratio and draw(st.booleans())),
                       penalty=draw(st.integers(1, 4)) / 2)
             for j in range(n_opt) for h in [draw(st.integers(1, 2))]
         )
+        if hard_ratio and draw(st.booleans()):
+            # Keep an option only where the window ending at its slot stays within H.
+            for rule in rules:
+                carried: set[int] = set()
+                for i in np.argsort(slot, kind="stable"):
+                    s = int(slot[i])
+                    near = sum(1 for c in carried if s - rule.window < c < s)
+                    if options[i, rule.option] and near < rule.max_count:
+                        carried.add(s)
+                    else:
+                        options[i, rule.option] = False
 
     inst = Instance(
         now_h=float(now),

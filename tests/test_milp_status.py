@@ -15,7 +15,7 @@ from jisopt.evaluate import evaluate
 from jisopt.instance import Instance
 from jisopt.instance_io import read_instance
 from jisopt.policies import POLICY_NAMES, make_policy
-from jisopt.policies.milp import ExactPolicy, SolveStatus, solve_exact
+from jisopt.policies.milp import ExactPolicy, SolveStatus, build_data, solve_exact
 from jisopt.policies.milp.highs import _start_accepted, checked_options
 from jisopt.policies.rules import RulePolicy
 from jisopt.weights import Weights
@@ -100,18 +100,22 @@ def test_order_without_any_feasible_slot_is_named():
     assert result.diagnosis["larger_K"] is True
 
 
-def test_hard_rule_broken_outside_the_window_is_reported():
+def test_hard_rule_broken_in_the_input_outside_the_window_is_no_infeasibility():
     """Two sunroofs at slots 1 and 2 (1:2 hard), the first disrupted order at slot 4: no
-    decision can repair the window [1, 3)."""
+    decision can repair the window [1, 3), and none has to: a window the input already
+    breaks may only not get worse (docs/model.md §5), so the model is feasible and
+    evaluate agrees."""
     from jisopt.instance import RatioRule
 
     inst = build_instance(takt_h=1.0, now_h=0.0, lead_time_h=[8.0], slots=[1, 2, 3, 4, 5],
                           disruptions=[(3, 0, "delay", 4.5)],
                           options=[[True], [True], [False], [False], [False]],
                           ratio_rules=[RatioRule(0, 1, 2, hard=True)])
+    assert not build_data(inst).fixed_hard_excess
     result = solve_exact(inst)
-    assert result.status == SolveStatus.INFEASIBLE
-    assert "hard rule o0 1:2 is violated in slots [1, 3)" in result.message
+    assert result.status == SolveStatus.OPTIMAL
+    ev = evaluate(inst, result.plan)
+    assert ev.feasible and ev.kpis["ratio_excess"] == 1
 
 
 # ---- solver failure -------------------------------------------------------------------------

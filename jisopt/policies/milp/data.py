@@ -30,6 +30,7 @@ import numpy as np
 from jisopt.instance import Instance, RatioRule
 from jisopt.objective import Weights, idle_slots_constant, ratio_window_counts, weighted_pair_costs
 from jisopt.policies.milp.bounds import BOUND_FAMILIES, slot_intervals
+from jisopt.ratio import window_caps
 from jisopt.subsequences import slot_end, window_start
 
 __all__ = [
@@ -53,12 +54,18 @@ class RatioWindows:
         reinsertion window that carry the option.
     carrier
         ``(n_window,)`` bool: the window order carries the option.
+    cap
+        ``(W,)`` right-hand side of each window's constraint: for a hard rule
+        ``max(H, count under the input sequence)`` (:func:`jisopt.ratio.window_caps`:
+        a window the input already breaks may not get worse), for a soft rule ``H``
+        (the excess over ``H`` is penalised).
     """
 
     rule: RatioRule
     start: np.ndarray
     fixed_count: np.ndarray
     carrier: np.ndarray
+    cap: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -200,8 +207,10 @@ def _ratio_windows(
     """Windows of every rule that a window order carrying the option can enter.
 
     Every other window's count is fixed by the orders outside the reinsertion
-    window: its soft excess goes into the constant, its hard excess makes the
-    model infeasible (reported in ``fixed_hard_excess``).
+    window: its soft excess goes into the constant, a hard count above the
+    window's cap (``max(H, input count)``; cannot happen, as the fixed count
+    never exceeds the input count) makes the model infeasible (reported in
+    ``fixed_hard_excess``).
     """
     out, hard_excess = [], []
     constant = 0.0
@@ -210,7 +219,10 @@ def _ratio_windows(
     outside_slot = inst.slot.copy()
     outside_slot[rows] = -1  # window orders are decided by the model
     fixed_counts = ratio_window_counts(inst, outside_slot, end)
+    input_counts = ratio_window_counts(inst, inst.slot, end)
     for r, (rule, counts) in enumerate(zip(inst.ratio_rules, fixed_counts, strict=True)):
+        cap = (window_caps(input_counts[r], rule.max_count) if rule.hard
+               else np.full(counts.shape[0], rule.max_count, dtype=np.int64))
         starts = inst.first_slot + np.arange(counts.shape[0])
         carrier = np.asarray(inst.options[rows, rule.option], dtype=bool)
         # Candidate pairs of carriers per slot, prefix-summed over [first_slot, end).
@@ -218,14 +230,14 @@ def _ratio_windows(
         np.add.at(per_slot, pair_slot[carrier[pair_order]] - inst.first_slot + 1, 1)
         csum = np.cumsum(per_slot)
         reachable = (csum[starts - inst.first_slot + rule.window] - csum[starts - inst.first_slot]) > 0
-        fixed_excess = np.maximum(counts[~reachable] - rule.max_count, 0)
+        fixed_excess = np.maximum(counts[~reachable] - cap[~reachable], 0)
         if rule.hard:
             for w in np.flatnonzero(fixed_excess):
                 hard_excess.append((r, int(starts[~reachable][w]), int(counts[~reachable][w])))
         else:
             constant += weights.ratio * rule.penalty * float(fixed_excess.sum())
         out.append(RatioWindows(rule=rule, start=starts[reachable], fixed_count=counts[reachable],
-                                carrier=carrier))
+                                carrier=carrier, cap=cap[reachable]))
     return tuple(out), tuple(hard_excess), constant
 
 

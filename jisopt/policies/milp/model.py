@@ -72,11 +72,13 @@ def _ratio_rules(m: pyo.ConcreteModel, data: ReinsertionData) -> None:
     """``H:N`` rules over every window of ``N`` consecutive slots that a carrier
     of the option can enter:
 
-    ``fixed[r, t] + sum_{k carries r, t <= s < t + N} x[k, s] <= H_r (+ excess[r, t])``
+    ``fixed[r, t] + sum_{k carries r, t <= s < t + N} x[k, s] <= cap[r, t] (+ excess[r, t])``
 
     where ``fixed[r, t]`` counts the carriers outside the reinsertion window in
-    those slots; the ``excess`` term only for soft rules. Empty slots carry no
-    option.
+    those slots; ``cap[r, t]`` is ``max(H_r, count under the input sequence)`` for
+    a hard rule (:func:`jisopt.ratio.window_caps`: a window the input already
+    breaks may not get worse) and ``H_r`` for a soft one; the ``excess`` term
+    only for soft rules. Empty slots carry no option.
     """
     windows = [(r, int(t)) for r, rw in enumerate(data.ratio) for t in rw.start]
     m.RATIO_WINDOWS = pyo.Set(dimen=2, initialize=windows, ordered=True)
@@ -85,10 +87,11 @@ def _ratio_rules(m: pyo.ConcreteModel, data: ReinsertionData) -> None:
     m.excess = pyo.Var(m.SOFT_WINDOWS, domain=pyo.NonNegativeReals)
     if not windows:
         return
-    fixed = {}
+    fixed, cap = {}, {}
     carrier_pairs = []  # per rule: (slots ascending, orders) of the carriers' candidate pairs
     for r, rw in enumerate(data.ratio):
         fixed.update({(r, int(t)): int(c) for t, c in zip(rw.start, rw.fixed_count, strict=True)})
+        cap.update({(r, int(t)): int(c) for t, c in zip(rw.start, rw.cap, strict=True)})
         idx = np.flatnonzero(rw.carrier[data.pair_order])
         idx = idx[np.argsort(data.pair_slot[idx], kind="stable")]
         carrier_pairs.append((data.pair_slot[idx], data.pair_order[idx]))
@@ -101,7 +104,7 @@ def _ratio_rules(m: pyo.ConcreteModel, data: ReinsertionData) -> None:
             m.x[int(k), int(s)] for k, s in zip(orders[lo:hi], slots[lo:hi], strict=True)
         )
         if rule_r.hard:
-            return count <= rule_r.max_count
+            return count <= cap[r, t]
         return count <= rule_r.max_count + m.excess[r, t]
 
     m.ratio_rule = pyo.Constraint(m.RATIO_WINDOWS, rule=rule)

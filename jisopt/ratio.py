@@ -1,0 +1,65 @@
+"""When a plan keeps a hard ratio rule (docs/model.md §5): one definition.
+
+A hard ``H:N`` rule allows at most ``H`` carriers of its option in any ``N``
+consecutive slots. Real sequences already break some windows before any
+disruption, so a plan is not asked to repair them; it is asked not to make
+anything worse. :func:`window_caps` and :func:`windows_kept` define that;
+:func:`jisopt.evaluate.evaluate`, the exact model
+(:mod:`jisopt.policies.milp`) and the ratio-aware rules
+(:mod:`jisopt.policies.ratio_rules`) all use them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["window_caps", "windows_kept"]
+
+
+def window_caps(input_counts: np.ndarray, max_count: int) -> np.ndarray:
+    """Largest count a plan may give each window of a hard rule.
+
+    Parameters
+    ----------
+    input_counts
+        Count of the option in each window under the input sequence (the
+        instance's own slots), as :func:`jisopt.objective.ratio_window_counts`
+        computes it.
+    max_count
+        The rule's ``H``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``max(H, input count)`` per window: a window within ``H`` must stay
+        within ``H``; a window the input already breaks may not get worse.
+    """
+    return np.maximum(np.asarray(input_counts), max_count)
+
+
+def windows_kept(new_counts: np.ndarray, input_counts: np.ndarray, max_count: int) -> np.ndarray:
+    """Per window, whether a plan keeps a hard rule there.
+
+    Parameters
+    ----------
+    new_counts
+        Count of the option in each window under the plan.
+    input_counts
+        Count in the same windows under the input sequence.
+    max_count
+        The rule's ``H``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per window: ``new count <= max(H, input count)``. The plan keeps
+        the rule when every window is kept.
+
+    Examples
+    --------
+    A 1:2 rule whose input already has 2 carriers in the first window:
+
+    >>> windows_kept(np.array([2, 2, 1]), np.array([2, 1, 1]), 1).tolist()
+    [True, False, True]
+    """
+    return np.asarray(new_counts) <= window_caps(input_counts, max_count)
