@@ -8,16 +8,18 @@ from jisopt.cli._experiment import (
     add_run_options,
     add_scenario_options,
     describe_runs,
+    experiment_run,
     parse_float,
     parse_reliability,
     print_summary_json,
-    run_experiment,
+    record_outputs,
     run_settings,
     scenario_overrides,
 )
 from jisopt.errors import InputError
 from jisopt.experiments.paper import paper_grid, write_paper_results
 from jisopt.experiments.report import json_value, summary_json
+from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import SimulationTask
 from jisopt.experiments.studies import STUDIES, study_grid, write_study_results
 from jisopt.experiments.weights_study import (
@@ -25,7 +27,7 @@ from jisopt.experiments.weights_study import (
     weights_grid,
     write_weights_results,
 )
-from jisopt.scenario import load_scenario
+from jisopt.scenario import Scenario, load_scenario
 
 __all__ = ["QUICK", "QUICK_WEIGHTS", "add_parser", "parse_reschedule_weights", "run"]
 
@@ -119,8 +121,14 @@ def run(args: argparse.Namespace) -> int:
 
     sim = SimulationTask({args.scenario: base})
     scenario = tasks[0].resolve_scenario(base)
-    report = run_experiment(args, tasks, sim, command=f"reproduce --study {args.study}")
-    header = (f"{describe_runs(scenario, replications)} per setting, seed {seed}; {len(tasks)} runs "
+    with experiment_run(args, tasks, sim, command=f"reproduce --study {args.study}") as report:
+        return _write_and_print(args, report, scenario, replications, seed, len(tasks))
+
+
+def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scenario,
+                     replications: int, seed: int, n_tasks: int) -> int:
+    """Write the study's summaries and figures into ``--out`` and print its summary."""
+    header = (f"{describe_runs(scenario, replications)} per setting, seed {seed}; {n_tasks} runs "
               f"({report.n_run} now, {report.n_resumed} resumed) in {report.wall_time_s:.1f} s "
               f"on {report.backend}")
     if args.study == "paper":
@@ -137,8 +145,9 @@ def run(args: argparse.Namespace) -> int:
         results = write_study_results(report.table, STUDIES[args.study], report.out_dir, header=header)
         payload = {}
         by = [STUDIES[args.study].x, "policy_label"]
+    record_outputs(report, results.files.values())
     if args.json:
-        print_summary_json({"study": args.study, "out": str(report.out_dir), "runs": len(tasks),
+        print_summary_json({"study": args.study, "out": str(report.out_dir), "runs": n_tasks,
                             "wall_time_s": round(report.wall_time_s, 3),
                             "summary": summary_json(results.summary, by), **payload})
         return 0
