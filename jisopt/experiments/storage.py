@@ -68,6 +68,7 @@ _TASK_KEY = b"jisopt.task_key"
 _TASK_DIGEST = b"jisopt.task_digest"
 _HAS_ORDERS = b"jisopt.orders"
 _KEY_FILE = re.compile(r"^[A-Za-z0-9_.=+-]+_rep\d{4,}_[0-9a-f]{10}\.parquet$")
+_ARROW_SOURCE = re.compile(r"Could not open Parquet input source '[^']*': ")
 _TEMPORARY = re.compile(r"^\..+\.\d+\.[0-9a-f]+\.tmp$|^\.replications\.csv\.tmp$")
 """Temporary files as jisopt names them (``.<name>.<pid>.<hex>.tmp``; older: ``.replications.csv.tmp``)."""
 
@@ -123,7 +124,7 @@ def _temporary(path: Path) -> Path:
 
 def _first_line(exc: BaseException) -> str:
     """The first line of an exception's message, with its type (for one-line reports)."""
-    text = str(exc).strip().splitlines()
+    text = _ARROW_SOURCE.sub("", str(exc)).strip().splitlines()
     return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
 
 
@@ -306,9 +307,9 @@ class ResultStore:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"cannot be read as a jisopt manifest ({_first_line(exc)}); "
-                             "remove the directory's results or use another output directory",
-                             source=str(path)) from None
+            raise InputError(f"cannot be read as a jisopt manifest ({_first_line(exc)}); without it "
+                             "jisopt cannot tell which files here are its own: use another output "
+                             "directory or empty this one", source=str(path)) from None
         if not isinstance(data, dict) or not (data.get("format") == FORMAT or "experiment" in data):
             raise InputError(f"is not a jisopt manifest (no 'format': {FORMAT!r}); use another "
                              "output directory", source=str(path))
