@@ -384,3 +384,25 @@ def test_stdout_to_a_full_device_is_one_line(json_output, tmp_path):
                               env=ENV, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "standard output" in proc.stderr, proc.stderr
+
+
+def test_a_result_directory_of_an_earlier_version_is_resumed_and_cleared(tmp_path, capsys):
+    """Manifest without ``format``/``outputs``, parts without metadata: still recognised as jisopt's."""
+    out = tmp_path / "old"
+    argv = [*SIM, "-r", 2, "--out", out]
+    assert cli(*argv) == 0
+    manifest = json.loads((out / "experiment.json").read_text())
+    del manifest["format"], manifest["outputs"]
+    (out / "experiment.json").write_text(json.dumps(manifest))
+    for part in (out / "parts").glob("*.parquet"):
+        pq.write_table(pq.read_table(part).replace_schema_metadata(None), part)
+    capsys.readouterr()
+    assert cli(*argv, "--resume") == 0
+    assert "2 resumed" in capsys.readouterr().out
+    for part in (out / "parts").glob("*.parquet"):
+        pq.write_table(pq.read_table(part).replace_schema_metadata(None), part)
+    some_part = next((out / "parts").glob("*.parquet")).read_bytes()
+    (out / "parts" / "extra_r0.9_s1_rep0007_0123456789.parquet").write_bytes(some_part)  # not ours
+    assert cli(*SIM, "-r", 1, "--out", out) == 0
+    names = sorted(p.name for p in (out / "parts").iterdir())
+    assert len(names) == 2 and "extra_r0.9_s1_rep0007_0123456789.parquet" in names
