@@ -3,6 +3,7 @@ bad stored files are reported and rerun, workers die with their parent, OS error
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -243,9 +244,9 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "jisopt", *argv, "--out", str(tmp_path / "out")],
                             env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
+    helpers: set[int] = set()
     try:
         deadline = time.monotonic() + 30
-        helpers: set[int] = set()
         while time.monotonic() < deadline and len(helpers) < 4:  # tracker, fork server, 2 workers
             time.sleep(0.05)
             helpers = _descendants(proc.pid)
@@ -256,28 +257,33 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path):
         while _living(helpers) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not _living(helpers)
-    finally:
-        with_group = _living(helpers) if "helpers" in locals() else set()
-        for pid in with_group:
-            os.kill(pid, signal.SIGKILL)
+    finally:  # survivors (if the test failed) are still in the command's process group
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def test_the_watchdog_ends_a_worker_whose_parent_is_gone():
     """The portable fallback alone (no ``PR_SET_PDEATHSIG``): a grandchild outlives its parent."""
-    code = ("import os, subprocess, sys\n"
-            "child = subprocess.Popen([sys.executable, '-c', 'import os\\n"
-            "from jisopt.experiments.backends import _watchdog\\n"
-            "print(os.getpid(), flush=True)\\n"
-            "_watchdog(os.getppid(), os.getppid())'], stdout=subprocess.PIPE, text=True)\n"
+    grandchild_code = ("import os\nfrom jisopt.experiments.backends import _watchdog\n"
+                       "parent = os.getppid()\nprint(os.getpid(), flush=True)\n"
+                       "_watchdog(parent, parent)\n")
+    code = ("import subprocess, sys, os\n"
+            f"child = subprocess.Popen([sys.executable, '-c', {grandchild_code!r}], "
+            "stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)\n"
             "print(child.stdout.readline().strip(), flush=True)\n"
             "os._exit(0)\n")
     out = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True,
-                         timeout=30).stdout
+                         timeout=60).stdout
     grandchild = int(out.split()[0])
-    deadline = time.monotonic() + 5
-    while _living({grandchild}) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _living({grandchild})
+    try:
+        deadline = time.monotonic() + 10
+        while _living({grandchild}) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _living({grandchild})
+    finally:
+        if _living({grandchild}):
+            os.kill(grandchild, signal.SIGKILL)
 
 
 # ---- 5. outputs of an earlier run --------------------------------------------------------------
@@ -399,6 +405,8 @@ def test_a_result_directory_of_an_earlier_version_is_resumed_and_cleared(tmp_pat
     capsys.readouterr()
     assert cli(*argv, "--resume") == 0
     assert "2 resumed" in capsys.readouterr().out
+    # summary.csv, listed nowhere, was taken for that version's output: replaced, not refused
+    assert "summary.csv" in json.loads((out / "experiment.json").read_text())["outputs"]
     for part in (out / "parts").glob("*.parquet"):
         pq.write_table(pq.read_table(part).replace_schema_metadata(None), part)
     some_part = next((out / "parts").glob("*.parquet")).read_bytes()
@@ -406,3 +414,14 @@ def test_a_result_directory_of_an_earlier_version_is_resumed_and_cleared(tmp_pat
     assert cli(*SIM, "-r", 1, "--out", out) == 0
     names = sorted(p.name for p in (out / "parts").iterdir())
     assert len(names) == 2 and "extra_r0.9_s1_rep0007_0123456789.parquet" in names
+
+
+def test_a_file_the_run_would_overwrite_is_refused_before_anything_runs(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert cli(*SIM, "-r", 1, "--out", out) == 0
+    parts = {p.name for p in (out / "parts").iterdir()}
+    (out / "summary.md").write_text("my notes")  # a name the paper's experiment writes
+    assert cli("reproduce", "--days", 3, "--warmup-days", 1, "-r", 1, "--jobs", 1, "--out", out) == 2
+    one_error_line(capsys, str(out), "'summary.md'")
+    assert (out / "summary.md").read_text() == "my notes"
+    assert {p.name for p in (out / "parts").iterdir()} == parts  # nothing ran, nothing removed

@@ -161,13 +161,15 @@ def experiment_run(
     sim: SimulationTask,
     *,
     command: str,
+    outputs: Sequence[str] = (),
 ) -> Iterator[RunReport]:
     """Validate the grid, then run it on the backend chosen by ``--jobs`` / ``--dask``.
 
     ``--out`` stays locked while inside, so the command writes its summaries and
     figures before another run may use the directory; list them with
-    :func:`record_outputs`. Files rejected on resume are reported on stderr, one
-    line each.
+    :func:`record_outputs`; ``outputs`` names them beforehand, so that a file of
+    such a name that jisopt did not write is refused before anything runs.
+    Files rejected on resume are reported on stderr, one line each.
     """
     if not tasks:
         raise InputError("nothing to run", field="grid", has_value=False)
@@ -180,6 +182,7 @@ def experiment_run(
     with lock_folder(args.out):
         yield run_tasks(tasks, sim, backend=backend, out_dir=Path(args.out), manifest=manifest,
                         resume=args.resume, orders=sim.record_orders, progress=args.progress,
+                        outputs=outputs,
                         warn=lambda text: print(f"jisopt {args.command}: warning: {text}",
                                                 file=sys.stderr, flush=True))
 

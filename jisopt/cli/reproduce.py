@@ -121,8 +121,17 @@ def run(args: argparse.Namespace) -> int:
 
     sim = SimulationTask({args.scenario: base})
     scenario = tasks[0].resolve_scenario(base)
-    with experiment_run(args, tasks, sim, command=f"reproduce --study {args.study}") as report:
+    with experiment_run(args, tasks, sim, command=f"reproduce --study {args.study}",
+                        outputs=_output_names(args.study)) as report:
         return _write_and_print(args, report, scenario, replications, seed, len(tasks))
+
+
+def _output_names(study: str) -> list[str]:
+    """The files a study writes into ``--out`` besides the tables of every run."""
+    if study == "paper":
+        return ["summary.csv", "summary.md", "comparisons.csv", "fig4_okay_rate.png",
+                "fig5_step_vs_leap_97.png", "fig6_dynamic.png"]
+    return ["summary.csv", "summary.md", f"study_{study}.png"]
 
 
 def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scenario,

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     tasks = make_grid(scenario=args.scenario, reliabilities=reliabilities, policies=policies,
                       replications=replications, seed=seed, overrides=overrides)
     sim = SimulationTask({args.scenario: base}, record_orders=args.orders, capture_dir=args.capture)
-    with experiment_run(args, tasks, sim, command="simulate") as report:
+    with experiment_run(args, tasks, sim, command="simulate", outputs=["summary.csv"]) as report:
         if args.capture is not None and report.n_resumed:
             print(f"jisopt simulate: note: {report.n_resumed} reused run(s) were not captured into "
                   f"{args.capture} (only runs that run now are; run without --resume to capture "

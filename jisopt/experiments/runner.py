@@ -72,6 +72,7 @@ def run_tasks(
     orders: bool = False,
     progress: bool | None = None,
     warn: Callable[[str], None] | None = None,
+    outputs: Sequence[str] = (),
 ) -> RunReport:
     """Run ``fn`` over every task and gather one tidy row per task.
 
@@ -99,6 +100,10 @@ def run_tasks(
     warn
         Receives one line per stored file that is rejected on resume (unreadable,
         or of another task) and whose task is run again (default: :func:`warnings.warn`).
+    outputs
+        Names of the files the caller will write into ``out_dir`` after the run: a
+        file of such a name that no jisopt run listed is refused before anything
+        runs (list them with :meth:`ResultStore.record_outputs` once written).
 
     Raises
     ------
@@ -122,7 +127,8 @@ def run_tasks(
         store.check_usable()  # before the lock file is created in a directory that is not ours
     # the lock is held from before the directory is looked at until the tables are written
     with lock_folder(store.out_dir) if store is not None else contextlib.nullcontext():
-        done = (store.open(manifest or {}, resume=resume, tasks=tasks, warn=warn)
+        done = (store.open(manifest or {}, resume=resume, tasks=tasks, warn=warn,
+                           outputs=outputs)
                 if store is not None else set())
         pending = [t for t in tasks if t.key not in done]
         rows: dict[str, dict[str, Any]] = {}

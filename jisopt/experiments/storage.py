@@ -63,7 +63,7 @@ PARTS = "parts"
 REPLICATIONS = "replications"
 ORDERS = "orders"
 _LEGACY_OUTPUTS = [f"{REPLICATIONS}.parquet", f"{REPLICATIONS}.csv", f"{ORDERS}.parquet"]
-"""What a manifest without an ``outputs`` list (written by earlier versions) stands for."""
+"""The store's own tables (what a manifest of earlier versions, without ``outputs``, stands for)."""
 _TASK_KEY = b"jisopt.task_key"
 _TASK_DIGEST = b"jisopt.task_digest"
 _HAS_ORDERS = b"jisopt.orders"
@@ -247,6 +247,7 @@ class ResultStore:
         resume: bool,
         tasks: Sequence[Task] | None = None,
         warn: Callable[[str], None] | None = None,
+        outputs: Iterable[str] = (),
     ) -> set[str]:
         """Prepare the directory and return the keys of tasks already done.
 
@@ -266,12 +267,17 @@ class ResultStore:
             counted as not done.
         warn
             Receives one line per rejected file (default: :func:`warnings.warn`).
+        outputs
+            Names of the files the caller will write into the directory after the
+            run (besides the store's tables).
 
         Raises
         ------
         InputError
             If the manifest cannot be read, the directory is not empty and
-            holds no manifest, or, on resume, it holds a different experiment.
+            holds no manifest, on resume it holds a different experiment, or a
+            file of an output's name is there that no jisopt run listed (it would
+            be overwritten).
         """
         prepare_folder(self.out_dir)
         manifest = json.loads(json.dumps(manifest, sort_keys=True))
@@ -282,7 +288,9 @@ class ResultStore:
             raise InputError(
                 "holds results of a different experiment (other scenario or options); "
                 "use another output directory or run without resume", source=str(self.out_dir))
-        self._remove_outputs(stored)
+        outputs = list(outputs)
+        self._remove_outputs(stored, outputs)
+        self._refuse_overwrite([*_LEGACY_OUTPUTS, *outputs])
         if not resume:
             self._remove_results()
         self._remove_temporaries()
@@ -370,13 +378,25 @@ class ResultStore:
                 f"{f' and {len(entries) - 1} more' if len(entries) > 1 else ''}); "
                 "use a new or empty output directory", source=str(self.out_dir))
 
-    def _remove_outputs(self, stored: Mapping[str, Any] | None) -> None:
-        """Remove the outputs the manifest lists (older manifests: the store's own tables)."""
+    def _refuse_overwrite(self, names: Iterable[str]) -> None:
+        """Refuse if a file the run will write is there although no jisopt run listed it."""
+        for name in names:
+            if (self.out_dir / name).exists():
+                raise InputError(
+                    f"holds {name!r}, which no jisopt run listed as its output and this run would "
+                    "overwrite; move it away or use another output directory", source=str(self.out_dir))
+
+    def _remove_outputs(self, stored: Mapping[str, Any] | None, planned: Sequence[str] = ()) -> None:
+        """Remove the outputs the manifest lists.
+
+        A manifest of an earlier version lists none: then the store's tables and
+        the ``planned`` outputs of this run stand for what the earlier run wrote.
+        """
         if stored is None:
             return
         names = stored.get("outputs")
         if not isinstance(names, list):
-            names = _LEGACY_OUTPUTS
+            names = [*_LEGACY_OUTPUTS, *planned]
         for name in names:
             if _safe_output_name(name):
                 path = self.out_dir / name
