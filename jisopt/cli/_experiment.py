@@ -31,6 +31,7 @@ __all__ = [
     "parse_reliability",
     "print_summary_json",
     "record_outputs",
+    "run_experiment",
     "run_settings",
     "scenario_overrides",
 ]
@@ -185,6 +186,13 @@ def experiment_run(
                         outputs=outputs,
                         warn=lambda text: print(f"jisopt {args.command}: warning: {text}",
                                                 file=sys.stderr, flush=True))
+
+
+def run_experiment(args: argparse.Namespace, tasks: Sequence[Task], sim: SimulationTask, *,
+                   command: str) -> RunReport:
+    """:func:`experiment_run` for commands that write nothing after the run (the lock ends here)."""
+    with experiment_run(args, tasks, sim, command=command) as report:
+        return report
 
 
 def record_outputs(report: RunReport, files: Iterable[str | Path]) -> None:
