@@ -141,9 +141,16 @@ def _damage(part: Path, how: str, other: Path) -> None:
         part.write_bytes(b"PAR1" + os.urandom(300))
     elif how == "other task's":
         part.write_bytes(other.read_bytes())
+    elif how == "foreign Parquet":
+        pq.write_table(pa.table({"okay_rate": [1.0]}), part)
+    elif how == "other task's key column":
+        table = pq.read_table(part)
+        column = table.schema.get_field_index("task_key")
+        pq.write_table(table.set_column(column, "task_key", pa.array([other.stem])), part)
 
 
-@pytest.mark.parametrize("how", ["truncated", "empty", "garbage", "other task's"])
+@pytest.mark.parametrize("how", ["truncated", "empty", "garbage", "other task's", "foreign Parquet",
+                                 "other task's key column"])
 def test_a_bad_part_is_reported_and_its_run_repeated(how, tmp_path, capsys):
     out = tmp_path / "res"
     argv = [*SIM, "-r", 3, "--out", out]

@@ -174,27 +174,34 @@ def _untagged(table: pa.Table) -> pa.Table:
     return table.replace_schema_metadata(meta or None)
 
 
-def _owner(table: pa.Table) -> str | None:
-    """The task key a stored table names: its metadata, else (older parts) its ``task_key`` column."""
+def _owners(table: pa.Table) -> set[str]:
+    """The task keys a stored table names: in its metadata and in its ``task_key`` column."""
+    owners = set()
     key = (table.schema.metadata or {}).get(_TASK_KEY)
     if key is not None:
-        return key.decode("utf-8", "replace")
-    if "task_key" in table.column_names and table.num_rows:
-        return str(table.column("task_key")[0].as_py())
-    return None
+        owners.add(key.decode("utf-8", "replace"))
+    if "task_key" in table.column_names:
+        owners.update(str(k) for k in table.column("task_key").unique().to_pylist())
+    return owners
 
 
-def _read_problem(path: Path, task: Task) -> tuple[pa.Table | None, str | None]:
-    """Read a stored table of ``task``: ``(table, None)``, or ``(None, what is wrong)``."""
+def _read_problem(path: Path, task: Task, *, part: bool = True) -> tuple[pa.Table | None, str | None]:
+    """Read a stored table of ``task``: ``(table, None)``, or ``(None, what is wrong)``.
+
+    Every key the table names (metadata, ``task_key`` column) must be the task's,
+    and so must the parameter digest in its metadata; a part must name its task
+    (per-order tables of earlier versions name none).
+    """
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
         return None, f"cannot be read ({_first_line(exc)})"
-    meta = table.schema.metadata or {}
-    owner = _owner(table)
-    if owner is not None and owner != task.key:
-        return None, f"belongs to task {owner!r}, not {task.key!r}"
-    digest = meta.get(_TASK_DIGEST)
+    others = sorted(_owners(table) - {task.key})
+    if others:
+        return None, f"belongs to task {others[0]!r}, not {task.key!r}"
+    if part and not _owners(table):
+        return None, "names no task (not written by jisopt)"
+    digest = (table.schema.metadata or {}).get(_TASK_DIGEST)
     if digest is not None and digest.decode("utf-8", "replace") != task.digest:
         return None, f"was written for other parameters of task {task.key!r}"
     return table, None
@@ -449,7 +456,7 @@ class ResultStore:
             return f"holds {table.num_rows} rows instead of 1"
         orders = self._orders(task.key)
         if orders.is_file():
-            _, problem = _read_problem(orders, task)
+            _, problem = _read_problem(orders, task, part=False)
             if problem is not None:
                 return f"its per-order table {orders} {problem}"
         elif (table.schema.metadata or {}).get(_HAS_ORDERS) == b"1":
@@ -469,7 +476,7 @@ class ResultStore:
                 continue
             moved = [_set_aside(part)]
             orders = self._orders(task.key)
-            if orders.is_file() and _read_problem(orders, task)[1] is not None:
+            if orders.is_file() and _read_problem(orders, task, part=False)[1] is not None:
                 moved.append(_set_aside(orders))
             warn(f"{part}: {problem}; set aside as {', '.join(p.name for p in moved)}, "
                  "the run is repeated")
@@ -537,7 +544,7 @@ class ResultStore:
         columns = ("task_key", "policy_label", "reliability", "replication", "seed")
         tables = []
         for task, path in files:
-            table, problem = _read_problem(path, task)
+            table, problem = _read_problem(path, task, part=False)
             if problem is not None:
                 raise InputError(problem, source=str(path))
             table = _untagged(table)
