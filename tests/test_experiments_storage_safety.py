@@ -432,3 +432,21 @@ def test_a_file_the_run_would_overwrite_is_refused_before_anything_runs(tmp_path
     one_error_line(capsys, str(out), "'summary.md'")
     assert (out / "summary.md").read_text() == "my notes"
     assert {p.name for p in (out / "parts").iterdir()} == parts  # nothing ran, nothing removed
+
+
+def test_outputs_are_reserved_before_they_are_written(tmp_path, capsys, monkeypatch):
+    """A run stopped while writing its summaries leaves nothing that blocks the next run."""
+    out = tmp_path / "res"
+    argv = ["reproduce", "--study", "skew", "--days", 3, "--warmup-days", 1, "-r", 1, "--jobs", 1,
+            "--out", out]
+
+    def stopped(table, study, out_dir, **kwargs):
+        (Path(out_dir) / "summary.md").write_text("half")
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr("jisopt.cli.reproduce.write_study_results", stopped)
+        assert cli(*argv) == 130
+    assert "summary.md" in json.loads((out / "experiment.json").read_text())["outputs"]
+    assert cli(*argv, "--resume") == 0
+    assert (out / "summary.md").read_text() != "half"

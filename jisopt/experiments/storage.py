@@ -276,7 +276,8 @@ class ResultStore:
             Receives one line per rejected file (default: :func:`warnings.warn`).
         outputs
             Names of the files the caller will write into the directory after the
-            run (besides the store's tables).
+            run (besides the store's tables); they are listed in the manifest at
+            once, like the store's ``replications.parquet`` and ``.csv``.
 
         Raises
         ------
@@ -301,7 +302,9 @@ class ResultStore:
         if not resume:
             self._remove_results()
         self._remove_temporaries()
-        _atomic_write_json({**manifest, "format": FORMAT, "outputs": []}, self.manifest_path)
+        # the names are reserved now, so a run killed while writing them leaves none unlisted
+        reserved = sorted({*_LEGACY_OUTPUTS[:2], *filter(_safe_output_name, outputs)})
+        _atomic_write_json({**manifest, "format": FORMAT, "outputs": reserved}, self.manifest_path)
         self.parts_dir.mkdir(exist_ok=True)
         if tasks is None:
             return self.done_keys()
