@@ -6,7 +6,7 @@ minutes or seconds (``848.566667`` h for the slot start ``848.5666…`` h of a
 1-minute takt). jisopt therefore compares times to a stated resolution:
 
     two times are *the same* when they differ by at most :data:`TIME_TOLERANCE_H`
-    (one second).
+    (half a second: times that agree to the second are the same time).
 
 Every comparison of times (``is_later``, ``is_not_later``, ...) and every
 rounding of a time to a slot (:func:`first_slot_from`, :func:`last_slot_until`)
@@ -36,9 +36,13 @@ __all__ = [
 SECOND_H = 1.0 / 3600.0
 """One second, in hours."""
 
-TIME_TOLERANCE_H = SECOND_H
-"""The time resolution: times that differ by at most this (one second) are the same
-time. Data rounded to whole seconds (or finer) therefore compare as intended."""
+TIME_TOLERANCE_H = SECOND_H / 2
+"""The time resolution: times that differ by at most half a second are the same time.
+
+Half a second is the one tolerance under which rounding times to whole seconds never
+changes a comparison with a time that is itself a whole second (a slot start of a takt
+of whole seconds, such as 1 or 2 minutes): a time within half a second of it rounds
+onto it, a time further away rounds at least a second away, on the same side."""
 
 MIN_TAKT_H = 10.0 * SECOND_H
 """The shortest takt jisopt accepts (10 s): a slot must span many resolutions, so
@@ -73,7 +77,7 @@ def is_not_earlier(a_h: np.ndarray | float, b_h: np.ndarray | float) -> np.ndarr
 def first_slot_from(time_h: np.ndarray | float, takt_h: float) -> np.ndarray:
     """First slot that starts at or after ``time_h`` (to the resolution).
 
-    ``ceil((time_h - TIME_TOLERANCE_H) / takt_h)``: a time up to one second after a
+    ``ceil((time_h - TIME_TOLERANCE_H) / takt_h)``: a time up to half a second after a
     slot start still belongs to that slot.
 
     Returns
@@ -87,7 +91,7 @@ def first_slot_from(time_h: np.ndarray | float, takt_h: float) -> np.ndarray:
 def last_slot_until(time_h: np.ndarray | float, takt_h: float) -> np.ndarray:
     """Last slot that starts at or before ``time_h`` (to the resolution).
 
-    ``floor((time_h + TIME_TOLERANCE_H) / takt_h)``: a slot starting up to one second
+    ``floor((time_h + TIME_TOLERANCE_H) / takt_h)``: a slot starting up to half a second
     after ``time_h`` still counts as starting by then.
 
     Returns

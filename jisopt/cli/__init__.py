@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from jisopt import __version__
 from jisopt.errors import JisoptError
@@ -45,8 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``jisopt`` console command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    stdout = sys.stdout
+    if stdout is not None:
+        sys.stdout = _GuardedStdout(stdout)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a full disk or device fails here, not after the exit status is set
+        return code
     except JisoptError as exc:
         print(f"jisopt {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -54,9 +62,63 @@ def main(argv: list[str] | None = None) -> int:
         # Output piped into a reader that closed early (e.g. ``| head``): not an error.
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        # The system refused a write or read (disk full, read-only, /dev/full): one line, exit 2.
+        if isinstance(exc, StdoutError):
+            _discard(stdout)
+        print(f"jisopt {args.command}: error: {_os_error(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"jisopt {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stdout = stdout
+
+
+class StdoutError(OSError):
+    """Standard output could not be written (e.g. a full disk or ``/dev/full``)."""
+
+
+class _GuardedStdout:
+    """Standard output whose write errors (other than a closed pipe) are :class:`StdoutError`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._guard(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._guard(self._stream.flush)
+
+    @staticmethod
+    def _guard(call: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror or str(exc)) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _os_error(exc: OSError) -> str:
+    """``file: reason`` of an operating-system error, on one line."""
+    reason = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    where = "standard output" if isinstance(exc, StdoutError) else exc.filename
+    return f"{where}: {reason}" if where is not None else reason
+
+
+def _discard(stream: TextIO) -> None:
+    """Point a stream's descriptor at the null device, so the exit does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

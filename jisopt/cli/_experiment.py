@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from jisopt.documents import json_ready
 from jisopt.errors import InputError
-from jisopt.experiments import Task, make_backend, run_tasks
+from jisopt.experiments import ResultStore, Task, make_backend, run_tasks
+from jisopt.experiments.locking import lock_folder
 from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import SimulationTask, experiment_manifest
 from jisopt.scenario import Scenario
@@ -25,12 +27,14 @@ __all__ = [
     "add_scenario_options",
     "check_scenario_flags",
     "describe_runs",
+    "experiment_run",
     "parse_float",
     "parse_int",
     "parse_monitoring_point",
     "parse_reliability",
     "parse_seed",
     "print_summary_json",
+    "record_outputs",
     "run_experiment",
     "run_settings",
     "scenario_overrides",
@@ -225,14 +229,23 @@ def print_summary_json(data: dict[str, Any]) -> None:
     print(json.dumps(json_ready(data), indent=2, allow_nan=False))
 
 
-def run_experiment(
+@contextlib.contextmanager
+def experiment_run(
     args: argparse.Namespace,
     tasks: Sequence[Task],
     sim: SimulationTask,
     *,
     command: str,
-) -> RunReport:
-    """Validate the grid, then run it on the backend chosen by ``--jobs`` / ``--dask``."""
+    outputs: Sequence[str] = (),
+) -> Iterator[RunReport]:
+    """Validate the grid, then run it on the backend chosen by ``--jobs`` / ``--dask``.
+
+    ``--out`` stays locked while inside, so the command writes its summaries and
+    figures before another run may use the directory; list them with
+    :func:`record_outputs`; ``outputs`` names them beforehand, so that a file of
+    such a name that jisopt did not write is refused before anything runs.
+    Files rejected on resume are reported on stderr, one line each.
+    """
     if not tasks:
         raise InputError("nothing to run", field="grid", has_value=False)
     sim.validate(list(tasks))
@@ -240,8 +253,25 @@ def run_experiment(
     backend = make_backend(min(jobs, len(tasks)) if jobs else min(len(tasks), _cpus()), args.dask)
     manifest = experiment_manifest(sim, list(tasks), command=command,
                                    argv=shlex.join(sys.argv[1:]) if sys.argv else "")
-    return run_tasks(tasks, sim, backend=backend, out_dir=Path(args.out), manifest=manifest,
-                     resume=args.resume, orders=sim.record_orders, progress=args.progress)
+    ResultStore(args.out).check_usable()
+    with lock_folder(args.out):
+        yield run_tasks(tasks, sim, backend=backend, out_dir=Path(args.out), manifest=manifest,
+                        resume=args.resume, orders=sim.record_orders, progress=args.progress,
+                        outputs=outputs,
+                        warn=lambda text: print(f"jisopt {args.command}: warning: {text}",
+                                                file=sys.stderr, flush=True))
+
+
+def run_experiment(args: argparse.Namespace, tasks: Sequence[Task], sim: SimulationTask, *,
+                   command: str) -> RunReport:
+    """:func:`experiment_run` for commands that write nothing after the run (the lock ends here)."""
+    with experiment_run(args, tasks, sim, command=command) as report:
+        return report
+
+
+def record_outputs(report: RunReport, files: Iterable[str | Path]) -> None:
+    """List files a command writes into ``--out`` in its manifest (the next run removes them)."""
+    ResultStore(report.out_dir).record_outputs(files)
 
 
 def _cpus() -> int:

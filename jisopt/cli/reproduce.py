@@ -9,10 +9,11 @@ from jisopt.cli._experiment import (
     add_scenario_options,
     check_scenario_flags,
     describe_runs,
+    experiment_run,
     parse_float,
     parse_reliability,
     print_summary_json,
-    run_experiment,
+    record_outputs,
     run_settings,
     scenario_overrides,
 )
@@ -20,6 +21,7 @@ from jisopt.errors import InputError
 from jisopt.experiments.car_study import car_grid, write_car_results
 from jisopt.experiments.paper import paper_grid, write_paper_results
 from jisopt.experiments.report import json_value, summary_json
+from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import SimulationTask
 from jisopt.experiments.studies import STUDIES, study_grid, write_study_results
 from jisopt.experiments.weights_study import (
@@ -27,7 +29,7 @@ from jisopt.experiments.weights_study import (
     weights_grid,
     write_weights_results,
 )
-from jisopt.scenario import load_scenario
+from jisopt.scenario import Scenario, load_scenario
 
 __all__ = ["QUICK", "QUICK_WEIGHTS", "add_parser", "parse_reschedule_weights", "run"]
 
@@ -148,8 +150,23 @@ def run(args: argparse.Namespace) -> int:
 
     sim = SimulationTask({args.scenario: base})
     scenario = tasks[0].resolve_scenario(base)
-    report = run_experiment(args, tasks, sim, command=f"reproduce --study {args.study}")
-    header = (f"{describe_runs(scenario, replications)} per setting, seed {seed}; {len(tasks)} runs "
+    with experiment_run(args, tasks, sim, command=f"reproduce --study {args.study}",
+                        outputs=_output_names(args.study)) as report:
+        return _write_and_print(args, report, scenario, replications, seed, len(tasks))
+
+
+def _output_names(study: str) -> list[str]:
+    """The files a study writes into ``--out`` besides the tables of every run."""
+    if study == "paper":
+        return ["summary.csv", "summary.md", "comparisons.csv", "fig4_okay_rate.png",
+                "fig5_step_vs_leap_97.png", "fig6_dynamic.png"]
+    return ["summary.csv", "summary.md", f"study_{study}.png"]
+
+
+def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scenario,
+                     replications: int, seed: int, n_tasks: int) -> int:
+    """Write the study's summaries and figures into ``--out`` and print its summary."""
+    header = (f"{describe_runs(scenario, replications)} per setting, seed {seed}; {n_tasks} runs "
               f"({report.n_run} now, {report.n_resumed} resumed) in {report.wall_time_s:.1f} s "
               f"on {report.backend}")
     if args.study == "paper":
@@ -170,8 +187,9 @@ def run(args: argparse.Namespace) -> int:
         results = write_study_results(report.table, STUDIES[args.study], report.out_dir, header=header)
         payload = {}
         by = [STUDIES[args.study].x, "policy_label"]
+    record_outputs(report, results.files.values())
     if args.json:
-        print_summary_json({"study": args.study, "out": str(report.out_dir), "runs": len(tasks),
+        print_summary_json({"study": args.study, "out": str(report.out_dir), "runs": n_tasks,
                             "wall_time_s": round(report.wall_time_s, 3),
                             "summary": summary_json(results.summary, by), **payload})
         return 0

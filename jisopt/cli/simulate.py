@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from jisopt.cli._experiment import (
     add_run_options,
     add_scenario_options,
     check_scenario_flags,
     describe_runs,
+    experiment_run,
     parse_float,
     parse_reliability,
     print_summary_json,
-    run_experiment,
+    record_outputs,
     run_settings,
     scenario_overrides,
 )
 from jisopt.errors import InputError
 from jisopt.experiments import make_grid, summarize
 from jisopt.experiments.report import kpi_table, render_text, summary_json
+from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import KPI_NAMES, SimulationTask
 from jisopt.policies import RULES
 from jisopt.scenario import Scenario, load_scenario
@@ -124,15 +127,25 @@ def run(args: argparse.Namespace) -> int:
     tasks = make_grid(scenario=args.scenario, reliabilities=reliabilities, policies=policies,
                       replications=replications, seed=seed, overrides=overrides)
     sim = SimulationTask({args.scenario: base}, record_orders=args.orders, capture_dir=args.capture)
-    report = run_experiment(args, tasks, sim, command="simulate")
+    with experiment_run(args, tasks, sim, command="simulate", outputs=["summary.csv"]) as report:
+        if args.capture is not None and report.n_resumed:
+            print(f"jisopt simulate: note: {report.n_resumed} reused run(s) were not captured into "
+                  f"{args.capture} (only runs that run now are; run without --resume to capture "
+                  "every run)", file=sys.stderr)
+        return _write_and_print(args, report, tasks[0].resolve_scenario(base),
+                                _scenario_reliability(base), seed, replications)
 
+
+def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scenario,
+                     reliability: float, seed: int, replications: int) -> int:
+    """Write ``summary.csv`` and print the summary (text or JSON)."""
     table = report.table
     by = ["reliability", "policy_label"]
     if table["reliability"].isna().all():
-        table = table.assign(reliability=_scenario_reliability(base))
-    scenario = tasks[0].resolve_scenario(base)
+        table = table.assign(reliability=reliability)
     names = KPI_NAMES + kpi_names(scenario)[len(KPI_NAMES):]  # + the ratio KPIs, if any
     summary = summarize(table, by, names)
+    record_outputs(report, ["summary.csv"])
     summary.to_csv(report.out_dir / "summary.csv", index=False)
     if args.json:
         print_summary_json({

@@ -8,13 +8,22 @@ tasks finish, so every backend gives the same results.
 
 Worker processes are started with the ``forkserver`` method where it exists
 (``spawn`` elsewhere): forking a process whose numerical libraries already
-run thread pools can deadlock.
+run thread pools can deadlock. They end when the process that started the
+pool ends, however it ends (``SIGKILL`` included): on Linux the kernel kills a
+worker when its parent dies (``PR_SET_PDEATHSIG``; the fork server itself
+exits when the main process is gone), and everywhere a watchdog thread in each
+worker exits it once its parent or the main process is gone.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, NoReturn, Protocol
@@ -101,6 +110,56 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
+_PR_SET_PDEATHSIG = 1
+WATCHDOG_INTERVAL_S = 0.5
+"""How often a worker's watchdog looks whether the processes it serves still exist."""
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel send ``SIGKILL`` to this process when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library the interpreter is linked with
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no usable libc
+        pass
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - exists, owned by another user
+        return True
+    return True
+
+
+def _watchdog(parent: int, main: int) -> None:
+    """Exit this process as soon as its parent or the main process has gone."""
+    while os.getppid() == parent and _alive(main):
+        time.sleep(WATCHDOG_INTERVAL_S)
+    os._exit(1)
+
+
+def worker_init(main_pid: int) -> None:
+    """Initializer of every worker process: end with the process that started the pool.
+
+    Parameters
+    ----------
+    main_pid
+        Pid of the process that owns the pool.
+    """
+    _die_with_parent()
+    if not _alive(main_pid):  # pragma: no cover - died before the kernel was told
+        os._exit(1)
+    parent = os.getppid()
+    threading.Thread(target=_watchdog, args=(parent, main_pid), name="jisopt-watchdog",
+                     daemon=True).start()
+
+
 class ProcessBackend:
     """Run tasks in ``jobs`` local worker processes.
 
@@ -130,7 +189,8 @@ class ProcessBackend:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessBackend:
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
+                                         initializer=worker_init, initargs=(os.getpid(),))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -186,7 +246,7 @@ class DaskBackend:
                 "the Dask backend needs the optional dependency: pip install 'jisopt[dask]'",
                 field="dask", value=address,
             ) from None
-        self.address = None if address in (None, "", "local") else address
+        self.address = None if address in (None, "", "local") else _check_address(address)
         self.workers = jobs
         self._jobs = jobs
         self._client = None
@@ -202,7 +262,7 @@ class DaskBackend:
         else:
             try:
                 self._client = Client(self.address, timeout="20s")
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:
                 raise InputError(f"cannot connect to the Dask scheduler: {exc}", field="dask",
                                  value=self.address) from None
             self.workers = max(1, sum(self._client.nthreads().values()))
@@ -236,6 +296,23 @@ class DaskBackend:
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _check_address(address: str) -> str:
+    """A Dask scheduler address as ``[protocol://]host:port``, else :class:`InputError`."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"not a Dask scheduler address such as tcp://host:8786 or 'local' ({exc})",
+                         field="dask", value=address) from None
+    if not location or any(c.isspace() for c in address):
+        raise InputError("not a Dask scheduler address such as tcp://host:8786 or 'local'",
+                         field="dask", value=address)
+    return address
 
 
 def make_backend(jobs: int | None = 1, dask: str | None = None) -> Backend:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,6 +15,7 @@ import pandas as pd
 from jisopt.errors import InputError
 from jisopt.experiments.backends import Backend, SerialBackend
 from jisopt.experiments.grid import Task, task_keys
+from jisopt.experiments.locking import lock_folder
 from jisopt.experiments.storage import ResultStore, TaskResult, result_row, rows_to_frame
 
 __all__ = ["RunReport", "run_tasks"]
@@ -69,6 +71,8 @@ def run_tasks(
     resume: bool = False,
     orders: bool = False,
     progress: bool | None = None,
+    warn: Callable[[str], None] | None = None,
+    outputs: Sequence[str] = (),
 ) -> RunReport:
     """Run ``fn`` over every task and gather one tidy row per task.
 
@@ -93,6 +97,20 @@ def run_tasks(
         Also combine the per-order tables into ``orders.parquet``.
     progress
         Show a progress bar (default: when stderr is a terminal).
+    warn
+        Receives one line per stored file that is rejected on resume (unreadable,
+        or of another task) and whose task is run again (default: :func:`warnings.warn`).
+    outputs
+        Names of the files the caller will write into ``out_dir`` after the run: a
+        file of such a name that no jisopt run listed is refused before anything
+        runs (list them with :meth:`ResultStore.record_outputs` once written).
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` is in use by another run (see
+        :func:`~jisopt.experiments.locking.lock_folder`), is not empty and holds
+        no jisopt results, or (on resume) holds another experiment.
 
     Returns
     -------
@@ -105,23 +123,29 @@ def run_tasks(
     store = ResultStore(out_dir) if out_dir is not None else None
     if resume and store is None:
         raise InputError("resuming needs an output directory", field="resume", has_value=False)
-    done = store.open(manifest or {}, resume=resume) if store is not None else set()
-    pending = [t for t in tasks if t.key not in done]
-    rows: dict[str, dict[str, Any]] = {}
-    order_tables: dict[str, pd.DataFrame] = {}
-    with backend, _progress(len(tasks), len(tasks) - len(pending), progress) as bar:
-        for task, result in backend.map_unordered(fn, pending):
-            if store is not None:
-                store.write(task, result)
-            else:
-                rows[task.key] = result_row(task, result)
-                if orders and isinstance(result, TaskResult) and result.orders is not None:
-                    order_tables[task.key] = result.orders
-            bar.update(1)
     if store is not None:
-        table = store.finalize(tasks, orders=orders)
-    else:
-        table = rows_to_frame([rows[k] for k in keys], tasks)
+        store.check_usable()  # before the lock file is created in a directory that is not ours
+    # the lock is held from before the directory is looked at until the tables are written
+    with lock_folder(store.out_dir) if store is not None else contextlib.nullcontext():
+        done = (store.open(manifest or {}, resume=resume, tasks=tasks, warn=warn,
+                           outputs=outputs)
+                if store is not None else set())
+        pending = [t for t in tasks if t.key not in done]
+        rows: dict[str, dict[str, Any]] = {}
+        order_tables: dict[str, pd.DataFrame] = {}
+        with backend, _progress(len(tasks), len(tasks) - len(pending), progress) as bar:
+            for task, result in backend.map_unordered(fn, pending):
+                if store is not None:
+                    store.write(task, result)
+                else:
+                    rows[task.key] = result_row(task, result)
+                    if orders and isinstance(result, TaskResult) and result.orders is not None:
+                        order_tables[task.key] = result.orders
+                bar.update(1)
+        if store is not None:
+            table = store.finalize(tasks, orders=orders)
+        else:
+            table = rows_to_frame([rows[k] for k in keys], tasks)
     return RunReport(
         table=table, n_run=len(pending), n_resumed=len(tasks) - len(pending),
         wall_time_s=time.perf_counter() - start, backend=f"{backend.name} x{backend.workers}",

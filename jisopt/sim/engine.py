@@ -1,7 +1,7 @@
 """The supply–assembly event simulator (docs/model.md §2).
 
 Things happen at *instants*; happenings that are the same time to the resolution
-(within :data:`jisopt.slots.TIME_TOLERANCE_H`, one second) form one instant, handled in
+(within :data:`jisopt.slots.TIME_TOLERANCE_H`, half a second) form one instant, handled in
 docs/model.md's order: (1) arrivals,
 (2) the planning run, (3) production starts and their draws (longest lead time first),
 (4) every event that becomes known, as one rescheduling instance, (5) assembly of the
@@ -259,8 +259,8 @@ class Simulator:
         state, heap, takt = self.state, self._heap, self.takt_h
         freeze_h = self.scenario.line_freeze_h
         disruptions: list[tuple[int, int, int]] = []
-        # Bounded: every push here is a reproduction, known f·L_m >= 1 s later, and each part
-        # has at most Scenario.max_attempts attempts.
+        # Bounded: every push here is a reproduction, known f·L_m >= 1 s later (a later
+        # instant), and each part has at most Scenario.max_attempts attempts.
         while heap and heap[0][0] <= t + TIME_TOLERANCE_H:
             known_h, _, pid, attempt = heapq.heappop(heap)
             if state.part_done[pid] or state.part_attempt[pid] != attempt:
