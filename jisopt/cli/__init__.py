@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from jisopt import __version__
-from jisopt.errors import JisoptError
+from jisopt.errors import JisoptError, printable
 
 __all__ = ["COMMANDS", "main"]
 
@@ -46,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a full disk or device fails here, not at exit
+        return code
     except JisoptError as exc:
         print(f"jisopt {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -54,9 +57,27 @@ def main(argv: list[str] | None = None) -> int:
         # Output piped into a reader that closed early (e.g. ``| head``): not an error.
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        # Writing the report failed, e.g. stdout on a full device (ENOSPC) or an unwritable file.
+        what = f"cannot write {printable(str(exc.filename))}" if exc.filename else "cannot write the output"
+        print(f"jisopt {args.command}: error: {what}: {exc.strerror or exc}", file=sys.stderr)
+        _discard_stdout()
+        return 2
     except KeyboardInterrupt:
         print(f"jisopt {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout's file descriptor at the null device, so that the output still buffered
+    does not fail again when Python flushes it at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced stdout (tests): nothing buffered at exit
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,9 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from jisopt.cli.check import add_constraint_arguments, add_instance_argument, instance_line
+from jisopt.cli.check import (
+    add_constraint_arguments,
+    add_instance_argument,
+    bounded_int,
+    instance_line,
+    parse_finite,
+)
 from jisopt.cli.solve import EXIT_MODEL_INFEASIBLE
-from jisopt.errors import InputError
+from jisopt.errors import InputError, printable
 from jisopt.instance_io import read_instance
 from jisopt.weights import Weights
 
@@ -36,9 +42,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--weights", metavar="KEY=W,...",
                    help="weights of the other terms (displacement, stock, idle, ratio), held fixed")
     add_constraint_arguments(p)
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+    p.add_argument("--time-limit", type=parse_finite, default=60.0, metavar="S",
                    help="HiGHS time limit per solve in seconds (default 60)")
-    p.add_argument("--max-points", type=int, default=100, metavar="N", help="at most N solves (default 100)")
+    p.add_argument("--max-points", type=bounded_int(2, 100_000), default=100, metavar="N",
+                   help="at most N solves (default 100)")
     p.set_defaults(func=run)
     return p
 
@@ -62,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
              + ("" if r["feasible"] else " (infeasible)") for _, r in front.rules.iterrows()]
     print("rules      " + ", ".join(rules) + "  (delay / reschedules)")
     if front.message:
-        print(f"notes      {front.message}")
+        print(f"notes      {printable(front.message)}")
     if front.points.empty:
         print("front      none: the exact model has no feasible plan")
         return EXIT_MODEL_INFEASIBLE

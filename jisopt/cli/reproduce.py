@@ -15,6 +15,7 @@ from jisopt.cli._experiment import (
     run_settings,
     scenario_overrides,
 )
+from jisopt.cli.check import split_items
 from jisopt.errors import InputError
 from jisopt.experiments.paper import paper_grid, write_paper_results
 from jisopt.experiments.report import json_value, summary_json
@@ -150,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
 
 def parse_reschedule_weights(text: str) -> tuple[float, ...]:
     """Distinct reschedule weights ``> 0`` from a comma-separated list, in the order given."""
-    items = [item.strip() for item in text.split(",") if item.strip()]
+    items = split_items(text, "reschedule-weights")
     if not items:
         raise InputError("give at least one weight, e.g. 0.01,0.1,1", field="reschedule-weights",
                          value=text)
