@@ -128,13 +128,15 @@ def ratio_window_counts(instance: Instance, slot_of_row: np.ndarray, end: int) -
     """Option counts in every window of every ratio rule.
 
     Windows are the ``N`` consecutive slots starting at ``first_slot .. end - N``
-    (the whole reinsertion area); an empty slot carries no option.
+    (the whole reinsertion area); an empty slot carries no option. A rule whose ``N``
+    exceeds the area has one window, the whole area ``[first_slot, end)``: a stricter
+    rule (larger ``N``, same ``H``) never allows more.
 
     Returns
     -------
     list of numpy.ndarray
         Per rule, the count of the option in each window (length
-        ``max(0, end - first_slot - N + 1)``).
+        ``max(1, end - first_slot - N + 1)``, or 0 for an empty area).
     """
     counts = []
     length = end - instance.first_slot
@@ -144,6 +146,9 @@ def ratio_window_counts(instance: Instance, slot_of_row: np.ndarray, end: int) -
         has = instance.options[:, rule.option] & valid
         np.add.at(carried, slot_of_row[has] - instance.first_slot, 1)
         csum = np.concatenate(([0], np.cumsum(carried)))
-        n_windows = max(length - rule.window + 1, 0)
+        if rule.window > length:  # one window: the whole area (none if it is empty)
+            counts.append(csum[-1:] - csum[:1] if length > 0 else csum[:0])
+            continue
+        n_windows = length - rule.window + 1
         counts.append(csum[rule.window:rule.window + n_windows] - csum[:n_windows])
     return counts

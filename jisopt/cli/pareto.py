@@ -2,7 +2,8 @@
 
 Writes the front as CSV (or Parquet, by the file extension) and, optionally, a
 PNG with the rules step, leap, dynamic and ontime drawn as points. Exit status:
-0 with a front, 3 when the exact model is infeasible (no front), 2 for bad input.
+0 with a front, 3 when the exact model is infeasible (no front), 1 when the solver
+failed or stopped without a plan (no front; not infeasibility), 2 for bad input.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from jisopt.errors import InputError, printable
 from jisopt.instance_io import read_instance
 from jisopt.weights import Weights
 
+EXIT_NO_FRONT = 1
+"""Exit status when the solver failed or stopped before any plan (not infeasibility)."""
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``pareto``."""
@@ -32,7 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="trace the front of total delay vs reschedules with the exact model",
         description="Sweep the weight of reschedules (supported points, fast) or constrain their "
         "number (every point, MILP) and write the non-dominated plans' delay and reschedules.",
-        epilog="exit status: 0 front written, 2 usage error or bad file, 3 exact model infeasible",
+        epilog="exit status: 0 front written, 1 no front: solver error or time limit without a plan, "
+        "2 usage error or bad file, 3 exact model infeasible",
     )
     add_instance_argument(p)
     p.add_argument("--method", choices=("weights", "epsilon"), default="weights",
@@ -71,8 +76,11 @@ def run(args: argparse.Namespace) -> int:
     if front.message:
         print(f"notes      {printable(front.message)}")
     if front.points.empty:
-        print("front      none: the exact model has no feasible plan")
-        return EXIT_MODEL_INFEASIBLE
+        if front.failure in ("", "infeasible"):
+            print("front      none: the exact model has no feasible plan")
+            return EXIT_MODEL_INFEASIBLE
+        print(f"front      none: the solver gave no plan (status {front.failure}; see notes)")
+        return EXIT_NO_FRONT
     print(f"front      {len(front.points)} point(s) ({args.method})")
     print(f"  {'reschedules':>11}  {'total_delay_h':>13}")
     for _, r in front.points.iterrows():
