@@ -3,7 +3,9 @@
 Exit status: 0 when the policy's plan is feasible, 1 when it violates a
 constraint (a result, e.g. rules under hard ratio rules), 2 for usage errors
 and unreadable or invalid files, 3 when the exact model (``--policy milp``) is
-infeasible (the plan shown is then the fallback rule's).
+infeasible (the plan shown is then the fallback rule's). A solver failure or a time
+limit without any plan is not infeasibility: the fallback rule's plan is shown and
+the exit status is that plan's (0 or 1). ``--out`` must name a ``.json`` file.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from jisopt.policies import POLICY_NAMES, make_policy
 from jisopt.subsequences import disruption_bounds
 from jisopt.weights import Weights
 
-EXIT_STATUS = CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible"
+EXIT_STATUS = (CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible (a solver error "
+               "is not: the fallback rule's plan decides between 0 and 1)")
 EXIT_MODEL_INFEASIBLE = 3
 
 
