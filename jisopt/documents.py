@@ -114,6 +114,15 @@ def _non_finite_position(text: str, token: str) -> str:
     return "unknown position"  # pragma: no cover - the decoder saw the token
 
 
+def _long_integer(text: str) -> tuple[str, str]:
+    """``line L, column C`` and the text of the first number token (outside strings) with
+    more than 4000 digits."""
+    for match in _TOKEN_RE.finditer(text):
+        if match.group(1) is not None and len(match.group(1)) > 4000:
+            return _position(text, match.start(1)), match.group(1)
+    return "unknown position", ""  # pragma: no cover - the decoder saw the token
+
+
 def _lone_surrogate(value: object, path: list) -> tuple[list, str] | None:
     """Where a string (or key) in ``value`` holds a lone surrogate, and that string."""
     if isinstance(value, str):
@@ -193,6 +202,10 @@ def load_document(path: PathLike, fmt: str) -> dict:
         raise InputError(f"malformed JSON: {exc}", source=source) from None
     except RecursionError:
         raise InputError("malformed JSON: nested too deeply", source=source) from None
+    except ValueError:  # an integer literal longer than Python converts (4300 digits)
+        where, token = _long_integer(text)
+        raise InputError(f"integer at {where} has too many digits ({len(token)})", source=source,
+                         value=token) from None
     if _SURROGATE_ESCAPE_RE.search(text):
         found = _lone_surrogate(data, [])
         if found:

@@ -75,6 +75,12 @@ def test_non_finite_literals_are_refused_with_line_and_column(capsys, tmp_path, 
     assert repr(token) in err, err
 
 
+def test_an_integer_literal_too_long_to_convert_is_refused(capsys, tmp_path):
+    text = SINGLE.read_text("utf-8").replace('"id": 1,', '"id": 1' + "0" * 5000 + ",", 1)
+    err = one_error_line(*solve(capsys, write(tmp_path, text)))
+    assert "integer at line 15, column 13 has too many digits (5001)" in err and len(err) < 400
+
+
 def test_non_finite_literal_in_a_plan_is_refused(capsys, tmp_path):
     plan = tmp_path / "plan.json"
     assert run(capsys, "solve", SINGLE, "--policy", "step", "--out", plan)[0] == 0

@@ -29,7 +29,8 @@ _RAW = "\u0000raw{}\u0000"
 
 EXTREME_NUMBERS = (0, -0.0, 5e-324, 1e308, -1e308, 2**63, -(2**63) - 1, 2**70, 1e9 + 1, -1e6, 1,
                    -1, 0.5)
-RAW_NUMBERS = ("1e400", "-1e400", "NaN", "Infinity", "-Infinity", "1" + "0" * 400, "-0")
+RAW_NUMBERS = ("1e400", "-1e400", "NaN", "Infinity", "-Infinity", "1" + "0" * 400, "-0",
+               "1" + "0" * 5000, "1" + "0" * 5000 + ".5")
 STRINGS = ("", "\ud800", "\udfff x", "\x1b[31mred\x1b[0m", "line\nfeasible   yes", "\u202eevil",
            "\x00", "ünïcode", "drive", "delay", "x" * 300, "\ud83d\ude00")
 NON_FINITE = re.compile(r"(?<![A-Za-z_])-?(nan|inf|infinity)(?![A-Za-z_])", re.IGNORECASE)
