@@ -262,7 +262,7 @@ def _check_arrays(data: dict, fail, names: tuple[str, ...], order_id: np.ndarray
     times(planned, comp("planned_delivery_h"))
     times(ready, comp("ready_h"))
     with np.errstate(invalid="ignore"):
-        # ready = planned + delay, delay >= 0 (docs/model.md §2)
+        # ready = planned + delay, delay >= 0: the planned delivery, or later (instance-format.md)
         at = first_bad(ready < planned - EPS)
         if at:
             fail(f"order {order_id[at[0]]}: ready time earlier than the planned delivery "

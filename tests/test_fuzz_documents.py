@@ -83,13 +83,15 @@ def _delete(tree: object, path: tuple) -> object:
 
 @st.composite
 def mutated(draw, text: str) -> str:
-    """``text`` (a JSON document) with one to three mutations."""
+    """``text`` (a JSON document) with one to three mutations of its tree, then perhaps one of its
+    text."""
     tree = json.loads(text)
     raws: list[str] = []
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(tree)
         path = draw(st.sampled_from(paths))
-        kind = draw(st.sampled_from(("delete", "retype", "number", "raw", "string", "nest", "key")))
+        kind = draw(st.sampled_from(("delete", "retype", "number", "raw", "string", "nest", "key",
+                                     "copy")))
         if kind == "delete":
             tree = _delete(tree, path)
         elif kind == "retype":
@@ -105,6 +107,12 @@ def mutated(draw, text: str) -> str:
             depth = draw(st.sampled_from((50, 900, 5000)))
             raws.append("[" * depth + "]" * depth)
             tree = _set(tree, path, _RAW.format(len(raws) - 1))
+        elif kind == "copy":  # another part of the document in this place
+            source = draw(st.sampled_from(paths))
+            value = tree
+            for part in source:
+                value = value[part]
+            tree = _set(tree, path, json.loads(json.dumps(value)))
         elif kind == "key" and isinstance(tree, dict):
             tree[draw(st.sampled_from(STRINGS))] = draw(st.sampled_from((1, "x", None)))
         if not isinstance(tree, dict | list):
@@ -112,8 +120,13 @@ def mutated(draw, text: str) -> str:
     out = json.dumps(tree, ensure_ascii=draw(st.booleans()))
     for k, raw in enumerate(raws):
         out = out.replace(json.dumps(_RAW.format(k)), raw)
-    if draw(st.integers(0, 9)) == 0:  # truncation
+    text_kind = draw(st.integers(0, 19))
+    if text_kind == 0:  # truncation
         out = out[:draw(st.integers(0, max(len(out) - 1, 0)))]
+    elif text_kind == 1 and out.startswith("{"):  # a repeated key
+        out = '{"format": "x", ' + out[1:]
+    elif text_kind == 2:  # a byte order mark, or leading text
+        out = draw(st.sampled_from(("\ufeff", "order,slot\n", "\n\t "))) + out
     return out
 
 
