@@ -174,7 +174,7 @@ def load_document(path: PathLike, fmt: str) -> dict:
     if not source:
         raise InputError(f"empty path: name a {kind} file", source=source)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a leading byte order mark is dropped
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read file: not UTF-8 text ({exc.reason} at byte {exc.start})",
                          source=source) from None

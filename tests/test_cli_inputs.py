@@ -239,6 +239,13 @@ def test_a_csv_file_is_not_an_instance(capsys, tmp_path):
     assert "empty file" in err
 
 
+def test_a_utf8_byte_order_mark_is_allowed(capsys, tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + SINGLE.read_bytes())
+    code, out, err = solve(capsys, path)
+    assert code == 0 and err == "" and "feasible   yes" in out
+
+
 def test_an_empty_path_is_named_as_such(capsys):
     err = one_error_line(*solve(capsys, ""))
     assert "empty path" in err
