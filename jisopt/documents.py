@@ -172,7 +172,7 @@ def load_document(path: PathLike, fmt: str) -> dict:
     source = str(path)
     kind = fmt.rpartition("/")[0].removeprefix("jisopt-")
     if not source:
-        raise InputError(f"empty path: name a {kind} file", source=source)
+        raise InputError(f"empty path: name the {kind} file", source=source)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")  # a leading byte order mark is dropped
     except UnicodeDecodeError as exc:

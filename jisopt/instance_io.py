@@ -272,9 +272,9 @@ def _check_arrays(data: dict, fail, names: tuple[str, ...], order_id: np.ndarray
         earliest = now - lead_time[None, :] - (end - first) * takt
         at = first_bad(planned < earliest - EPS)
         if at:
-            fail(f"order {order_id[at[0]]}: planned delivery more than the lead time plus the "
-                 f"horizon ({earliest[0, at[1]]:g} h) before now", comp("planned_delivery_h")(*at),
-                 float(planned[at]))
+            fail(f"order {order_id[at[0]]}: planned delivery before {earliest[0, at[1]]:g} h, "
+                 "now minus the lead time and the horizon length (the part was called off for a "
+                 "slot of the sequence)", comp("planned_delivery_h")(*at), float(planned[at]))
 
 
 def _build(data: dict, source: str | None, fail) -> Instance:
