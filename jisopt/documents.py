@@ -3,7 +3,8 @@
 Every jisopt file format (``jisopt-instance/1``, ``jisopt-plan/1``) is a JSON
 object with a ``format`` marker ``<kind>/<version>`` and a JSON Schema (draft
 2020-12) shipped in ``jisopt/data/<kind>.schema.json``. The helpers here read
-a file strictly (valid UTF-8 and JSON, no ``NaN``, no duplicate keys), check its
+a file strictly (valid UTF-8 and JSON, a JSON object, only finite numbers: no ``NaN``,
+``Infinity`` or ``1e400``; no duplicate keys, no lone surrogates), check its
 marker and schema, turn the most relevant schema violation into an
 :class:`~jisopt.errors.InputError` with the field path and value, and write
 documents that people can read and diff.

@@ -8,7 +8,11 @@ file, the field path (``orders[3].components.drive.ready_h``) and the value:
 
 1. the file and its JSON syntax (line and column of a syntax error);
 2. the ``format`` marker, then the schema (missing fields, types, ranges);
-3. the meaning: names that must refer to something, then
+3. the limits (:data:`MAX_TIME_H`, :data:`MAX_INTEGER`, :data:`MAX_HORIZON_SLOTS`,
+   :data:`MAX_SLOT_OFFSET`), which keep every array built from the instance bounded
+   and every objective finite, and ``ready_h >= planned_delivery_h``; the per-order
+   ones are checked on numpy arrays;
+4. the meaning: names that must refer to something, then
    :meth:`Instance.check <jisopt.instance.Instance.check>`.
 
 Reading, schema checks and writing of documents are in :mod:`jisopt.documents`,
