@@ -3,7 +3,8 @@
 Every jisopt file format (``jisopt-instance/1``, ``jisopt-plan/1``) is a JSON
 object with a ``format`` marker ``<kind>/<version>`` and a JSON Schema (draft
 2020-12) shipped in ``jisopt/data/<kind>.schema.json``. The helpers here read
-a file strictly (valid UTF-8 and JSON, no ``NaN``, no duplicate keys), check its
+a file strictly (valid UTF-8 and JSON, a JSON object, only finite numbers: no ``NaN``,
+``Infinity`` or ``1e400``; no duplicate keys, no lone surrogates), check its
 marker and schema, turn the most relevant schema violation into an
 :class:`~jisopt.errors.InputError` with the field path and value, and write
 documents that people can read and diff.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -61,8 +63,23 @@ class _BadJsonError(ValueError):
     """Raised from inside the JSON decoder for valid syntax that JSON forbids."""
 
 
+class _NonFiniteError(ValueError):
+    """Raised from inside the JSON decoder for a number that is not finite as a float."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
+
+
 def _no_constants(token: str) -> float:
-    raise _BadJsonError(f"'{token}' is not a JSON number")
+    raise _NonFiniteError(token)
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if value - value != 0.0:  # inf (or nan): a literal beyond the float range, e.g. 1e400
+        raise _NonFiniteError(token)
+    return value
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -72,6 +89,60 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
             raise _BadJsonError(f"duplicate key '{key}' in one object")
         out[key] = value
     return out
+
+
+# Outside strings, a JSON number token is exactly a match of _NUMBER; strings are skipped whole.
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:Infinity|NaN|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?))',
+                       re.DOTALL)
+# A \uD800-\uDFFF escape: the text may decode to a lone surrogate (checked on the decoded data).
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _position(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def _non_finite_position(text: str, token: str) -> str:
+    """``line L, column C`` of the first number token outside strings that is not finite."""
+    for match in _TOKEN_RE.finditer(text):
+        number = match.group(1)
+        if number is None:
+            continue
+        if number.lstrip("-") in ("Infinity", "NaN") or not math.isfinite(float(number)):
+            return _position(text, match.start(1))
+    return "unknown position"  # pragma: no cover - the decoder saw the token
+
+
+def _long_integer(text: str) -> tuple[str, str]:
+    """``line L, column C`` and the text of the first number token (outside strings) with
+    more than 4000 digits."""
+    for match in _TOKEN_RE.finditer(text):
+        if match.group(1) is not None and len(match.group(1)) > 4000:
+            return _position(text, match.start(1)), match.group(1)
+    return "unknown position", ""  # pragma: no cover - the decoder saw the token
+
+
+def _lone_surrogate(value: object, path: list) -> tuple[list, str] | None:
+    """Where a string (or key) in ``value`` holds a lone surrogate, and that string."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path, value
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _lone_surrogate(k, [*path, k]) or _lone_surrogate(v, [*path, k])
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _lone_surrogate(v, [*path, i])
+            if found:
+                return found
+    return None
 
 
 def load_document(path: PathLike, fmt: str) -> dict:
@@ -92,24 +163,55 @@ def load_document(path: PathLike, fmt: str) -> dict:
     Raises
     ------
     InputError
-        If the file cannot be read, is not valid JSON (with line and column),
-        is not an object, or carries another format or a newer version.
+        If the path is empty, the file cannot be read, is not JSON (its first
+        character is neither ``{`` nor ``[``), is not valid JSON (with line and column), holds
+        a number that is not finite (``NaN``, ``Infinity``, or a literal beyond
+        the float range such as ``1e400``; with line and column), nests too
+        deeply, holds a string that is not valid Unicode (a lone surrogate
+        escape), or carries another format or a newer version.
     """
     source = str(path)
+    kind = fmt.rpartition("/")[0].removeprefix("jisopt-")
+    if not source:
+        raise InputError(f"empty path: name the {kind} file", source=source)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a leading byte order mark is dropped
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read file: not UTF-8 text ({exc.reason} at byte {exc.start})",
                          source=source) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", source=source) from None
+    except ValueError as exc:  # e.g. an embedded NUL byte in the path
+        raise InputError(f"cannot read file: {exc}", source=source) from None
+    body = text.lstrip(" \t\r\n")
+    if not body:
+        raise InputError(f"empty file, not a jisopt {kind} (JSON expected)", source=source)
+    if body[0] not in "{[":
+        raise InputError(f"not a jisopt {kind} (JSON expected: a JSON object; the file starts "
+                         f"with {body[:12]!r})", source=source)
     try:
-        data = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+        data = json.loads(text, parse_float=_finite_float, parse_constant=_no_constants,
+                          object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                          source=source) from None
+    except _NonFiniteError as exc:
+        raise InputError(f"number at {_non_finite_position(text, exc.token)} is not finite "
+                         f"(NaN, Infinity and literals beyond the float range are refused)",
+                         source=source, value=exc.token) from None
     except _BadJsonError as exc:
         raise InputError(f"malformed JSON: {exc}", source=source) from None
+    except RecursionError:
+        raise InputError("malformed JSON: nested too deeply", source=source) from None
+    except ValueError:  # an integer literal longer than Python converts (4300 digits)
+        where, token = _long_integer(text)
+        raise InputError(f"integer at {where} has too many digits ({len(token)})", source=source,
+                         value=token) from None
+    if _SURROGATE_ESCAPE_RE.search(text):
+        found = _lone_surrogate(data, [])
+        if found:
+            raise InputError("string is not valid Unicode (a lone surrogate escape)", source=source,
+                             field=field_path(found[0]) or None, value=found[1])
     return check_format(data, fmt, source)
 
 
@@ -134,7 +236,10 @@ def check_format(data: object, fmt: str, source: str | None) -> dict:
 
 def schema_error(data: dict, name: str, source: str | None) -> InputError | None:
     """The most relevant schema violation of ``data`` as an :class:`InputError`, or ``None``."""
-    error = best_match(_validator(name).iter_errors(data))
+    try:
+        error = best_match(_validator(name).iter_errors(data))
+    except RecursionError:
+        return InputError("nested too deeply", source=source)
     if error is None:
         return None
     path = list(error.absolute_path)
@@ -207,10 +312,18 @@ def _compact(value: object) -> str:
 
 def write_document(text: str, path: PathLike) -> None:
     """Write ``text`` to ``path``; an unwritable path is an :class:`InputError`."""
+    if not str(path):
+        raise InputError("empty path: name the file to write", source=str(path))
     try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write file: {exc.strerror or exc}", source=str(path)) from None
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError("cannot write file: the text is not valid Unicode (a lone surrogate)",
+                         source=str(path), value=exc.object[exc.start:exc.end]) from None
+    try:
+        Path(path).write_bytes(data)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot write file: {getattr(exc, 'strerror', None) or exc}",
+                         source=str(path)) from None
 
 
 def json_ready(value: object) -> object:

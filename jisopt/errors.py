@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+__all__ = ["InputError", "JisoptError", "field_path", "printable"]
+
 
 class JisoptError(Exception):
     """Base class of every error jisopt raises on purpose."""
@@ -42,15 +44,33 @@ class InputError(JisoptError, ValueError):
 
     def _message(self) -> str:
         parts = []
-        if self.source:
-            parts.append(str(self.source))
+        if self.source is not None:
+            parts.append(printable(str(self.source)) if str(self.source) else "''")
         if self.field:
-            parts.append(f"field '{self.field}'")
+            parts.append(f"field '{printable(self.field)}'")
         where = ": ".join(parts)
-        what = self.problem
+        what = printable(self.problem)
         if self.has_value:
-            what = f"{what} (got {self.value!r})"
+            what = f"{what} (got {_short_repr(self.value)})"
         return f"{where}: {what}" if where else what
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal: every non-printable character (control characters, lone
+    surrogates, bidirectional overrides, line breaks) escaped as :func:`repr` escapes it.
+
+    Every string that comes from a file or the command line goes through this before it
+    is shown to people, so a file cannot inject terminal escapes or forge report lines.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _short_repr(value: object, limit: int = 200) -> str:
+    """``repr(value)`` (non-printable characters escaped), cut to about ``limit`` characters."""
+    text = printable(repr(value))
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def field_path(parts: Iterable[object]) -> str:

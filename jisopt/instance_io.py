@@ -8,7 +8,11 @@ file, the field path (``orders[3].components.drive.ready_h``) and the value:
 
 1. the file and its JSON syntax (line and column of a syntax error);
 2. the ``format`` marker, then the schema (missing fields, types, ranges);
-3. the meaning: names that must refer to something, then
+3. the limits (:data:`MAX_TIME_H`, :data:`MAX_INTEGER`, :data:`MAX_HORIZON_SLOTS`,
+   :data:`MAX_SLOT_OFFSET`), which keep every array built from the instance bounded
+   and every objective finite, and ``ready_h >= planned_delivery_h``; the per-order
+   ones are checked on numpy arrays;
+4. the meaning: names that must refer to something, then
    :meth:`Instance.check <jisopt.instance.Instance.check>`.
 
 Reading, schema checks and writing of documents are in :mod:`jisopt.documents`,
@@ -30,10 +34,15 @@ from jisopt.documents import (
 )
 from jisopt.errors import InputError
 from jisopt.instance import KIND_NAMES, Instance, RatioRule
-from jisopt.weights import Weights
+from jisopt.slots import is_earlier
+from jisopt.weights import MAX_WEIGHT, Weights
 
 __all__ = [
     "INSTANCE_FORMAT",
+    "MAX_HORIZON_SLOTS",
+    "MAX_INTEGER",
+    "MAX_SLOT_OFFSET",
+    "MAX_TIME_H",
     "instance_from_dict",
     "instance_to_dict",
     "read_instance",
@@ -43,6 +52,22 @@ __all__ = [
 
 INSTANCE_FORMAT = "jisopt-instance/1"
 """Format marker written to and required in every instance file."""
+
+MAX_TIME_H = 1e9
+"""Largest magnitude of a time (h) in an instance file: ``now_h``, ``takt_h``,
+``line_freeze_h``, ``lead_time_h``, ``due_h``, ``planned_delivery_h``, ``ready_h``."""
+
+MAX_INTEGER = 2**53 - 1
+"""Largest magnitude of an integer in an instance or plan file (ids, slots, versions,
+ratio-rule ``max`` and ``window``): the integers every JSON reader represents exactly."""
+
+MAX_HORIZON_SLOTS = 10_000_000
+"""Largest ``horizon.slots``."""
+
+MAX_SLOT_OFFSET = 10_000_000
+"""How far, in slots (``time / takt_h``), a time may lie before the first slot or after the
+end of the horizon; also the largest lead time in slots (``lead_time_h / takt_h``). Slot
+arrays built from an instance (bounds, reinsertion area) stay within this many slots."""
 
 
 def instance_to_dict(instance: Instance) -> dict:
@@ -145,6 +170,119 @@ def instance_from_dict(data: dict, source: str | None = None) -> Instance:
     def fail(problem: str, field: str, value: object = None, has_value: bool | None = None):
         raise InputError(problem, source=source, field=field, value=value, has_value=has_value)
 
+    _check_scalars(data, fail)
+    try:
+        return _build(data, source, fail)
+    except OverflowError:
+        _fail_big_integer(data, fail)
+        raise  # pragma: no cover - _fail_big_integer raises
+
+
+def _check_scalars(data: dict, fail) -> None:
+    """Ranges of the fields that occur once per file (the per-order ones: :func:`_check_arrays`)."""
+    def time(value: float, field: str, low: float = -MAX_TIME_H) -> None:
+        if not low <= value <= MAX_TIME_H:
+            fail(f"must lie in [{low:g}, {MAX_TIME_H:g}] h", field, value)
+
+    time(data["now_h"], "now_h")
+    time(data["takt_h"], "takt_h", 0.0)
+    time(data.get("line_freeze_h", 0.0), "line_freeze_h", 0.0)
+    for m, sup in enumerate(data["suppliers"]):
+        time(sup["lead_time_h"], f"suppliers[{m}].lead_time_h", 0.0)
+        if sup["lead_time_h"] / data["takt_h"] > MAX_SLOT_OFFSET:
+            fail(f"lead time longer than {MAX_SLOT_OFFSET} slots (lead_time_h / takt_h)",
+                 f"suppliers[{m}].lead_time_h", sup["lead_time_h"])
+    first, slots = data["horizon"]["first_slot"], data["horizon"]["slots"]
+    if abs(first) > MAX_INTEGER:
+        fail(f"must lie in [-{MAX_INTEGER}, {MAX_INTEGER}]", "horizon.first_slot", first)
+    if slots > MAX_HORIZON_SLOTS:
+        fail(f"must be <= {MAX_HORIZON_SLOTS}", "horizon.slots", slots)
+    for k, rule in enumerate(data.get("ratio_rules", ())):
+        for key in ("max", "window"):
+            if rule[key] > MAX_INTEGER:
+                fail(f"must be <= {MAX_INTEGER}", f"ratio_rules[{k}].{key}", rule[key])
+        if rule.get("penalty", 1.0) > MAX_WEIGHT:
+            fail(f"must be <= {MAX_WEIGHT:g}", f"ratio_rules[{k}].penalty", rule["penalty"])
+
+
+def _fail_big_integer(data: dict, fail) -> None:
+    """Name the first per-order integer beyond :data:`MAX_INTEGER` (after an ``OverflowError``)."""
+    for i, order in enumerate(data["orders"]):
+        for key in ("id", "slot"):
+            if abs(order[key]) > MAX_INTEGER:
+                fail(f"must lie in [-{MAX_INTEGER}, {MAX_INTEGER}]", f"orders[{i}].{key}", order[key])
+        for name, comp in order["components"].items():
+            if abs(comp["version"]) > MAX_INTEGER:
+                fail(f"must be <= {MAX_INTEGER}", f"orders[{i}].components.{name}.version",
+                     comp["version"])
+    for k, d in enumerate(data["disruptions"]):
+        if abs(d["order"]) > MAX_INTEGER:
+            fail("disruption refers to an unknown order id", f"disruptions[{k}].order", d["order"])
+    fail("an integer is too large", "orders", has_value=False)  # pragma: no cover
+
+
+def _check_arrays(data: dict, fail, names: tuple[str, ...], order_id: np.ndarray, slot: np.ndarray,
+                  due: np.ndarray, version: np.ndarray, planned: np.ndarray, ready: np.ndarray,
+                  lead_time: np.ndarray) -> None:
+    """Ranges and consistency of the per-order fields, on the arrays (no per-order Python work
+    unless something is wrong)."""
+    now, takt = float(data["now_h"]), float(data["takt_h"])
+    first = int(data["horizon"]["first_slot"])
+    end = first + int(data["horizon"]["slots"])
+
+    def first_bad(bad: np.ndarray) -> tuple[int, ...] | None:
+        return tuple(int(x) for x in np.argwhere(bad)[0]) if bad.any() else None
+
+    for arr, key in ((order_id, "id"), (slot, "slot")):
+        at = first_bad(np.abs(arr) > MAX_INTEGER)
+        if at:
+            fail(f"must lie in [-{MAX_INTEGER}, {MAX_INTEGER}]", f"orders[{at[0]}].{key}",
+                 int(arr[at[0]]))
+    at = first_bad(version > MAX_INTEGER)
+    if at:
+        i, m = at
+        fail(f"must be <= {MAX_INTEGER}", f"orders[{i}].components.{names[m]}.version",
+             int(version[i, m]))
+    lo_slot, hi_slot = first - MAX_SLOT_OFFSET, end + MAX_SLOT_OFFSET
+    if not lo_slot <= now / takt <= hi_slot:
+        fail(f"now lies more than {MAX_SLOT_OFFSET} slots (now_h / takt_h) from the horizon "
+             f"[{first}, {end})", "now_h", now)
+
+    def times(arr: np.ndarray, where) -> None:
+        with np.errstate(invalid="ignore"):
+            at = first_bad(np.abs(arr) > MAX_TIME_H)
+            if at:
+                fail(f"must lie in [-{MAX_TIME_H:g}, {MAX_TIME_H:g}] h", where(*at), float(arr[at]))
+            in_slots = arr / takt
+            at = first_bad((in_slots < lo_slot) | (in_slots > hi_slot))
+            if at:
+                fail(f"lies more than {MAX_SLOT_OFFSET} slots (time / takt_h) from the horizon "
+                     f"[{first}, {end})", where(*at), float(arr[at]))
+
+    def comp(field: str):
+        return lambda i, m: f"orders[{i}].components.{names[m]}.{field}"
+
+    times(due, lambda i: f"orders[{i}].due_h")
+    times(planned, comp("planned_delivery_h"))
+    times(ready, comp("ready_h"))
+    with np.errstate(invalid="ignore"):
+        # ready = planned + delay, delay >= 0: the planned delivery, or later (instance-format.md)
+        at = first_bad(is_earlier(ready, planned))
+        if at:
+            fail(f"order {order_id[at[0]]}: ready time earlier than the planned delivery "
+                 f"{planned[at]:g} h (a part is ready at its planned delivery or later)",
+                 comp("ready_h")(*at), float(ready[at]))
+        # planned = production start + L_m; the part was called off for a slot of the sequence
+        earliest = now - lead_time[None, :] - (end - first) * takt
+        at = first_bad(is_earlier(planned, earliest))
+        if at:
+            fail(f"order {order_id[at[0]]}: planned delivery before {earliest[0, at[1]]:g} h, "
+                 "now minus the lead time and the horizon length (the part was called off for a "
+                 "slot of the sequence)", comp("planned_delivery_h")(*at), float(planned[at]))
+
+
+def _build(data: dict, source: str | None, fail) -> Instance:
+    """The :class:`Instance` of a schema-valid document (after :func:`_check_scalars`)."""
     suppliers = data["suppliers"]
     names = tuple(s["name"] for s in suppliers)
     column: dict[str, int] = {}
@@ -214,17 +352,22 @@ def instance_from_dict(data: dict, source: str | None = None) -> Instance:
                                penalty=float(r.get("penalty", 1.0))))
     weights = Weights.from_mapping(data["weights"], source=source) if "weights" in data else None
 
+    order_id = np.array([o["id"] for o in orders], dtype=np.int64)
+    slot = np.array([o["slot"] for o in orders], dtype=np.int64)
+    due = np.array([o["due_h"] for o in orders], dtype=np.float64)
+    lead_time = np.array([float(s["lead_time_h"]) for s in suppliers])
+    _check_arrays(data, fail, names, order_id, slot, due, version, planned, ready, lead_time)
     instance = Instance(
         now_h=float(data["now_h"]),
         takt_h=float(data["takt_h"]),
         line_freeze_h=float(data.get("line_freeze_h", 0.0)),
         supplier_names=names,
-        lead_time_h=np.array([float(s["lead_time_h"]) for s in suppliers]),
+        lead_time_h=lead_time,
         first_slot=int(data["horizon"]["first_slot"]),
         horizon_slots=int(data["horizon"]["slots"]),
-        order_id=np.array([int(o["id"]) for o in orders], dtype=np.int64),
-        slot=np.array([int(o["slot"]) for o in orders], dtype=np.int64),
-        due_h=np.array([float(o["due_h"]) for o in orders], dtype=np.float64),
+        order_id=order_id,
+        slot=slot,
+        due_h=due,
         version=version,
         planned_delivery_h=planned,
         ready_h=ready,

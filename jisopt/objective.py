@@ -130,13 +130,15 @@ def ratio_window_counts(instance: Instance, slot_of_row: np.ndarray, end: int) -
     """Option counts in every window of every ratio rule.
 
     Windows are the ``N`` consecutive slots starting at ``first_slot .. end - N``
-    (the whole reinsertion area); an empty slot carries no option.
+    (the whole reinsertion area); an empty slot carries no option. A rule whose ``N``
+    exceeds the area has one window, the whole area ``[first_slot, end)``: a stricter
+    rule (larger ``N``, same ``H``) never allows more.
 
     Returns
     -------
     list of numpy.ndarray
         Per rule, the count of the option in each window (length
-        ``max(0, end - first_slot - N + 1)``).
+        ``max(1, end - first_slot - N + 1)``, or 0 for an empty area).
     """
     counts = []
     length = end - instance.first_slot
@@ -145,6 +147,10 @@ def ratio_window_counts(instance: Instance, slot_of_row: np.ndarray, end: int) -
         carried = np.zeros(max(length, 0), dtype=np.int64)
         has = instance.options[:, rule.option] & valid
         np.add.at(carried, slot_of_row[has] - instance.first_slot, 1)
+        if rule.window > length:  # one window: the whole area (none if it is empty)
+            counts.append(np.array([carried.sum()], dtype=np.int64) if length > 0
+                          else np.zeros(0, dtype=np.int64))
+            continue
         counts.append(window_counts(carried, rule.window))
     return counts
 

@@ -23,6 +23,7 @@ from jisopt.documents import (
 )
 from jisopt.errors import InputError
 from jisopt.instance import Instance
+from jisopt.instance_io import MAX_INTEGER
 from jisopt.plan import Plan, Swap
 
 __all__ = ["PLAN_FORMAT", "plan_from_dict", "plan_to_dict", "read_plan", "write_plan"]
@@ -81,7 +82,8 @@ def plan_from_dict(data: dict, instance: Instance, source: str | None = None) ->
     ------
     InputError
         On a wrong format marker, a schema violation, an order id or supplier
-        the instance does not know, or an order listed twice.
+        the instance does not know, an order listed twice, or a slot beyond
+        ``MAX_INTEGER`` in magnitude.
     """
     check_format(data, PLAN_FORMAT, source)
     validate_document(data, "plan", source)
@@ -103,6 +105,8 @@ def plan_from_dict(data: dict, instance: Instance, source: str | None = None) ->
         if i in seen:
             fail("order listed twice", f"slots[{k}].order", entry["order"])
         seen.add(i)
+        if abs(entry["slot"]) > MAX_INTEGER:
+            fail(f"must lie in [-{MAX_INTEGER}, {MAX_INTEGER}]", f"slots[{k}].slot", entry["slot"])
         slot[i] = int(entry["slot"])
     swaps = []
     for k, entry in enumerate(data.get("swaps", ())):

@@ -10,7 +10,11 @@ import numpy as np
 
 from jisopt.errors import InputError
 
-__all__ = ["OBJECTIVE_TERMS", "TERM_DESCRIPTIONS", "Weights"]
+__all__ = ["MAX_WEIGHT", "OBJECTIVE_TERMS", "TERM_DESCRIPTIONS", "Weights"]
+
+MAX_WEIGHT = 1e9
+"""Largest weight (and soft ratio-rule penalty) read from a file or the command line: keeps
+every weighted objective finite for the times an instance file may hold."""
 
 OBJECTIVE_TERMS: dict[str, str] = {
     "delay": "total_delay_h",
@@ -73,7 +77,8 @@ class Weights:
         Raises
         ------
         InputError
-            On an unknown key, a missing ``=``, or a value that is not a number >= 0.
+            On an unknown or repeated key, an empty item, a missing ``=``, or a value that
+            is not a number in ``[0, MAX_WEIGHT]``.
         """
         if text is None or not text.strip():
             return cls()
@@ -81,6 +86,8 @@ class Weights:
         for item in text.split(","):
             key, sep, raw = item.partition("=")
             key = key.strip()
+            if not item.strip():
+                raise InputError("empty item in the list of weights", field="weights", value=text)
             if not sep:
                 raise InputError("expected key=value", field="weights", value=item.strip())
             if key not in OBJECTIVE_TERMS:
@@ -88,11 +95,14 @@ class Weights:
                     f"unknown weight (known: {', '.join(OBJECTIVE_TERMS)})", field="weights",
                     value=key,
                 )
+            if key in values:
+                raise InputError("weight given twice", field=f"weights.{key}", value=text)
             try:
                 values[key] = float(raw)
             except ValueError:
                 raise InputError("weight is not a number", field=f"weights.{key}",
                                  value=raw.strip()) from None
+            _check_bound(values[key], f"weights.{key}", None)
         return cls(**values)
 
     @classmethod
@@ -103,10 +113,13 @@ class Weights:
             raise InputError(f"unknown weight (known: {', '.join(OBJECTIVE_TERMS)})",
                              source=source, field="weights", value=sorted(unknown)[0])
         try:
-            return cls(**{k: float(v) for k, v in data.items()})
-        except (TypeError, ValueError):
+            values = {k: float(v) for k, v in data.items()}
+        except (TypeError, ValueError, OverflowError):
             raise InputError("weights must be numbers", source=source, field="weights",
                              value=data) from None
+        for k, v in values.items():
+            _check_bound(v, f"weights.{k}", source)
+        return cls(**values)
 
     def as_dict(self) -> dict[str, float]:
         """Weight key -> weight."""
@@ -136,3 +149,9 @@ class Weights:
             if w and name in terms:
                 total = total + w * terms[name]
         return float(total) if np.ndim(total) == 0 else total
+
+
+def _check_bound(value: float, field: str, source: str | None) -> None:
+    if not (math.isfinite(value) and 0 <= value <= MAX_WEIGHT):
+        raise InputError(f"weight must be a finite number in [0, {MAX_WEIGHT:g}]", source=source,
+                         field=field, value=value)

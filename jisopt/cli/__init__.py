@@ -121,5 +121,17 @@ def _discard(stream: TextIO) -> None:
         pass
 
 
+def _discard_stdout() -> None:
+    """Point stdout's file descriptor at the null device, so that the output still buffered
+    does not fail again when Python flushes it at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced stdout (tests): nothing buffered at exit
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 from jisopt.documents import json_ready
+from jisopt.errors import InputError, printable
 from jisopt.evaluate import Evaluation, evaluate
 from jisopt.instance import Instance
 from jisopt.instance_io import read_instance
@@ -65,19 +67,63 @@ def add_evaluation_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text")
 
 
-MAX_COUNT = 1_000_000_000
-"""Largest count option (``--max-later``): more slots than any horizon (fits numpy int64 sums)."""
+MAX_COUNT = 10_000_000
+"""Largest count a flag such as ``--max-later`` takes (the largest horizon, in slots)."""
 
 
 def parse_count(text: str) -> int:
-    """An integer in [0, :data:`MAX_COUNT`] (an argparse ``type``)."""
+    """An integer in ``[0, MAX_COUNT]`` (an argparse ``type``)."""
     try:
         value = int(text)
     except ValueError:
         value = -1
     if not 0 <= value <= MAX_COUNT:
-        raise argparse.ArgumentTypeError(f"expected an integer in [0, {MAX_COUNT:_}], got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, {MAX_COUNT}], "
+                                         f"got {printable(text[:40])!r}")
     return value
+
+
+def bounded_int(low: int, high: int):
+    """An argparse ``type``: an integer in ``[low, high]``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an integer in [{low}, {high}], "
+                                             f"got {printable(text[:40])!r}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def parse_finite(text: str) -> float:
+    """A finite number (an argparse ``type``): ``nan``, ``inf`` and ``1e400`` are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {printable(text[:40])!r}")
+    return value
+
+
+def split_items(text: str | None, field: str) -> list[str]:
+    """The items of a comma-separated flag value (``--policy step,dynamic``), stripped.
+
+    Raises
+    ------
+    InputError
+        If an item is empty (``--policy ,,,``, ``step,,leap``, a trailing comma).
+    """
+    if text is None:
+        return []
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise InputError("empty name in a comma-separated list", field=field, value=text)
+    return items
 
 
 
@@ -96,7 +142,7 @@ def evaluate_args(instance: Instance, plan: Plan, args: argparse.Namespace) -> E
 
 def instance_line(path: str, instance: Instance) -> str:
     """``instance   PATH: name``, the first line of a report on an instance file."""
-    return f"instance   {path}" + (f": {instance.name}" if instance.name else "")
+    return f"instance   {printable(path)}" + (f": {printable(instance.name)}" if instance.name else "")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,7 +155,8 @@ def run(args: argparse.Namespace) -> int:
         print_json({"instance": instance.name, "policy": plan.policy, **evaluation.as_dict(weights)})
     else:
         print(instance_line(args.instance, instance))
-        print(f"plan       {args.plan}" + (f" (policy {plan.policy})" if plan.policy else ""))
+        print(f"plan       {printable(args.plan)}"
+              + (f" (policy {printable(plan.policy)})" if plan.policy else ""))
         print("\n".join(evaluation_lines(evaluation, weights)))
     return 0 if evaluation.feasible else 1
 
@@ -129,7 +176,7 @@ def evaluation_lines(evaluation: Evaluation, weights: Weights, shown: int = 20) 
         lines.append("feasible   yes")
     else:
         lines.append(f"feasible   no: {len(evaluation.violations)} violation(s)")
-        lines.extend(f"  {v.kind:<15} {v.message}" for v in evaluation.violations[:shown])
+        lines.extend(f"  {v.kind:<15} {printable(v.message)}" for v in evaluation.violations[:shown])
         if len(evaluation.violations) > shown:
             lines.append(f"  ... ({len(evaluation.violations) - shown} more; --json lists all)")
     return lines

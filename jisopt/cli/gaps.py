@@ -26,7 +26,7 @@ from jisopt.cli._experiment import (
     parse_seed,
     scenario_overrides,
 )
-from jisopt.cli.check import add_constraint_arguments
+from jisopt.cli.check import add_constraint_arguments, split_items
 from jisopt.errors import InputError
 from jisopt.experiments.report import format_number, render_text
 from jisopt.weights import Weights
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     from jisopt.experiments.gaps import check_rules, gap_table, summarize_gaps
 
     weightings = _weightings(args.weights)
-    rules = [r.strip() for r in args.rules.split(",") if r.strip()]
+    rules = split_items(args.rules, "rules")
     check_rules(rules)
     time_limit_s = parse_float(args.time_limit, "time-limit", low=0.0, low_open=True,
                                what="a positive number of seconds")

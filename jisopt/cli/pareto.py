@@ -2,7 +2,8 @@
 
 Writes the front as CSV (or Parquet, by the file extension) and, optionally, a
 PNG with the rules step, leap, dynamic and ontime drawn as points. Exit status:
-0 with a front, 3 when the exact model is infeasible (no front), 2 for bad input.
+0 with a front, 3 when the exact model is infeasible (no front), 1 when the solver
+failed or stopped without a plan (no front; not infeasibility), 2 for bad input.
 """
 
 from __future__ import annotations
@@ -12,11 +13,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from jisopt.cli.check import add_constraint_arguments, add_instance_argument, instance_line
+from jisopt.cli.check import (
+    add_constraint_arguments,
+    add_instance_argument,
+    bounded_int,
+    instance_line,
+    parse_finite,
+)
 from jisopt.cli.solve import EXIT_MODEL_INFEASIBLE
-from jisopt.errors import InputError
+from jisopt.errors import InputError, printable
 from jisopt.instance_io import read_instance
 from jisopt.weights import Weights
+
+EXIT_NO_FRONT = 1
+"""Exit status when the solver failed or stopped before any plan (not infeasibility)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -26,7 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="trace the front of total delay vs reschedules with the exact model",
         description="Sweep the weight of reschedules (supported points, fast) or constrain their "
         "number (every point, MILP) and write the non-dominated plans' delay and reschedules.",
-        epilog="exit status: 0 front written, 2 usage error or bad file, 3 exact model infeasible",
+        epilog="exit status: 0 front written, 1 no front: solver error or time limit without a plan, "
+        "2 usage error or bad file, 3 exact model infeasible",
     )
     add_instance_argument(p)
     p.add_argument("--method", choices=("weights", "epsilon"), default="weights",
@@ -36,9 +47,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--weights", metavar="KEY=W,...",
                    help="weights of the other terms (displacement, stock, idle, ratio), held fixed")
     add_constraint_arguments(p)
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+    p.add_argument("--time-limit", type=parse_finite, default=60.0, metavar="S",
                    help="HiGHS time limit per solve in seconds (default 60)")
-    p.add_argument("--max-points", type=int, default=100, metavar="N", help="at most N solves (default 100)")
+    p.add_argument("--max-points", type=bounded_int(2, 100_000), default=100, metavar="N",
+                   help="at most N solves (default 100)")
     p.set_defaults(func=run)
     return p
 
@@ -62,10 +74,13 @@ def run(args: argparse.Namespace) -> int:
              + ("" if r["feasible"] else " (infeasible)") for _, r in front.rules.iterrows()]
     print("rules      " + ", ".join(rules) + "  (delay / reschedules)")
     if front.message:
-        print(f"notes      {front.message}")
+        print(f"notes      {printable(front.message)}")
     if front.points.empty:
-        print("front      none: the exact model has no feasible plan")
-        return EXIT_MODEL_INFEASIBLE
+        if front.failure in ("", "infeasible"):
+            print("front      none: the exact model has no feasible plan")
+            return EXIT_MODEL_INFEASIBLE
+        print(f"front      none: the solver gave no plan (status {front.failure}; see notes)")
+        return EXIT_NO_FRONT
     print(f"front      {len(front.points)} point(s) ({args.method})")
     print(f"  {'reschedules':>11}  {'total_delay_h':>13}")
     for _, r in front.points.iterrows():

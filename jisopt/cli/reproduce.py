@@ -17,6 +17,7 @@ from jisopt.cli._experiment import (
     run_settings,
     scenario_overrides,
 )
+from jisopt.cli.check import split_items
 from jisopt.errors import InputError
 from jisopt.experiments.car_study import car_grid, write_car_results
 from jisopt.experiments.paper import paper_grid, write_paper_results
@@ -201,7 +202,7 @@ def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scen
 
 def parse_reschedule_weights(text: str) -> tuple[float, ...]:
     """Distinct reschedule weights ``> 0`` from a comma-separated list, in the order given."""
-    items = [item.strip() for item in text.split(",") if item.strip()]
+    items = split_items(text, "reschedule-weights")
     if not items:
         raise InputError("give at least one weight, e.g. 0.01,0.1,1", field="reschedule-weights",
                          value=text)

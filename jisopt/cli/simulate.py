@@ -18,6 +18,7 @@ from jisopt.cli._experiment import (
     run_settings,
     scenario_overrides,
 )
+from jisopt.cli.check import split_items
 from jisopt.errors import InputError
 from jisopt.experiments import make_grid, summarize
 from jisopt.experiments.report import kpi_table, render_text, summary_json
@@ -110,16 +111,16 @@ def _weights_text(text: str) -> str:
     return ",".join(f"{key}={getattr(parsed, key):g}" for key in keys)
 
 
-def _split(text: str) -> list[str]:
-    """The non-empty items of a comma-separated list."""
-    return [item.strip() for item in text.split(",") if item.strip()]
+def _split(text: str, field: str = "policy") -> list[str]:
+    """The items of a comma-separated list (an empty item is an error)."""
+    return split_items(text, field)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``jisopt simulate``."""
     base = load_scenario(args.scenario)
     overrides = scenario_overrides(args)
-    reliabilities = ([parse_reliability(r) for r in _split(args.reliability)]
+    reliabilities = ([parse_reliability(r) for r in _split(args.reliability, "reliability")]
                      if args.reliability is not None else [None])
     check_scenario_flags(args.scenario, base, overrides, reliabilities)
     policies = _policies(args)

@@ -3,12 +3,15 @@
 Exit status: 0 when the policy's plan is feasible, 1 when it violates a
 constraint (a result, e.g. rules under hard ratio rules), 2 for usage errors
 and unreadable or invalid files, 3 when the exact model (``--policy milp``) is
-infeasible (the plan shown is then the fallback rule's).
+infeasible (the plan shown is then the fallback rule's). A solver failure or a time
+limit without any plan is not infeasibility: the fallback rule's plan is shown and
+the exit status is that plan's (0 or 1). ``--out`` must name a ``.json`` file.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -19,10 +22,11 @@ from jisopt.cli.check import (
     evaluate_args,
     evaluation_lines,
     instance_line,
+    parse_finite,
     print_json,
     resolve_weights,
 )
-from jisopt.errors import InputError
+from jisopt.errors import InputError, printable
 from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import KIND_NAMES, Instance
 from jisopt.instance_io import read_instance
@@ -32,7 +36,8 @@ from jisopt.policies import POLICY_NAMES, make_policy
 from jisopt.subsequences import disruption_bounds
 from jisopt.weights import Weights
 
-EXIT_STATUS = CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible"
+EXIT_STATUS = (CHECK_EXIT_STATUS + ", 3 exact model (--policy milp) infeasible (a solver error "
+               "is not: the fallback rule's plan decides between 0 and 1)")
 EXIT_MODEL_INFEASIBLE = 3
 
 
@@ -50,14 +55,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--policy", required=True, metavar="NAME",
                    help=f"policy: {', '.join(POLICY_NAMES)}")
     p.add_argument("--swap", action="store_true", help="try the component swap first")
-    p.add_argument("--skew-h", type=float, default=0.0, metavar="H",
+    p.add_argument("--skew-h", type=parse_finite, default=0.0, metavar="H",
                    help="threshold of the skewed dynamic rule (h): step only if the completion "
                    "under leap exceeds the due date by more than H (default 0)")
     p.add_argument("--out", metavar="PLAN", help="write the plan to this file (jisopt-plan/1 JSON)")
     milp = p.add_argument_group("exact model (--policy milp); it uses --weights, --max-later and --no-bounds")
-    milp.add_argument("--time-limit", type=float, default=None, metavar="S",
+    milp.add_argument("--time-limit", type=parse_finite, default=None, metavar="S",
                       help="HiGHS time limit in seconds (default 60)")
-    milp.add_argument("--mip-gap", type=float, default=None, metavar="G",
+    milp.add_argument("--mip-gap", type=parse_finite, default=None, metavar="G",
                       help="relative optimality gap at which HiGHS stops (default 1e-6)")
     milp.add_argument("--method", choices=("auto", "pyomo", "fast"), default=None,
                       help="auto: assignment path without ratio rules, Pyomo model with them")
@@ -70,12 +75,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run ``jisopt solve``."""
+    check_out_path(args.out)
     instance = read_instance(args.instance)
     weights = resolve_weights(args.weights, instance)
     policy = make_policy(args.policy, swap=args.swap, skew_h=args.skew_h, **milp_options(args, weights))
     plan = policy(instance)
     evaluation = evaluate_args(instance, plan, args)
-    if args.out:
+    if args.out is not None:
         write_plan(instance, plan, args.out)
     disrupted = disrupted_orders(instance, plan)
     if args.json:
@@ -101,11 +107,22 @@ def run(args: argparse.Namespace) -> int:
         print("swaps      " + ("; ".join(swaps) if swaps else "none"))
         print(moved_line(instance, plan))
         print("\n".join(evaluation_lines(evaluation, weights)))
-        if args.out:
-            print(f"plan written to {args.out}")
+        if args.out is not None:
+            print(f"plan written to {printable(args.out)}")
     if plan.info.get("solver_status") == "infeasible":
         return EXIT_MODEL_INFEASIBLE
     return 0 if evaluation.feasible else 1
+
+
+def check_out_path(out: str | None) -> None:
+    """``--out`` names a ``.json`` file (plans are written as jisopt-plan/1 JSON only)."""
+    if out is None:
+        return
+    if not out:
+        raise InputError("empty path: name the plan file to write", field="--out", value=out)
+    if Path(out).suffix.lower() != ".json":
+        raise InputError("plans are written as jisopt-plan/1 JSON: give a .json file", field="--out",
+                         value=out)
 
 
 def moved_line(instance: Instance, plan: Plan, shown: int = 10) -> str:
@@ -151,7 +168,7 @@ def solver_line(info: dict) -> str:
     if info.get("warm_start_accepted") is not None:
         text += f", warm start {'accepted' if info['warm_start_accepted'] else 'rejected'}"
     if info.get("message"):
-        text += f"\n           {info['message']}"
+        text += f"\n           {printable(info['message'])}"
     return text
 
 

@@ -229,7 +229,9 @@ def _ratio_windows(
         per_slot = np.zeros(end - inst.first_slot + 1, dtype=np.int64)
         np.add.at(per_slot, pair_slot[carrier[pair_order]] - inst.first_slot + 1, 1)
         csum = np.cumsum(per_slot)
-        reachable = (csum[starts - inst.first_slot + rule.window] - csum[starts - inst.first_slot]) > 0
+        # A window longer than the area is the whole area (ratio_window_counts).
+        stop = np.minimum(starts - inst.first_slot + rule.window, end - inst.first_slot)
+        reachable = (csum[stop] - csum[starts - inst.first_slot]) > 0
         fixed_excess = np.maximum(counts[~reachable] - cap[~reachable], 0)
         if rule.hard:
             for w in np.flatnonzero(fixed_excess):

@@ -36,7 +36,8 @@ def solve_assignment(data: ReinsertionData) -> PathOutcome:
     Returns
     -------
     PathOutcome
-        ``OPTIMAL`` with the chosen pair per window order, or ``INFEASIBLE``.
+        ``OPTIMAL`` with the chosen pair per window order, ``INFEASIBLE`` (no full
+        matching), or ``ERROR`` (a cost that is not finite, another solver failure).
 
     Notes
     -----
@@ -57,14 +58,21 @@ def solve_assignment(data: ReinsertionData) -> PathOutcome:
         return PathOutcome(SolveStatus.OPTIMAL, np.zeros(0, dtype=np.int64), data.constant,
                            data.constant, solve_s=time.perf_counter() - t0)
     cost = data.pair_cost
-    shifted = cost + (1.0 - float(cost.min()))
+    if not np.isfinite(cost).all():
+        return PathOutcome(SolveStatus.ERROR, message="a pair cost is not finite",
+                           solve_s=time.perf_counter() - t0)
+    # (cost - min) + 1 >= 1: no edge weight rounds to zero, whatever the magnitudes.
+    shifted = (cost - float(cost.min())) + 1.0
     graph = csr_matrix(
         (shifted, (data.pair_order, data.pair_slot - data.window_start)),
         shape=(n_window, data.n_slots),
     )
     try:
         order_pos, col = min_weight_full_bipartite_matching(graph)
-    except ValueError:
+    except ValueError as exc:
+        if "no full matching" not in str(exc):  # anything else is a solver failure
+            return PathOutcome(SolveStatus.ERROR, message=f"assignment solver failed: {exc}",
+                               solve_s=time.perf_counter() - t0)
         return PathOutcome(
             SolveStatus.INFEASIBLE,
             message="no assignment gives every window order its own slot within its bounds",

@@ -54,12 +54,17 @@ class ParetoFront:
         The front's plans, aligned with ``points``.
     message
         Notes (a time limit, an infeasible instance).
+    failure
+        Without a front, the status of the extreme solve that gave no plan:
+        ``infeasible`` (the model has no feasible plan), ``error`` (the solver
+        failed) or ``time_limit_no_solution``; empty with a front.
     """
 
     points: pd.DataFrame
     rules: pd.DataFrame
     plans: tuple[Plan, ...] = field(default=(), repr=False)
     message: str = ""
+    failure: str = ""
 
 
 def _weights(base: Weights, reschedules: float, delay: float = 1.0) -> Weights:
@@ -119,11 +124,13 @@ def pareto_front(
     ])
     found: dict[tuple[float, float], tuple[dict, Plan]] = {}
     notes: list[str] = []
+    failures: list[str] = []
 
     def solve(weights: Weights, **extra) -> tuple[float, float] | None:
         result = solve_exact(instance, weights, **opts, **extra)
         if not result.status.has_solution:
             notes.append(f"{extra or weights}: {result.status.value} {result.message}".strip())
+            failures.append(result.status.value)
             return None
         if result.status == SolveStatus.FEASIBLE:
             notes.append(f"{extra or weights}: time limit, point may be dominated")
@@ -136,7 +143,10 @@ def pareto_front(
     least_delay = solve(_weights(base, _SMALL))
     fewest = solve(_weights(base, 1.0, delay=_SMALL))
     if least_delay is None or fewest is None:
-        return ParetoFront(pd.DataFrame(), rules, (), "; ".join(notes))
+        # a solver failure is not infeasibility: report it unless every failure was infeasible
+        failure = next((f for f in failures if f != SolveStatus.INFEASIBLE.value),
+                       SolveStatus.INFEASIBLE.value)
+        return ParetoFront(pd.DataFrame(), rules, (), "; ".join(notes), failure)
     n_solves = 2
     if method == "weights":
         for key in (least_delay, fewest):

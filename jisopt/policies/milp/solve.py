@@ -184,7 +184,8 @@ def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_re
         name = data.instance.option_names[rule.option]
         return PathOutcome(SolveStatus.INFEASIBLE, message=(
             f"hard rule {name} {rule.max_count}:{rule.window} is violated in slots "
-            f"[{start}, {start + rule.window}) ({count} carriers) by orders the model cannot move"))
+            f"[{start}, {min(start + rule.window, data.end)}) ({count} carriers) by orders the "
+            "model cannot move"))
     if method == "fast":
         return solve_assignment(data)
     return _solve_pyomo(data, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
