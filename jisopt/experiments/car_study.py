@@ -34,7 +34,7 @@ TITLE = "The car plant: rules, ratio-aware rules and the exact policy on identic
 
 CAR_POLICIES: tuple[str, ...] = (
     "none", "step", "leap", "dynamic", "ontime",
-    "step+ratio", "leap+ratio", "dynamic+ratio", "ontime+ratio",
+    "ratio-step", "ratio-leap", "ratio-dynamic", "ratio-ontime",
 )
 """The policies compared by default (the exact policy is added with ``exact=True``)."""
 

@@ -47,7 +47,7 @@ def parse_policy_label(label: str) -> tuple[str, bool, float | None]:
 
 _MILP_OPTIONS = (
     "weights", "max_later_slots", "enforce_bounds", "time_limit_s", "mip_rel_gap", "method",
-    "fallback", "warm_start", "diagnose", "highs_options",
+    "fallback", "warm_start", "diagnose", "highs_options", "ratio",
 )
 
 

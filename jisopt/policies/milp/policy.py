@@ -39,6 +39,11 @@ class ExactPolicy:
         solver error, time limit without incumbent); ``None``: keep the sequence.
     warm_start, diagnose, highs_options
         As in :func:`~jisopt.policies.milp.solve_exact`.
+    ratio
+        ``model``: the instance's ratio rules are constraints / costs of the model;
+        ``ignore``: the model is solved without them (the assignment path, fast at car
+        scale) and the plan is judged with them like any other plan, so its ratio
+        violations show in ``evaluate`` and in the simulator's KPIs.
 
     Notes
     -----
@@ -59,8 +64,11 @@ class ExactPolicy:
     warm_start: bool = True
     diagnose: bool = True
     highs_options: dict | None = field(default=None, hash=False)
+    ratio: str = "model"
 
     def __post_init__(self) -> None:
+        if self.ratio not in ("model", "ignore"):
+            raise InputError("must be 'model' or 'ignore'", field="ratio", value=self.ratio)
         check_arguments(self.method, self.time_limit_s, self.mip_rel_gap, self.max_later_slots,
                         self.fallback, self.weights, self.highs_options)
 
@@ -72,8 +80,9 @@ class ExactPolicy:
     def __call__(self, instance: Instance) -> Plan:
         """Solve the exact model for ``instance``; the plan's ``info`` is :meth:`SolveResult.as_info`."""
         t0 = time.perf_counter()
+        modelled = instance.replace(ratio_rules=()) if self.ratio == "ignore" else instance
         result = solve_exact(
-            instance, self.weights, max_later_slots=self.max_later_slots,
+            modelled, self.weights, max_later_slots=self.max_later_slots,
             enforce_bounds=self.enforce_bounds, swap=self.swap, method=self.method,
             time_limit_s=self.time_limit_s, mip_rel_gap=self.mip_rel_gap, warm_start=self.warm_start,
             fallback=self.fallback,
