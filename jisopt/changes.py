@@ -87,23 +87,63 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
 def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
     """Per supplier, pairs of started orders whose relative order changed.
 
+    Only pairs with a moved order can change their order, so the count looks at the
+    moved rows and at the started orders between a moved order's old and new slot:
+    a pair of two moved orders is an inversion of the moved orders' new slots taken in
+    their old order; a moved order ``i`` and an unmoved ``j`` change their order when
+    ``j``'s slot lies strictly between ``i``'s old and new slot. The rows between are
+    found with :func:`numpy.searchsorted` over the instance's (sorted) slots, and their
+    started components are read for that row range only.
+
+    Parameters
+    ----------
+    instance
+        The snapshot (its rows are sorted by slot).
+    new_slot
+        ``(n,)`` new slot of every row (unplaced rows keep their old slot).
+
     Returns
     -------
     numpy.ndarray
         ``(M,)`` int counts.
     """
     out = np.zeros(instance.n_suppliers, dtype=np.int64)
-    moved = new_slot != instance.slot
-    if not moved.any():
+    old = instance.slot
+    moved = np.flatnonzero(new_slot != old)
+    if moved.size == 0:
         return out
-    for m in range(instance.n_suppliers):
-        if not (moved & instance.started[:, m]).any():
-            continue
-        rows = np.flatnonzero(instance.started[:, m])
-        if rows.size < 2:
-            continue
-        rows = rows[np.argsort(instance.slot[rows], kind="stable")]
-        out[m] = _count_inversions(new_slot[rows])
+    started_moved = instance.started_of(moved)
+    suppliers = np.flatnonzero(started_moved.any(axis=0))
+    if suppliers.size == 0:
+        return out
+    new_moved = new_slot[moved]
+    lo = np.minimum(old[moved], new_moved)
+    hi = np.maximum(old[moved], new_moved)
+    # Rows strictly between: slot in (lo, hi) is rows [first_row, end_row).
+    first_row = np.searchsorted(old, lo, side="right")
+    end_row = np.searchsorted(old, hi, side="left")
+    any_started = started_moved[:, suppliers].any(axis=1)
+    spans = any_started & (end_row > first_row)
+    between = None
+    if spans.any():
+        r0, r1 = int(first_row[spans].min()), int(end_row[spans].max())
+        started = instance.started_of(slice(r0, r1))[:, suppliers]
+        # between[r, k]: started rows (of supplier suppliers[k]) among rows [r0, r0 + r).
+        between = np.zeros((r1 - r0 + 1, suppliers.size), dtype=np.int64)
+        np.cumsum(started, axis=0, out=between[1:])
+    for k, m in enumerate(suppliers.tolist()):
+        mine = started_moved[:, m]
+        total = _count_inversions(new_moved[mine]) if np.count_nonzero(mine) > 1 else 0
+        if between is not None:
+            f, e = first_row[mine], end_row[mine]
+            wide = e > f
+            f, e = f[wide], e[wide]
+            crossed = between[e - r0, k] - between[f - r0, k]
+            # ... minus the moved started orders among them (counted as moved pairs).
+            moved_rows = moved[mine]
+            crossed -= np.searchsorted(moved_rows, e) - np.searchsorted(moved_rows, f)
+            total += int(crossed.sum())
+        out[m] = total
     return out
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -30,10 +31,11 @@ from jisopt.evaluate import evaluate
 from jisopt.instance import DELAY, FAILURE, Instance
 from jisopt.plan import Plan
 from jisopt.policies.base import Policy
+from jisopt.policies.rules import RulePolicy
 from jisopt.scenario import Scenario
 from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_state
 from jisopt.sim.planner import plan_period
-from jisopt.sim.snapshot import apply_plan, build_instance
+from jisopt.sim.snapshot import PlanTarget, apply_plan, build_instance, window_orders
 from jisopt.sim.state import LineState
 from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
 from jisopt.slots import TIME_TOLERANCE_H, is_later, is_not_earlier
@@ -141,6 +143,11 @@ class Simulator:
         self._next_production = [0] * self.n_suppliers
         self._vob_low = 0
         self.instances: list[dict] = []
+        # The rule none without swaps never changes the sequence: no instance is built for
+        # it (unless instances are checked or handed to a hook).
+        self._never_resequences = (
+            isinstance(policy, RulePolicy) and policy.rule == "none" and not policy.swap
+            and not check_invariants and on_instance is None)
         self.events: list[tuple[int, int, int, int, float, float, int]] = []
 
     # ---- main loop ---------------------------------------------------------------
@@ -223,6 +230,7 @@ class Simulator:
         state.part_planned_h[pids] = planned
         state.part_known_h[pids] = planned
         state.part_true_h[pids] = planned
+        state.has_started[state.part_owner[pids]] = True
         kinds, delays = self.draws.arrays(m, attempt)
         made_for = pids // self.n_suppliers
         for i in (kinds[made_for] != NO_EVENT).nonzero()[0].tolist():
@@ -265,6 +273,9 @@ class Simulator:
     def _resequence(self, t: float, disruptions: list[tuple[int, int, int]]) -> None:
         state = self.state
         index = len(self.instances)
+        if self._never_resequences:
+            self._record_unchanged(t, disruptions)
+            return
         instance = build_instance(state, t, self.scenario.line_freeze_h, self.supplier_names,
                                   disruptions, name=f"{self.scenario.name} t={t:g}h #{index}")
         plan = self.policy(instance)
@@ -274,9 +285,7 @@ class Simulator:
             evaluation = evaluate(instance, plan)
             check_plan(instance, plan, evaluation)
             feasible = float(evaluation.feasible)
-        apply_plan(state, instance, plan)
-        state.reschedules[instance.order_id[changes.rescheduled_rows]] += 1
-        self.instances.append({
+        record = {
             "time_h": t,
             "orders": instance.n_orders,
             "disrupted_orders": instance.n_disrupted,
@@ -287,11 +296,43 @@ class Simulator:
             "inversions": int(changes.inversions.sum()),
             "decision_time_s": plan.runtime_s,
             "feasible": feasible,
-        })
+        }
+        rescheduled = instance.order_id[changes.rescheduled_rows]
         if self.on_instance is not None:
+            instance.materialize()  # the hook keeps a copy: later changes must not reach it
+            apply_plan(state, instance, plan)
+            state.reschedules[rescheduled] += 1
+            self.instances.append(record)
             self.on_instance(index, instance, plan, changes)
+        else:
+            target = PlanTarget.of(instance)
+            alive = weakref.ref(instance)
+            del instance
+            kept = alive()
+            if kept is not None:  # the policy kept the instance: freeze its deferred arrays
+                kept.materialize()
+                del kept
+            apply_plan(state, target, plan)
+            state.reschedules[rescheduled] += 1
+            self.instances.append(record)
         if self.check_invariants:
             check_state(state)
+
+    def _record_unchanged(self, t: float, disruptions: list[tuple[int, int, int]]) -> None:
+        """The instance log row of a policy that never changes the sequence (``none``),
+        without building the instance: no moves, no swaps, decision time 0."""
+        self.instances.append({
+            "time_h": t,
+            "orders": window_orders(self.state),
+            "disrupted_orders": len({o for o, _, _ in disruptions}),
+            "events": len(disruptions),
+            "reschedules": 0,
+            "changed_unstarted": 0,
+            "swaps": 0,
+            "inversions": 0,
+            "decision_time_s": 0.0,
+            "feasible": math.nan,
+        })
 
     # ---- (5) assembly ------------------------------------------------------------
     def _assemble(self, until_h: float) -> None:

@@ -53,6 +53,9 @@ class LineState:
         ready time known to the plant, the true ready time of the current attempt
         (``inf`` for a failed attempt whose reproduction has not started), and whether the
         part has been assembled.
+    has_started
+        Per order: it holds a part whose production has started (``started.any(axis=1)``
+        of an instance, kept up to date so that instances need not gather it).
     """
 
     takt_h: float
@@ -84,6 +87,7 @@ class LineState:
     part_known_h: np.ndarray = field(init=False)
     part_true_h: np.ndarray = field(init=False)
     part_done: np.ndarray = field(init=False)
+    has_started: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = self.arrival_h.shape[0]
@@ -109,6 +113,7 @@ class LineState:
         self.part_known_h = np.full(n * n_sup, np.nan)
         self.part_true_h = np.full(n * n_sup, np.nan)
         self.part_done = np.zeros(n * n_sup, dtype=bool)
+        self.has_started = np.zeros(n, dtype=bool)
 
     @property
     def n_orders(self) -> int:
