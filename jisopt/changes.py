@@ -123,26 +123,24 @@ def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
     first_row = np.searchsorted(old, lo, side="right")
     end_row = np.searchsorted(old, hi, side="left")
     any_started = started_moved[:, suppliers].any(axis=1)
-    spans = any_started & (end_row > first_row)
-    between = None
-    if spans.any():
+    spans = np.flatnonzero(any_started & (end_row > first_row))
+    crossed = np.zeros((spans.size, suppliers.size), dtype=np.int64)
+    if spans.size:  # few: mostly the long moves of disrupted orders
         r0, r1 = int(first_row[spans].min()), int(end_row[spans].max())
         started = instance.started_of(slice(r0, r1))[:, suppliers]
-        # between[r, k]: started rows (of supplier suppliers[k]) among rows [r0, r0 + r).
-        between = np.zeros((r1 - r0 + 1, suppliers.size), dtype=np.int64)
-        np.cumsum(started, axis=0, out=between[1:])
+        for k, j in enumerate(spans.tolist()):
+            crossed[k] = np.count_nonzero(started[first_row[j] - r0:end_row[j] - r0], axis=0)
     for k, m in enumerate(suppliers.tolist()):
         mine = started_moved[:, m]
         total = _count_inversions(new_moved[mine]) if np.count_nonzero(mine) > 1 else 0
-        if between is not None:
-            f, e = first_row[mine], end_row[mine]
-            wide = e > f
-            f, e = f[wide], e[wide]
-            crossed = between[e - r0, k] - between[f - r0, k]
-            # ... minus the moved started orders among them (counted as moved pairs).
+        counted = mine[spans]
+        if counted.any():
+            # Unmoved started orders crossed: the started rows between, minus the moved ones
+            # among them (their pairs are counted above).
             moved_rows = moved[mine]
-            crossed -= np.searchsorted(moved_rows, e) - np.searchsorted(moved_rows, f)
-            total += int(crossed.sum())
+            f, e = first_row[spans[counted]], end_row[spans[counted]]
+            total += int(crossed[counted, k].sum())
+            total -= int((np.searchsorted(moved_rows, e) - np.searchsorted(moved_rows, f)).sum())
         out[m] = total
     return out
 

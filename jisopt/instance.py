@@ -33,14 +33,15 @@ class DeferredComponents:
     """Row readers of an instance's ``(n, M)`` arrays, for an instance built lazily.
 
     Each reader takes row indices (or a slice) and returns those rows; with all rows
-    it returns the full array. :attr:`has_started` returns the ``(n,)`` vector
-    ``started.any(axis=1)``. The readers must give the same values at every call
-    until the instance is materialised (see :meth:`Instance.materialize`).
+    it returns the full array. :attr:`started` gives rows of ``~isnan(planned_delivery_h)``
+    and :attr:`has_started` the ``(n,)`` vector ``started.any(axis=1)``. The readers must
+    give the same values at every call until the instance is materialised (see :meth:`Instance.materialize`).
     """
 
     version: Callable[[np.ndarray | slice], np.ndarray]
     planned_delivery_h: Callable[[np.ndarray | slice], np.ndarray]
     ready_h: Callable[[np.ndarray | slice], np.ndarray]
+    started: Callable[[np.ndarray | slice], np.ndarray]
     has_started: Callable[[], np.ndarray]
 
 
@@ -178,7 +179,7 @@ class Instance:
         if "started" not in self._cache:
             deferred = self._deferred("planned_delivery_h")
             if deferred is not None:
-                return ~np.isnan(deferred.planned_delivery_h(rows))
+                return deferred.started(rows)
         return self.started[rows]
 
     def ready_of(self, rows: np.ndarray | slice) -> np.ndarray:

@@ -230,7 +230,9 @@ class Simulator:
         state.part_planned_h[pids] = planned
         state.part_known_h[pids] = planned
         state.part_true_h[pids] = planned
-        state.has_started[state.part_owner[pids]] = True
+        owners = state.part_owner[pids]
+        state.order_started[owners, m] = True
+        state.has_started[owners] = True
         kinds, delays = self.draws.arrays(m, attempt)
         made_for = pids // self.n_suppliers
         for i in (kinds[made_for] != NO_EVENT).nonzero()[0].tolist():

@@ -92,6 +92,7 @@ def _components(state: LineState, ids: np.ndarray) -> DeferredComponents:
         version=lambda rows: np.take(state.version, ids[rows], axis=0),
         planned_delivery_h=lambda rows: state.part_planned_h[parts(rows)],
         ready_h=lambda rows: state.part_known_h[parts(rows)],
+        started=lambda rows: np.take(state.order_started, ids[rows], axis=0),
         has_started=lambda: state.has_started[ids],
     )
 
@@ -137,7 +138,8 @@ def apply_plan(state: LineState, instance: Instance | PlanTarget, plan: Plan) ->
         state.part_owner[px], state.part_owner[py] = y, x
         state.swaps_received[x] += 1
         for o in (x, y):  # a swap may trade a started part for an unstarted one
-            state.has_started[o] = bool((~np.isnan(state.part_planned_h[state.cell_part[o]])).any())
+            state.order_started[o] = ~np.isnan(state.part_planned_h[state.cell_part[o]])
+            state.has_started[o] = state.order_started[o].any()
     new = np.asarray(plan.slot, dtype=np.int64)
     moved = np.flatnonzero(new != instance.slot)
     if moved.size:
