@@ -107,42 +107,67 @@ def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``(M,)`` int counts.
     """
-    out = np.zeros(instance.n_suppliers, dtype=np.int64)
+    n_sup = instance.n_suppliers
+    out = np.zeros(n_sup, dtype=np.int64)
     old = instance.slot
     moved = np.flatnonzero(new_slot != old)
     if moved.size == 0:
         return out
     started_moved = instance.started_of(moved)
-    suppliers = np.flatnonzero(started_moved.any(axis=0))
-    if suppliers.size == 0:
+    if not started_moved.any():
         return out
     new_moved = new_slot[moved]
+    out += _moved_pair_inversions(new_moved, started_moved)
+    # Moved order i, unmoved j: rows strictly between i's old and new slot.
     lo = np.minimum(old[moved], new_moved)
     hi = np.maximum(old[moved], new_moved)
-    # Rows strictly between: slot in (lo, hi) is rows [first_row, end_row).
     first_row = np.searchsorted(old, lo, side="right")
     end_row = np.searchsorted(old, hi, side="left")
-    any_started = started_moved[:, suppliers].any(axis=1)
-    spans = np.flatnonzero(any_started & (end_row > first_row))
-    crossed = np.zeros((spans.size, suppliers.size), dtype=np.int64)
-    if spans.size:  # few: mostly the long moves of disrupted orders
-        r0, r1 = int(first_row[spans].min()), int(end_row[spans].max())
-        started = instance.started_of(slice(r0, r1))[:, suppliers]
-        for k, j in enumerate(spans.tolist()):
-            crossed[k] = np.count_nonzero(started[first_row[j] - r0:end_row[j] - r0], axis=0)
-    for k, m in enumerate(suppliers.tolist()):
-        mine = started_moved[:, m]
-        total = _count_inversions(new_moved[mine]) if np.count_nonzero(mine) > 1 else 0
-        counted = mine[spans]
-        if counted.any():
-            # Unmoved started orders crossed: the started rows between, minus the moved ones
-            # among them (their pairs are counted above).
-            moved_rows = moved[mine]
-            f, e = first_row[spans[counted]], end_row[spans[counted]]
-            total += int(crossed[counted, k].sum())
-            total -= int((np.searchsorted(moved_rows, e) - np.searchsorted(moved_rows, f)).sum())
-        out[m] = total
+    spans = np.flatnonzero(started_moved.any(axis=1) & (end_row > first_row))
+    if spans.size == 0:
+        return out
+    f, e = first_row[spans], end_row[spans]
+    r0, r1 = int(f.min()), int(e.max())
+    started = instance.started_of(slice(r0, r1))  # only the rows the long moves pass
+    if spans.size <= _FEW_SPANS:  # mostly the long moves of the disrupted orders
+        crossed = np.stack([np.count_nonzero(started[a - r0:b - r0], axis=0)
+                            for a, b in zip(f.tolist(), e.tolist(), strict=True)])
+    else:
+        csum = np.zeros((r1 - r0 + 1, n_sup), dtype=np.int64)
+        np.cumsum(started, axis=0, out=csum[1:])
+        crossed = csum[e - r0] - csum[f - r0]
+    # ... less the moved orders among them (their pairs are counted above).
+    cmoved = np.zeros((moved.size + 1, n_sup), dtype=np.int64)
+    np.cumsum(started_moved, axis=0, out=cmoved[1:])
+    crossed -= cmoved[np.searchsorted(moved, e)] - cmoved[np.searchsorted(moved, f)]
+    out += (crossed * started_moved[spans]).sum(axis=0)
     return out
+
+
+_FEW_SPANS = 8
+_MAX_PAIR_MATRIX = 4_000_000
+
+
+def _moved_pair_inversions(seq: np.ndarray, started: np.ndarray) -> np.ndarray:
+    """Per supplier, pairs ``i < j`` of moved rows (in old order) with ``seq[i] > seq[j]``
+    whose components of that supplier have both started (``started``: ``(k, M)``).
+
+    An inverted pair has ``i`` among the rows that exceed a later value and ``j`` among
+    those below an earlier one; plans create few such rows, so their pairs are compared
+    directly (per supplier :func:`_count_inversions` if there are many).
+    """
+    n_sup = started.shape[1]
+    if seq.size < 2:
+        return np.zeros(n_sup, dtype=np.int64)
+    below = np.flatnonzero(seq[1:] < np.maximum.accumulate(seq)[:-1]) + 1
+    if below.size == 0:
+        return np.zeros(n_sup, dtype=np.int64)
+    above = np.flatnonzero(seq[:-1] > np.minimum.accumulate(seq[::-1])[::-1][1:])
+    if above.size * below.size <= _MAX_PAIR_MATRIX:
+        inverted = (above[:, None] < below[None, :]) & (seq[above][:, None] > seq[below][None, :])
+        pairs = inverted.astype(np.int64) @ started[below].astype(np.int64)
+        return (pairs * started[above]).sum(axis=0)
+    return np.array([_count_inversions(seq[started[:, m]]) for m in range(n_sup)], dtype=np.int64)
 
 
 def _count_inversions(seq: np.ndarray) -> int:
