@@ -98,7 +98,7 @@ def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     instance
-        The snapshot (its rows are sorted by slot).
+        The snapshot (the simulator's rows are in slot order; others are sorted first).
     new_slot
         ``(n,)`` new slot of every row (unplaced rows keep their old slot).
 
@@ -110,10 +110,19 @@ def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
     n_sup = instance.n_suppliers
     out = np.zeros(n_sup, dtype=np.int64)
     old = instance.slot
+    if old.size > 1 and not (old[1:] > old[:-1]).all():  # rows not in slot order: sort them
+        order = np.argsort(old, kind="stable")
+        old, new_slot = old[order], new_slot[order]
+    else:
+        order = None
+
+    def rows(r: np.ndarray | slice) -> np.ndarray | slice:
+        return r if order is None else order[r]
+
     moved = np.flatnonzero(new_slot != old)
     if moved.size == 0:
         return out
-    started_moved = instance.started_of(moved)
+    started_moved = instance.started_of(rows(moved))
     if not started_moved.any():
         return out
     new_moved = new_slot[moved]
@@ -127,19 +136,22 @@ def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
     if spans.size == 0:
         return out
     f, e = first_row[spans], end_row[spans]
-    r0, r1 = int(f.min()), int(e.max())
-    started = instance.started_of(slice(r0, r1))  # only the rows the long moves pass
+    # Started orders in those rows (read for these rows only) ...
+    # ... less the moved orders among them (their pairs are counted above).
+    mf, me = np.searchsorted(moved, f), np.searchsorted(moved, e)
     if spans.size <= _FEW_SPANS:  # mostly the long moves of the disrupted orders
-        crossed = np.stack([np.count_nonzero(started[a - r0:b - r0], axis=0)
-                            for a, b in zip(f.tolist(), e.tolist(), strict=True)])
+        crossed = np.stack([
+            np.count_nonzero(instance.started_of(rows(slice(a, b))), axis=0)
+            - np.count_nonzero(started_moved[c:d], axis=0)
+            for a, b, c, d in zip(f.tolist(), e.tolist(), mf.tolist(), me.tolist(), strict=True)])
     else:
+        r0, r1 = int(f.min()), int(e.max())
+        started = instance.started_of(rows(slice(r0, r1)))
         csum = np.zeros((r1 - r0 + 1, n_sup), dtype=np.int64)
         np.cumsum(started, axis=0, out=csum[1:])
-        crossed = csum[e - r0] - csum[f - r0]
-    # ... less the moved orders among them (their pairs are counted above).
-    cmoved = np.zeros((moved.size + 1, n_sup), dtype=np.int64)
-    np.cumsum(started_moved, axis=0, out=cmoved[1:])
-    crossed -= cmoved[np.searchsorted(moved, e)] - cmoved[np.searchsorted(moved, f)]
+        cmoved = np.zeros((moved.size + 1, n_sup), dtype=np.int64)
+        np.cumsum(started_moved, axis=0, out=cmoved[1:])
+        crossed = csum[e - r0] - csum[f - r0] - (cmoved[me] - cmoved[mf])
     out += (crossed * started_moved[spans]).sum(axis=0)
     return out
 

@@ -2,7 +2,8 @@
 
 Oracles: the previous implementation (every started order sorted by slot, inversions of
 the new slots counted in O(n log n)) and brute force over every pair. Instances are
-arbitrary arrays (any started pattern, any new slots: later, earlier, colliding), built
+arbitrary arrays (any started pattern, any new slots: later, earlier, colliding; rows in
+slot order or not), built
 with copied arrays and with deferred row readers as the simulator builds them.
 """
 
@@ -89,6 +90,9 @@ def cases(draw):
             new_slot[i] = slot[i] + 1
         else:
             new_slot[i] = draw(st.integers(0, 90))
+    if draw(st.booleans()):  # rows need not be in slot order
+        perm = np.array(draw(st.permutations(range(n))), dtype=np.int64)
+        slot, started, new_slot = slot[perm], started[perm], new_slot[perm]
     return slot, started, new_slot
 
 

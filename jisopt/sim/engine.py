@@ -140,7 +140,9 @@ class Simulator:
             n_slots=n_slots,
         )
         self._heap: list[tuple[float, int, int, int]] = []
-        self._next_production = [0] * self.n_suppliers
+        self._next_production = np.zeros(self.n_suppliers, dtype=np.int64)
+        self._lead_h = np.asarray(self.lead_time_h, dtype=float)
+        self._first_draws: tuple[np.ndarray] | None = None
         self._vob_low = 0
         self.instances: list[dict] = []
         # The rule none without swaps never changes the sequence: no instance is built for
@@ -201,24 +203,56 @@ class Simulator:
 
     # ---- (3) production ------------------------------------------------------------
     def _produce(self, until_h: float) -> None:
-        """Production starts at every slot whose call-off time is at most ``until_h``."""
+        """Production starts at every slot whose call-off time is at most ``until_h``.
+
+        All suppliers in one vectorised pass (the draws are keyed by order id, so the
+        order of the suppliers does not change any outcome)."""
         state, takt = self.state, self.takt_h
-        for m in self.production_order:
-            lead = self.lead_time_h[m]
-            first = self._next_production[m]
-            stop = math.floor((until_h + lead) / takt) + 1
-            if stop <= first:
-                continue
-            self._next_production[m] = stop
-            window = state.sequence[first:min(stop, state.sequence.shape[0])]
-            idx = (window >= 0).nonzero()[0]
-            if idx.size == 0:
-                continue
-            pids = state.cell_part[window[idx], m]
-            fresh = np.isnan(state.part_planned_h[pids])  # else: a postponed order
-            pids = pids[fresh]
-            if pids.size:
-                self._start_attempts(m, pids, 0, (first + idx[fresh]) * takt - lead)
+        first = self._next_production
+        stop = np.floor((until_h + self._lead_h) / takt).astype(np.int64) + 1
+        ms = np.flatnonzero(stop > first)
+        if ms.size == 0:
+            return
+        count = np.minimum(stop[ms], state.sequence.shape[0]) - first[ms]
+        low = first[ms]
+        first[ms] = stop[ms]
+        count = np.maximum(count, 0)
+        total = int(count.sum())
+        if total == 0:
+            return
+        offset = np.cumsum(count) - count
+        slots = np.arange(total) + np.repeat(low - offset, count)
+        m_all = np.repeat(ms, count)
+        orders = state.sequence[slots]
+        placed = (orders >= 0).nonzero()[0]
+        if placed.size == 0:
+            return
+        m_all, slots = m_all[placed], slots[placed]
+        pids = state.cell_part[orders[placed], m_all]
+        fresh = np.isnan(state.part_planned_h[pids]).nonzero()[0]  # else: a postponed order
+        if fresh.size:
+            m_all = m_all[fresh]
+            self._start_first_attempts(m_all, pids[fresh], slots[fresh] * takt - self._lead_h[m_all])
+
+    def _start_first_attempts(self, ms: np.ndarray, pids: np.ndarray, start_h: np.ndarray) -> None:
+        """:meth:`_start_attempts` of attempt 0 for parts of several suppliers ``ms``."""
+        state = self.state
+        if self._first_draws is None:
+            arrays = [self.draws.arrays(m, 0) for m in range(self.n_suppliers)]
+            self._first_draws = (np.stack([k for k, _ in arrays]),)
+        kinds = self._first_draws[0]
+        planned = start_h + self._lead_h[ms]
+        state.part_attempt[pids] = 0
+        state.part_start_h[pids] = start_h
+        state.part_planned_h[pids] = planned
+        state.part_known_h[pids] = planned
+        state.part_true_h[pids] = planned
+        owners = state.part_owner[pids]
+        state.order_started[owners, ms] = True
+        state.has_started[owners] = True
+        made_for = pids // self.n_suppliers
+        for i in (kinds[ms, made_for] != NO_EVENT).nonzero()[0].tolist():
+            self._drawn_event(int(ms[i]), int(pids[i]), 0, float(start_h[i]))
 
     def _start_attempts(self, m: int, pids: np.ndarray, attempt: int, start_h: np.ndarray) -> None:
         """Start production attempt ``attempt`` of supplier ``m``'s parts and draw outcomes."""
@@ -233,21 +267,26 @@ class Simulator:
         owners = state.part_owner[pids]
         state.order_started[owners, m] = True
         state.has_started[owners] = True
-        kinds, delays = self.draws.arrays(m, attempt)
+        kinds = self.draws.arrays(m, attempt)[0]
         made_for = pids // self.n_suppliers
         for i in (kinds[made_for] != NO_EVENT).nonzero()[0].tolist():
-            pid, d, start = int(pids[i]), int(made_for[i]), float(start_h[i])
-            kind, delay_h = int(kinds[d]), float(delays[d])
-            owner = int(state.part_owner[pid])
-            if kind == DELAY:
-                state.part_true_h[pid] = start + lead + delay_h
-                state.delay_events[owner] += 1
-            else:
-                state.part_true_h[pid] = math.inf
-                state.failure_events[owner] += 1
-            self.events.append((d, m, attempt, kind, delay_h, start, owner))
-            if self.monitoring:
-                heapq.heappush(self._heap, (start + self.known_after_h[m], PHASE_EVENTS, pid, attempt))
+            self._drawn_event(m, int(pids[i]), attempt, float(start_h[i]))
+
+    def _drawn_event(self, m: int, pid: int, attempt: int, start: float) -> None:
+        """Record the event drawn for part ``pid``'s attempt started at ``start``."""
+        state = self.state
+        d = pid // self.n_suppliers
+        kind, delay_h = self.draws.outcome(d, m, attempt)
+        owner = int(state.part_owner[pid])
+        if kind == DELAY:
+            state.part_true_h[pid] = start + self.lead_time_h[m] + delay_h
+            state.delay_events[owner] += 1
+        else:
+            state.part_true_h[pid] = math.inf
+            state.failure_events[owner] += 1
+        self.events.append((d, m, attempt, kind, delay_h, start, owner))
+        if self.monitoring:
+            heapq.heappush(self._heap, (start + self.known_after_h[m], PHASE_EVENTS, pid, attempt))
 
     # ---- (4) events that become known --------------------------------------------
     def _events(self, t: float) -> None:
