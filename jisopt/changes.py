@@ -120,6 +120,9 @@ def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
         return r if order is None else order[r]
 
     moved = np.flatnonzero(new_slot != old)
+    # Moved orders with no started component are in no pair (and none of the rows counted
+    # between is one of them).
+    moved = moved[instance.has_started[rows(moved)]]
     if moved.size == 0:
         return out
     started_moved = instance.started_of(rows(moved))
