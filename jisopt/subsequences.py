@@ -101,9 +101,13 @@ def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> 
         instance.slot[instance.disrupted_order] * instance.takt_h,
     )
     all_lt = np.zeros(rows.shape[0])
-    np.maximum.at(all_lt, pos, lead)
     late_lt = np.zeros(rows.shape[0])
-    np.maximum.at(late_lt, pos, np.where(still_late, lead, 0.0))
+    if rows.shape[0] == pos.shape[0]:  # one disrupted part per order (lead times are > 0)
+        all_lt[pos] = lead
+        late_lt[pos] = np.where(still_late, lead, 0.0)
+    else:
+        np.maximum.at(all_lt, pos, lead)
+        np.maximum.at(late_lt, pos, np.where(still_late, lead, 0.0))
     affected_lt = np.where(late_lt > 0, late_lt, all_lt)
     started = instance.started_of(rows)
     R = np.where(started, ready, -np.inf).max(axis=1, initial=-np.inf)
