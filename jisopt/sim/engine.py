@@ -161,6 +161,13 @@ class Simulator:
         lookahead_h = self.max_batch_h
         epoch = 0
         t = -sc.otd_min_h  # the first arrivals; nothing happens before the first epoch
+        # A policy that never resequences never changes the sequence, so at a planning run
+        # production can start at once for every slot up to the next planning epoch: the
+        # heap then holds every event a stop needs (and events known later, which do not
+        # change the choice of the next stop). Assembly waits for the next planning run;
+        # whether a part is assembled at a stop follows from its slot. Outputs are the same.
+        lazy = self._never_resequences
+        produced_until = -math.inf
         while True:
             t_epoch = -sc.frozen_zone_h + epoch * sc.planning_period_h
             t_next = min(t_epoch, end, t + lookahead_h)
@@ -172,15 +179,22 @@ class Simulator:
                 self._assemble(end - eps)
                 break
             planning = t_epoch <= t + eps
-            # Everything before t, and the production starts at t when no planning run
-            # comes first (production and assembly of different slots do not interact).
-            self._produce(t - eps if planning else t + eps)
-            self._assemble(t - eps)
-            # (1) arrivals are read from the pre-drawn demand by the planner.
-            if planning:  # (2), then (3)
-                self._plan(epoch, t)
-                epoch += 1
-                self._produce(t + eps)
+            if not lazy or planning or t + eps > produced_until:
+                # Everything before t, and the production starts at t when no planning run
+                # comes first (production and assembly of different slots do not interact).
+                self._produce(t - eps if planning else t + eps)
+                self._assemble(t - eps)
+                # (1) arrivals are read from the pre-drawn demand by the planner.
+                if planning:  # (2), then (3)
+                    self._plan(epoch, t)
+                    epoch += 1
+                    self._produce(t + eps)
+                produced_until = t + eps
+                if lazy:  # ahead, up to the next planning run (and never at the end)
+                    ahead = min(-sc.frozen_zone_h + epoch * sc.planning_period_h, end) - eps
+                    if ahead > produced_until:
+                        self._produce(ahead)
+                        produced_until = ahead
             if heap and heap[0][0] <= t + eps:  # (4)
                 self._events(t)
             # (5) the slot starting at t is assembled in the next batch.
@@ -293,9 +307,12 @@ class Simulator:
         state, heap, takt = self.state, self._heap, self.takt_h
         freeze_h = self.scenario.line_freeze_h
         disruptions: list[tuple[int, int, int]] = []
+        # Slots before this one are assembled by now (also when the batch is deferred).
+        open_slot = math.floor((t - TIME_TOLERANCE_H) / takt) + 1
         while heap and heap[0][0] <= t + TIME_TOLERANCE_H:
             known_h, _, pid, attempt = heapq.heappop(heap)
-            if state.part_done[pid] or state.part_attempt[pid] != attempt:
+            if (state.part_done[pid] or state.part_attempt[pid] != attempt
+                    or state.slot[state.part_owner[pid]] < open_slot):
                 continue
             m = pid % self.n_suppliers
             if state.part_true_h[pid] == math.inf:
@@ -364,7 +381,7 @@ class Simulator:
         without building the instance: no moves, no swaps, decision time 0."""
         self.instances.append({
             "time_h": t,
-            "orders": window_orders(self.state),
+            "orders": window_orders(self.state, math.floor((t - TIME_TOLERANCE_H) / self.takt_h) + 1),
             "disrupted_orders": len({o for o, _, _ in disruptions}),
             "events": len(disruptions),
             "reschedules": 0,

@@ -97,9 +97,11 @@ def _components(state: LineState, ids: np.ndarray) -> DeferredComponents:
     )
 
 
-def window_orders(state: LineState) -> int:
-    """Number of orders an instance built now would hold (without building it)."""
-    return int(np.count_nonzero(state.sequence[state.next_slot:state.horizon_end] >= 0))
+def window_orders(state: LineState, open_slot: int = 0) -> int:
+    """Number of orders an instance built now would hold (without building it), with the
+    slots before ``open_slot`` assembled (for a deferred assembly batch)."""
+    first = max(state.next_slot, open_slot)
+    return int(np.count_nonzero(state.sequence[first:state.horizon_end] >= 0))
 
 
 class PlanTarget(NamedTuple):
