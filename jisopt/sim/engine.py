@@ -141,6 +141,7 @@ class Simulator:
         )
         self._heap: list[tuple[float, int, int, int]] = []
         self._next_production = np.zeros(self.n_suppliers, dtype=np.int64)
+        self._assembled_to = 0  # slots before it are assembled (state.next_slot may be ahead)
         self._lead_h = np.asarray(self.lead_time_h, dtype=float)
         self._first_draws: tuple[np.ndarray] | None = None
         self._vob_low = 0
@@ -183,7 +184,10 @@ class Simulator:
                 # Everything before t, and the production starts at t when no planning run
                 # comes first (production and assembly of different slots do not interact).
                 self._produce(t - eps if planning else t + eps)
-                self._assemble(t - eps)
+                if planning or self.check_invariants:
+                    self._assemble(t - eps)
+                else:  # the batch's work waits for the next planning run (same outcome)
+                    self._advance(t - eps)
                 # (1) arrivals are read from the pre-drawn demand by the planner.
                 if planning:  # (2), then (3)
                     self._plan(epoch, t)
@@ -393,14 +397,26 @@ class Simulator:
         })
 
     # ---- (5) assembly ------------------------------------------------------------
+    def _advance(self, until_h: float) -> None:
+        """Mark every slot that starts at most at ``until_h`` as assembled; the batch's
+        work is done by the next :meth:`_assemble`.
+
+        The outcome of an assembly does not depend on when it is computed: slots before
+        ``next_slot`` never change their order, no part of such an order is swapped, and
+        events that become known later for its parts are ignored (``_events``)."""
+        stop = math.floor(until_h / self.takt_h) + 1
+        if stop > self.state.next_slot:
+            self.state.next_slot = stop
+
     def _assemble(self, until_h: float) -> None:
         """Assemble every slot that starts at most at ``until_h``."""
         state, takt = self.state, self.takt_h
-        first = state.next_slot
+        first = self._assembled_to
         stop = math.floor(until_h / takt) + 1
         if stop <= first:
             return
-        state.next_slot = stop
+        self._assembled_to = stop
+        state.next_slot = max(state.next_slot, stop)
         window = state.sequence[first:min(stop, state.sequence.shape[0])]
         idx = np.flatnonzero(window >= 0)  # empty slots are idle takts
         if idx.size == 0:

@@ -79,6 +79,7 @@ def build_instance(
         disrupted_supplier=d[:, 1].copy(),
         disrupted_kind=d[:, 2].copy(),
         name=name,
+        _cache={"slot_order": None},  # rows are in slot order (jisopt.changes)
     )
 
 
