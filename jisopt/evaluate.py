@@ -105,10 +105,12 @@ class Evaluation:
         }
 
 
-def unresolved_disrupted(instance: Instance, ready_h: np.ndarray) -> np.ndarray:
-    """Boolean mask over ``instance.disrupted_rows``: still late after swaps."""
+def unresolved_disrupted(instance: Instance, ready_h: np.ndarray | None) -> np.ndarray:
+    """Boolean mask over ``instance.disrupted_rows``: still late after swaps
+    (``ready_h``; ``None``: the instance's own ready times, no swap)."""
     rows = instance.disrupted_rows
-    latest = np.where(instance.started[rows], ready_h[rows], -np.inf).max(axis=1, initial=-np.inf)
+    ready = instance.ready_of(rows) if ready_h is None else ready_h[rows]
+    latest = np.where(instance.started_of(rows), ready, -np.inf).max(axis=1, initial=-np.inf)
     return is_later(latest, instance.slot[rows] * instance.takt_h)
 
 

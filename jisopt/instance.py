@@ -9,6 +9,7 @@ semantic validation that file readers and tests use.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -17,7 +18,7 @@ from jisopt.errors import InputError
 from jisopt.slots import MIN_TAKT_H, first_slot_from, is_earlier, is_later, is_not_later, last_slot_until
 from jisopt.weights import Weights
 
-__all__ = ["DELAY", "FAILURE", "Instance", "RatioRule"]
+__all__ = ["DELAY", "FAILURE", "DeferredComponents", "Instance", "RatioRule"]
 
 DELAY = 0
 """Disruption kind: the component arrives late."""
@@ -25,6 +26,26 @@ FAILURE = 1
 """Disruption kind: the component is unusable and is reproduced."""
 
 KIND_NAMES = ("delay", "failure")
+
+
+@dataclass(frozen=True, eq=False)
+class DeferredComponents:
+    """Row readers of an instance's ``(n, M)`` arrays, for an instance built lazily.
+
+    Each reader takes row indices (or a slice) and returns those rows; with all rows
+    it returns the full array. :attr:`started` gives rows of ``~isnan(planned_delivery_h)``
+    and :attr:`has_started` the ``(n,)`` vector ``started.any(axis=1)``. The readers must
+    give the same values at every call until the instance is materialised (see :meth:`Instance.materialize`).
+    """
+
+    version: Callable[[np.ndarray | slice], np.ndarray]
+    planned_delivery_h: Callable[[np.ndarray | slice], np.ndarray]
+    ready_h: Callable[[np.ndarray | slice], np.ndarray]
+    started: Callable[[np.ndarray | slice], np.ndarray]
+    has_started: Callable[[], np.ndarray]
+
+
+_DEFERRED_FIELDS = ("version", "planned_delivery_h", "ready_h")
 
 
 @dataclass(frozen=True)
@@ -81,6 +102,13 @@ class Instance:
         Objective weights stored with the instance, if any.
     name
         Free text identifying the instance.
+
+    Notes
+    -----
+    ``version``, ``planned_delivery_h`` and ``ready_h`` may be given as
+    :class:`DeferredComponents` (the simulator does): they are then materialised on
+    first access, and :meth:`started_of`, :meth:`ready_of` and :attr:`has_started`
+    read only the rows asked for. Either way the arrays are the same.
     """
 
     now_h: float
@@ -133,6 +161,10 @@ class Instance:
     @property
     def has_started(self) -> np.ndarray:
         """``(n,)`` bool: the order has at least one started component."""
+        if "has_started" not in self._cache and "started" not in self._cache:
+            deferred = self._deferred("planned_delivery_h")
+            if deferred is not None:
+                self._cache["has_started"] = deferred.has_started()
         if "has_started" not in self._cache:
             # Column by column: any(axis=1) over a short axis is about 8x slower.
             started = self.started
@@ -141,6 +173,32 @@ class Instance:
                 has |= started[:, m]
             self._cache["has_started"] = has
         return self._cache["has_started"]
+
+    def started_of(self, rows: np.ndarray | slice) -> np.ndarray:
+        """``started[rows]`` (``(k, M)`` bool), without materialising deferred arrays."""
+        if "started" not in self._cache:
+            deferred = self._deferred("planned_delivery_h")
+            if deferred is not None:
+                return deferred.started(rows)
+        return self.started[rows]
+
+    def ready_of(self, rows: np.ndarray | slice) -> np.ndarray:
+        """``ready_h[rows]`` (``(k, M)``), without materialising deferred arrays."""
+        deferred = self._deferred("ready_h")
+        if deferred is not None:
+            return deferred.ready_h(rows)
+        return self.ready_h[rows]
+
+    def materialize(self) -> Instance:
+        """Materialise every deferred array (the instance no longer reads its source);
+        return ``self``."""
+        for name in _DEFERRED_FIELDS:
+            getattr(self, name)
+        return self
+
+    def _deferred(self, name: str) -> DeferredComponents | None:
+        value = self.__dict__["_" + name]
+        return value if isinstance(value, DeferredComponents) else None
 
     @property
     def disrupted_rows(self) -> np.ndarray:
@@ -324,3 +382,25 @@ class Instance:
                 fail("max H must lie in [0, N]", f"{where}.max", rule.max_count)
             if rule.penalty < 0:
                 fail("penalty must be >= 0", f"{where}.penalty", rule.penalty)
+
+
+def _deferrable(name: str) -> property:
+    """A field that may hold :class:`DeferredComponents` until it is first read."""
+    key = "_" + name
+
+    def get(self: Instance) -> np.ndarray:
+        value = self.__dict__[key]
+        if isinstance(value, DeferredComponents):
+            value = getattr(value, name)(slice(None))
+            self.__dict__[key] = value
+        return value
+
+    def set_(self: Instance, value: object) -> None:  # only dataclass __init__ sets fields
+        self.__dict__[key] = value
+
+    return property(get, set_, doc=f"The ``{name}`` field (materialised on first access).")
+
+
+for _name in _DEFERRED_FIELDS:
+    setattr(Instance, _name, _deferrable(_name))
+del _name

@@ -90,23 +90,27 @@ def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> 
     cache_key = "bounds" if ready_h is None else None
     if cache_key and cache_key in instance._cache:
         return instance._cache[cache_key]
-    ready = instance.ready_h if ready_h is None else ready_h
     rows = instance.disrupted_rows
+    ready = instance.ready_of(rows) if ready_h is None else ready_h[rows]  # disrupted rows only
     pos = np.searchsorted(rows, instance.disrupted_order)
     lead = instance.lead_time_h[instance.disrupted_supplier]
     # The affected suppliers are those whose part is still late (a swap may have
     # resolved some); an order with none left keeps all of them.
     still_late = is_later(
-        ready[instance.disrupted_order, instance.disrupted_supplier],
+        ready[pos, instance.disrupted_supplier],
         instance.slot[instance.disrupted_order] * instance.takt_h,
     )
     all_lt = np.zeros(rows.shape[0])
-    np.maximum.at(all_lt, pos, lead)
     late_lt = np.zeros(rows.shape[0])
-    np.maximum.at(late_lt, pos, np.where(still_late, lead, 0.0))
+    if rows.shape[0] == pos.shape[0]:  # one disrupted part per order (lead times are > 0)
+        all_lt[pos] = lead
+        late_lt[pos] = np.where(still_late, lead, 0.0)
+    else:
+        np.maximum.at(all_lt, pos, lead)
+        np.maximum.at(late_lt, pos, np.where(still_late, lead, 0.0))
     affected_lt = np.where(late_lt > 0, late_lt, all_lt)
-    started = instance.started[rows]
-    R = np.where(started, ready[rows], -np.inf).max(axis=1, initial=-np.inf)
+    started = instance.started_of(rows)
+    R = np.where(started, ready, -np.inf).max(axis=1, initial=-np.inf)
     c = instance.slot[rows]
     takt = instance.takt_h
     step = np.maximum(c + 1, first_slot_from(R, takt)).astype(np.int64)

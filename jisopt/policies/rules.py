@@ -171,8 +171,8 @@ class RulePolicy:
         new_slot = instance.slot.copy()
         info: dict = {}
         if self.rule != "none" and instance.n_disrupted:
-            ready = ready_after_swaps(instance, swaps)
-            bounds = disruption_bounds(instance, ready if swaps else None)
+            ready = ready_after_swaps(instance, swaps) if swaps else None  # None: read rows only
+            bounds = disruption_bounds(instance, ready)
             still = unresolved_disrupted(instance, ready)
             rows = bounds.rows[still]
             if rows.size:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -31,10 +32,11 @@ from jisopt.instance import DELAY, FAILURE, Instance
 from jisopt.options import ratio_rules
 from jisopt.plan import Plan
 from jisopt.policies.base import Policy
+from jisopt.policies.rules import RulePolicy
 from jisopt.scenario import Scenario
 from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_state
 from jisopt.sim.planner import plan_period
-from jisopt.sim.snapshot import apply_plan, build_instance
+from jisopt.sim.snapshot import PlanTarget, apply_plan, build_instance, window_orders
 from jisopt.sim.state import LineState
 from jisopt.sim.streams import (
     NO_EVENT,
@@ -153,9 +155,17 @@ class Simulator:
         self.ratio_rules = ratio_rules(scenario.options)
         self.option_names = tuple(spec.name for spec in scenario.options)
         self._heap: list[tuple[float, int, int, int]] = []
-        self._next_production = [0] * self.n_suppliers
+        self._next_production = np.zeros(self.n_suppliers, dtype=np.int64)
+        self._assembled_to = 0  # slots before it are assembled (state.next_slot may be ahead)
+        self._lead_h = np.asarray(self.lead_time_h, dtype=float)
+        self._first_draws: tuple[np.ndarray] | None = None
         self._vob_low = 0
         self.instances: list[dict] = []
+        # The rule none without swaps never changes the sequence: no instance is built for
+        # it (unless instances are checked or handed to a hook).
+        self._never_resequences = (
+            isinstance(policy, RulePolicy) and policy.rule == "none" and not policy.swap
+            and not check_invariants and on_instance is None)
         self.events: list[tuple[int, int, int, int, float, float, int]] = []
 
     # ---- main loop ---------------------------------------------------------------
@@ -167,6 +177,13 @@ class Simulator:
         lookahead_h = self.max_batch_h
         epoch = 0
         t = -sc.otd_min_h  # the first arrivals; nothing happens before the first epoch
+        # A policy that never resequences never changes the sequence, so at a planning run
+        # production can start at once for every slot up to the next planning epoch: the
+        # heap then holds every event a stop needs (and events known later, which do not
+        # change the choice of the next stop). Assembly waits for the next planning run;
+        # whether a part is assembled at a stop follows from its slot. Outputs are the same.
+        lazy = self._never_resequences
+        produced_until = -math.inf
         while True:  # bounded: Scenario.run_size.stops + event instants (<= draw_rows), LIMITS
             t_epoch = -sc.frozen_zone_h + epoch * sc.planning_period_h
             t_next = min(t_epoch, end, t + lookahead_h)
@@ -178,15 +195,25 @@ class Simulator:
                 self._assemble(end - eps)
                 break
             planning = t_epoch <= t + eps
-            # Everything before t, and the production starts at t when no planning run
-            # comes first (production and assembly of different slots do not interact).
-            self._produce(t - eps if planning else t + eps)
-            self._assemble(t - eps)
-            # (1) arrivals are read from the pre-drawn demand by the planner.
-            if planning:  # (2), then (3)
-                self._plan(epoch, t)
-                epoch += 1
-                self._produce(t + eps)
+            if not lazy or planning or t + eps > produced_until:
+                # Everything before t, and the production starts at t when no planning run
+                # comes first (production and assembly of different slots do not interact).
+                self._produce(t - eps if planning else t + eps)
+                if planning or self.check_invariants:
+                    self._assemble(t - eps)
+                else:  # the batch's work waits for the next planning run (same outcome)
+                    self._advance(t - eps)
+                # (1) arrivals are read from the pre-drawn demand by the planner.
+                if planning:  # (2), then (3)
+                    self._plan(epoch, t)
+                    epoch += 1
+                    self._produce(t + eps)
+                produced_until = t + eps
+                if lazy:  # ahead, up to the next planning run (and never at the end)
+                    ahead = min(-sc.frozen_zone_h + epoch * sc.planning_period_h, end) - eps
+                    if ahead > produced_until:
+                        self._produce(ahead)
+                        produced_until = ahead
             if heap and heap[0][0] <= t + eps:  # (4)
                 self._events(t)
             # (5) the slot starting at t is assembled in the next batch.
@@ -209,24 +236,56 @@ class Simulator:
 
     # ---- (3) production ------------------------------------------------------------
     def _produce(self, until_h: float) -> None:
-        """Production starts at every slot whose call-off time is at most ``until_h``."""
+        """Production starts at every slot whose call-off time is at most ``until_h``.
+
+        All suppliers in one vectorised pass (the draws are keyed by order id, so the
+        order of the suppliers does not change any outcome)."""
         state, takt = self.state, self.takt_h
-        for m in self.production_order:
-            lead = self.lead_time_h[m]
-            first = self._next_production[m]
-            stop = math.floor((until_h + lead) / takt) + 1
-            if stop <= first:
-                continue
-            self._next_production[m] = stop
-            window = state.sequence[first:min(stop, state.sequence.shape[0])]
-            idx = (window >= 0).nonzero()[0]
-            if idx.size == 0:
-                continue
-            pids = state.cell_part[window[idx], m]
-            fresh = np.isnan(state.part_planned_h[pids])  # else: a postponed order
-            pids = pids[fresh]
-            if pids.size:
-                self._start_attempts(m, pids, 0, (first + idx[fresh]) * takt - lead)
+        first = self._next_production
+        stop = np.floor((until_h + self._lead_h) / takt).astype(np.int64) + 1
+        ms = np.flatnonzero(stop > first)
+        if ms.size == 0:
+            return
+        count = np.minimum(stop[ms], state.sequence.shape[0]) - first[ms]
+        low = first[ms]
+        first[ms] = stop[ms]
+        count = np.maximum(count, 0)
+        total = int(count.sum())
+        if total == 0:
+            return
+        offset = np.cumsum(count) - count
+        slots = np.arange(total) + np.repeat(low - offset, count)
+        m_all = np.repeat(ms, count)
+        orders = state.sequence[slots]
+        placed = (orders >= 0).nonzero()[0]
+        if placed.size == 0:
+            return
+        m_all, slots = m_all[placed], slots[placed]
+        pids = state.cell_part[orders[placed], m_all]
+        fresh = np.isnan(state.part_planned_h[pids]).nonzero()[0]  # else: a postponed order
+        if fresh.size:
+            m_all = m_all[fresh]
+            self._start_first_attempts(m_all, pids[fresh], slots[fresh] * takt - self._lead_h[m_all])
+
+    def _start_first_attempts(self, ms: np.ndarray, pids: np.ndarray, start_h: np.ndarray) -> None:
+        """:meth:`_start_attempts` of attempt 0 for parts of several suppliers ``ms``."""
+        state = self.state
+        if self._first_draws is None:
+            arrays = [self.draws.arrays(m, 0) for m in range(self.n_suppliers)]
+            self._first_draws = (np.stack([k for k, _ in arrays]),)
+        kinds = self._first_draws[0]
+        planned = start_h + self._lead_h[ms]
+        state.part_attempt[pids] = 0
+        state.part_start_h[pids] = start_h
+        state.part_planned_h[pids] = planned
+        state.part_known_h[pids] = planned
+        state.part_true_h[pids] = planned
+        owners = state.part_owner[pids]
+        state.order_started[owners, ms] = True
+        state.has_started[owners] = True
+        made_for = pids // self.n_suppliers
+        for i in (kinds[ms, made_for] != NO_EVENT).nonzero()[0].tolist():
+            self._drawn_event(int(ms[i]), int(pids[i]), 0, float(start_h[i]))
 
     def _start_attempts(self, m: int, pids: np.ndarray, attempt: int, start_h: np.ndarray) -> None:
         """Start production attempt ``attempt`` of supplier ``m``'s parts and draw outcomes."""
@@ -238,21 +297,29 @@ class Simulator:
         state.part_planned_h[pids] = planned
         state.part_known_h[pids] = planned
         state.part_true_h[pids] = planned
-        kinds, delays = self.draws.arrays(m, attempt)
+        owners = state.part_owner[pids]
+        state.order_started[owners, m] = True
+        state.has_started[owners] = True
+        kinds = self.draws.arrays(m, attempt)[0]
         made_for = pids // self.n_suppliers
         for i in (kinds[made_for] != NO_EVENT).nonzero()[0].tolist():
-            pid, d, start = int(pids[i]), int(made_for[i]), float(start_h[i])
-            kind, delay_h = int(kinds[d]), float(delays[d])
-            owner = int(state.part_owner[pid])
-            if kind == DELAY:
-                state.part_true_h[pid] = start + lead + delay_h
-                state.delay_events[owner] += 1
-            else:
-                state.part_true_h[pid] = math.inf
-                state.failure_events[owner] += 1
-            self.events.append((d, m, attempt, kind, delay_h, start, owner))
-            if self.monitoring:
-                heapq.heappush(self._heap, (start + self.known_after_h[m], PHASE_EVENTS, pid, attempt))
+            self._drawn_event(m, int(pids[i]), attempt, float(start_h[i]))
+
+    def _drawn_event(self, m: int, pid: int, attempt: int, start: float) -> None:
+        """Record the event drawn for part ``pid``'s attempt started at ``start``."""
+        state = self.state
+        d = pid // self.n_suppliers
+        kind, delay_h = self.draws.outcome(d, m, attempt)
+        owner = int(state.part_owner[pid])
+        if kind == DELAY:
+            state.part_true_h[pid] = start + self.lead_time_h[m] + delay_h
+            state.delay_events[owner] += 1
+        else:
+            state.part_true_h[pid] = math.inf
+            state.failure_events[owner] += 1
+        self.events.append((d, m, attempt, kind, delay_h, start, owner))
+        if self.monitoring:
+            heapq.heappush(self._heap, (start + self.known_after_h[m], PHASE_EVENTS, pid, attempt))
 
     # ---- (4) events that become known --------------------------------------------
     def _events(self, t: float) -> None:
@@ -261,9 +328,12 @@ class Simulator:
         disruptions: list[tuple[int, int, int]] = []
         # Bounded: every push here is a reproduction, known f·L_m >= 1 s later (a later
         # instant), and each part has at most Scenario.max_attempts attempts.
+        # Slots before this one are assembled by now (also when the batch is deferred).
+        open_slot = math.floor((t - TIME_TOLERANCE_H) / takt) + 1
         while heap and heap[0][0] <= t + TIME_TOLERANCE_H:
             known_h, _, pid, attempt = heapq.heappop(heap)
-            if state.part_done[pid] or state.part_attempt[pid] != attempt:
+            if (state.part_done[pid] or state.part_attempt[pid] != attempt
+                    or state.slot[state.part_owner[pid]] < open_slot):
                 continue
             m = pid % self.n_suppliers
             if state.part_true_h[pid] == math.inf:
@@ -284,6 +354,9 @@ class Simulator:
     def _resequence(self, t: float, disruptions: list[tuple[int, int, int]]) -> None:
         state = self.state
         index = len(self.instances)
+        if self._never_resequences:
+            self._record_unchanged(t, disruptions)
+            return
         instance = build_instance(state, t, self.scenario.line_freeze_h, self.supplier_names,
                                   disruptions, name=f"{self.scenario.name} t={t:g}h #{index}",
                                   option_names=self.option_names, ratio_rules=self.ratio_rules)
@@ -294,9 +367,7 @@ class Simulator:
             evaluation = evaluate(instance, plan)
             check_plan(instance, plan, evaluation)
             feasible = float(evaluation.feasible)
-        apply_plan(state, instance, plan)
-        state.reschedules[instance.order_id[changes.rescheduled_rows]] += 1
-        self.instances.append({
+        record = {
             "time_h": t,
             "orders": instance.n_orders,
             "disrupted_orders": instance.n_disrupted,
@@ -307,21 +378,65 @@ class Simulator:
             "inversions": int(changes.inversions.sum()),
             "decision_time_s": plan.runtime_s,
             "feasible": feasible,
-        })
+        }
+        rescheduled = instance.order_id[changes.rescheduled_rows]
         if self.on_instance is not None:
+            instance.materialize()  # the hook keeps a copy: later changes must not reach it
+            apply_plan(state, instance, plan)
+            state.reschedules[rescheduled] += 1
+            self.instances.append(record)
             self.on_instance(index, instance, plan, changes)
+        else:
+            target = PlanTarget.of(instance)
+            alive = weakref.ref(instance)
+            del instance
+            kept = alive()
+            if kept is not None:  # the policy kept the instance: freeze its deferred arrays
+                kept.materialize()
+                del kept
+            apply_plan(state, target, plan)
+            state.reschedules[rescheduled] += 1
+            self.instances.append(record)
         if self.check_invariants:
             check_state(state)
 
+    def _record_unchanged(self, t: float, disruptions: list[tuple[int, int, int]]) -> None:
+        """The instance log row of a policy that never changes the sequence (``none``),
+        without building the instance: no moves, no swaps, decision time 0."""
+        self.instances.append({
+            "time_h": t,
+            "orders": window_orders(self.state, math.floor((t - TIME_TOLERANCE_H) / self.takt_h) + 1),
+            "disrupted_orders": len({o for o, _, _ in disruptions}),
+            "events": len(disruptions),
+            "reschedules": 0,
+            "changed_unstarted": 0,
+            "swaps": 0,
+            "inversions": 0,
+            "decision_time_s": 0.0,
+            "feasible": math.nan,
+        })
+
     # ---- (5) assembly ------------------------------------------------------------
+    def _advance(self, until_h: float) -> None:
+        """Mark every slot that starts at most at ``until_h`` as assembled; the batch's
+        work is done by the next :meth:`_assemble`.
+
+        The outcome of an assembly does not depend on when it is computed: slots before
+        ``next_slot`` never change their order, no part of such an order is swapped, and
+        events that become known later for its parts are ignored (``_events``)."""
+        stop = math.floor(until_h / self.takt_h) + 1
+        if stop > self.state.next_slot:
+            self.state.next_slot = stop
+
     def _assemble(self, until_h: float) -> None:
         """Assemble every slot that starts at most at ``until_h``."""
         state, takt = self.state, self.takt_h
-        first = state.next_slot
+        first = self._assembled_to
         stop = math.floor(until_h / takt) + 1
         if stop <= first:
             return
-        state.next_slot = stop
+        self._assembled_to = stop
+        state.next_slot = max(state.next_slot, stop)
         window = state.sequence[first:min(stop, state.sequence.shape[0])]
         idx = np.flatnonzero(window >= 0)  # empty slots are idle takts
         if idx.size == 0:

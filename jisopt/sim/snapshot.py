@@ -1,17 +1,26 @@
-"""Between the simulator's state and the policies: build an Instance, apply a Plan."""
+"""Between the simulator's state and the policies: build an Instance, apply a Plan.
+
+The instance's ``(n, M)`` arrays (versions, planned deliveries, ready times) are
+deferred (:class:`jisopt.instance.DeferredComponents`): a policy that reads only the
+disrupted rows never gathers the other rows' components. They read the state as it
+is, so before the state changes the simulator materialises every instance that is
+still referenced (:func:`release_instance`); the arrays are then the same as a
+copy taken at build time.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
-from jisopt.instance import Instance, RatioRule
+from jisopt.instance import DeferredComponents, Instance, RatioRule
 from jisopt.plan import Plan
 from jisopt.sim.invariants import SimulationInvariantError
 from jisopt.sim.state import LineState
 
-__all__ = ["apply_plan", "build_instance"]
+__all__ = ["PlanTarget", "apply_plan", "build_instance", "window_orders"]
 
 
 def build_instance(
@@ -28,7 +37,9 @@ def build_instance(
 
     The instance covers the sequence from the first slot not yet assembled to the end
     of the planned horizon. A started component carries its current attempt's planned
-    delivery and its known ready time; an unstarted one ``nan``.
+    delivery and its known ready time; an unstarted one ``nan``. The ``(n, M)`` arrays
+    are deferred: call :meth:`~jisopt.instance.Instance.materialize` before the state
+    changes if the instance is kept (the simulator does).
 
     Parameters
     ----------
@@ -52,9 +63,9 @@ def build_instance(
     idx = np.flatnonzero(window >= 0)
     ids = window[idx]
     slots = idx + first
-    parts = np.take(state.cell_part, ids, axis=0)  # faster than row fancy indexing
     d = np.array(disruptions, dtype=np.int64).reshape(-1, 3)
     rows = np.searchsorted(slots, state.slot[d[:, 0]])
+    components = _components(state, ids)
     return Instance(
         now_h=float(now_h),
         takt_h=state.takt_h,
@@ -66,9 +77,9 @@ def build_instance(
         order_id=ids,
         slot=slots,
         due_h=state.due_h[ids],
-        version=np.take(state.version, ids, axis=0),
-        planned_delivery_h=state.part_planned_h[parts],
-        ready_h=state.part_known_h[parts],
+        version=components,
+        planned_delivery_h=components,
+        ready_h=components,
         disrupted_order=rows,
         disrupted_supplier=d[:, 1].copy(),
         disrupted_kind=d[:, 2].copy(),
@@ -76,10 +87,48 @@ def build_instance(
         options=state.options[ids] if option_names else None,
         ratio_rules=ratio_rules,
         name=name,
+        _cache={"slot_order": None},  # rows are in slot order (jisopt.changes)
     )
 
 
-def apply_plan(state: LineState, instance: Instance, plan: Plan) -> np.ndarray:
+def _components(state: LineState, ids: np.ndarray) -> DeferredComponents:
+    """Row readers of the components of the orders ``ids`` (in the instance's row order)."""
+
+    def parts(rows: np.ndarray | slice) -> np.ndarray:
+        return np.take(state.cell_part, ids[rows], axis=0)  # faster than row fancy indexing
+
+    return DeferredComponents(
+        version=lambda rows: np.take(state.version, ids[rows], axis=0),
+        planned_delivery_h=lambda rows: state.part_planned_h[parts(rows)],
+        ready_h=lambda rows: state.part_known_h[parts(rows)],
+        started=lambda rows: np.take(state.order_started, ids[rows], axis=0),
+        has_started=lambda: state.has_started[ids],
+    )
+
+
+def window_orders(state: LineState, open_slot: int = 0) -> int:
+    """Number of orders an instance built now would hold (without building it), with the
+    slots before ``open_slot`` assembled (for a deferred assembly batch)."""
+    first = max(state.next_slot, open_slot)
+    return int(np.count_nonzero(state.sequence[first:state.horizon_end] >= 0))
+
+
+class PlanTarget(NamedTuple):
+    """What :func:`apply_plan` reads of an instance (so that the instance itself may be
+    released before the state changes)."""
+
+    now_h: float
+    first_slot: int
+    order_id: np.ndarray
+    slot: np.ndarray
+
+    @classmethod
+    def of(cls, instance: Instance) -> PlanTarget:
+        """The fields of ``instance``."""
+        return cls(instance.now_h, instance.first_slot, instance.order_id, instance.slot)
+
+
+def apply_plan(state: LineState, instance: Instance | PlanTarget, plan: Plan) -> np.ndarray:
     """Carry out a plan: exchange swapped parts, then move orders to their new slots.
 
     A swap exchanges the two physical parts (with their ready times and future draws).
@@ -99,6 +148,9 @@ def apply_plan(state: LineState, instance: Instance, plan: Plan) -> np.ndarray:
         state.cell_part[x, m], state.cell_part[y, m] = py, px
         state.part_owner[px], state.part_owner[py] = y, x
         state.swaps_received[x] += 1
+        for o in (x, y):  # a swap may trade a started part for an unstarted one
+            state.order_started[o] = ~np.isnan(state.part_planned_h[state.cell_part[o]])
+            state.has_started[o] = state.order_started[o].any()
     new = np.asarray(plan.slot, dtype=np.int64)
     moved = np.flatnonzero(new != instance.slot)
     if moved.size:

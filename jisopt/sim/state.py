@@ -56,6 +56,10 @@ class LineState:
         ready time known to the plant, the true ready time of the current attempt
         (``inf`` for a failed attempt whose reproduction has not started), and whether the
         part has been assembled.
+    order_started, has_started
+        ``(N, M)`` per order and supplier: the part it holds has started production; and per
+        order: any of them has (an instance's ``started`` and ``has_started``, kept up to
+        date so that instances need not gather them).
     """
 
     takt_h: float
@@ -88,6 +92,8 @@ class LineState:
     part_known_h: np.ndarray = field(init=False)
     part_true_h: np.ndarray = field(init=False)
     part_done: np.ndarray = field(init=False)
+    order_started: np.ndarray = field(init=False)
+    has_started: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = self.arrival_h.shape[0]
@@ -115,6 +121,8 @@ class LineState:
         self.part_known_h = np.full(n * n_sup, np.nan)
         self.part_true_h = np.full(n * n_sup, np.nan)
         self.part_done = np.zeros(n * n_sup, dtype=bool)
+        self.order_started = np.zeros((n, n_sup), dtype=bool)
+        self.has_started = np.zeros(n, dtype=bool)
 
     @property
     def n_orders(self) -> int:
