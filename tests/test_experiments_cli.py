@@ -16,7 +16,9 @@ import pytest
 import jisopt
 import jisopt.cli
 from jisopt.experiments import TIMING_COLUMNS
+from jisopt.scenario import load_scenario
 from jisopt.sim import KPI_NAMES
+from jisopt.sim.metrics import kpi_names
 
 TINY = ["--days", "10", "--warmup-days", "2"]
 
@@ -78,7 +80,7 @@ def test_simulate_json_summary_and_files(tmp_path, capsys):
     assert data["replications"] == 3 and data["days"] == 10.0
     (group,) = data["summary"]
     assert (group["policy_label"], group["reliability"]) == ("dynamic", 0.95)
-    assert set(group["kpis"]) == set(KPI_NAMES)
+    assert set(group["kpis"]) == set(kpi_names(load_scenario("tractor")))
     okay = group["kpis"]["okay_rate"]
     assert okay["n"] == 3 and okay["ci_low"] <= okay["mean"] <= okay["ci_high"]
     table = pd.read_parquet(out / "replications.parquet")

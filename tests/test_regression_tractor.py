@@ -51,6 +51,12 @@ def test_tractor_kpis_identical_to_the_stored_table(table):
                                   check_dtype=False)
 
 
+def test_supplier_inversions_add_up_to_the_total(table):
+    per_supplier = table[[c for c in table.columns if c.startswith("inversions_")]].sum(axis=1)
+    assert (per_supplier * table["assembled_orders"]).round(6).equals(table["inversions"].round(6))
+    assert (table.loc[table.policy != "none", "inversions"] > 0).all()
+
+
 if __name__ == "__main__":  # pragma: no cover
     kpi_table().to_csv(TABLE, index=False, float_format="%.17g")
     print(f"wrote {TABLE}")

@@ -35,6 +35,7 @@ from jisopt.policies.base import Policy
 from jisopt.policies.rules import RulePolicy
 from jisopt.scenario import Scenario
 from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_state
+from jisopt.sim.metrics import SUPPLIER_INVERSIONS
 from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import PlanTarget, apply_plan, build_instance, window_orders
 from jisopt.sim.state import LineState
@@ -378,6 +379,7 @@ class Simulator:
             "inversions": int(changes.inversions.sum()),
             "decision_time_s": plan.runtime_s,
             "feasible": feasible,
+            SUPPLIER_INVERSIONS: changes.inversions,
         }
         rescheduled = instance.order_id[changes.rescheduled_rows]
         if self.on_instance is not None:
@@ -414,6 +416,7 @@ class Simulator:
             "inversions": 0,
             "decision_time_s": 0.0,
             "feasible": math.nan,
+            SUPPLIER_INVERSIONS: np.zeros(self.n_suppliers, dtype=np.int64),
         })
 
     # ---- (5) assembly ------------------------------------------------------------

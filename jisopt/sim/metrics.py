@@ -22,12 +22,14 @@ from jisopt.slots import first_slot_from, is_earlier, is_not_earlier
 __all__ = [
     "INSTANCE_COLUMNS",
     "KPI_NAMES",
+    "SUPPLIER_INVERSIONS",
     "compute_kpis",
     "instance_records",
     "kpi_names",
     "order_records",
     "ratio_kpi_names",
     "ratio_kpis",
+    "supplier_kpi_names",
 ]
 
 KPI_NAMES: tuple[str, ...] = (
@@ -53,8 +55,9 @@ KPI_NAMES: tuple[str, ...] = (
     "decision_time_p95_s",
     "assembled_orders",
 )
-"""Every KPI :func:`compute_kpis` returns, in this order (a scenario with ratio rules
-adds :func:`ratio_kpi_names` after them)."""
+"""The KPIs :func:`compute_kpis` returns for every scenario, in this order; then come the
+supplier KPIs (:func:`supplier_kpi_names`) and, with ratio rules, :func:`ratio_kpi_names`
+(all of them: :func:`kpi_names`)."""
 
 INSTANCE_COLUMNS: tuple[str, ...] = (
     "time_h", "orders", "disrupted_orders", "events", "reschedules", "changed_unstarted", "swaps",
@@ -105,9 +108,20 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
     }
 
 
-def instance_records(rows: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
-    """The instance log as columns (see :data:`INSTANCE_COLUMNS`)."""
-    return {c: np.array([r[c] for r in rows], dtype=float) for c in INSTANCE_COLUMNS}
+SUPPLIER_INVERSIONS = "supplier_inversions"
+"""Key of an instance-log row holding the ``(M,)`` sequence inversions per supplier."""
+
+
+def instance_records(rows: Sequence[Mapping[str, object]],
+                     supplier_names: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """The instance log as columns (see :data:`INSTANCE_COLUMNS`), plus
+    ``inversions_<supplier>`` per supplier name given."""
+    out = {c: np.array([r[c] for r in rows], dtype=float) for c in INSTANCE_COLUMNS}
+    if supplier_names:
+        per = np.array([r[SUPPLIER_INVERSIONS] for r in rows], dtype=float).reshape(
+            len(rows), len(supplier_names))
+        out.update({f"inversions_{name}": per[:, m] for m, name in enumerate(supplier_names)})
+    return out
 
 
 def _mean(values: np.ndarray) -> float:
@@ -158,8 +172,27 @@ def compute_kpis(
         "decision_time_mean_s": _mean(decision),
         "decision_time_p95_s": float(np.percentile(decision, 95)) if decision.size else float("nan"),
         "assembled_orders": float(assembled),
+        **supplier_kpis(instances, in_window, assembled, scenario),
         **ratio_kpis(orders, scenario),
     }
+
+
+def supplier_kpi_names(scenario: Scenario) -> tuple[str, ...]:
+    """``inversions_<supplier>_per_order`` for every supplier, in supplier order."""
+    return tuple(f"inversions_{name}_per_order" for name in scenario.supplier_names)
+
+
+def supplier_kpis(instances: Mapping[str, np.ndarray], in_window: np.ndarray, assembled: int,
+                  scenario: Scenario) -> dict[str, float]:
+    """Sequence inversions per measured order, per supplier: the sum over the instances in
+    the window of the pairs of that supplier's started parts whose order a plan changed,
+    divided by the measured orders (``nan`` without them; 0 without instance columns)."""
+    out = {}
+    for name, kpi in zip(scenario.supplier_names, supplier_kpi_names(scenario), strict=True):
+        column = instances.get(f"inversions_{name}")
+        total = float(column[in_window].sum()) if column is not None else 0.0
+        out[kpi] = total / assembled if assembled else float("nan")
+    return out
 
 
 def ratio_kpi_names(scenario: Scenario) -> tuple[str, ...]:
@@ -177,7 +210,7 @@ def ratio_kpi_names(scenario: Scenario) -> tuple[str, ...]:
 
 def kpi_names(scenario: Scenario) -> tuple[str, ...]:
     """Every KPI :func:`compute_kpis` returns for ``scenario``, in order."""
-    return KPI_NAMES + ratio_kpi_names(scenario)
+    return KPI_NAMES + supplier_kpi_names(scenario) + ratio_kpi_names(scenario)
 
 
 def ratio_kpis(orders: Mapping[str, np.ndarray], scenario: Scenario) -> dict[str, float]:

@@ -143,7 +143,7 @@ def collect_result(sim: Simulator, *, record_orders: bool = False,
     """
     scenario = sim.scenario
     orders = order_records(sim.state, scenario)
-    instances = instance_records(sim.instances)
+    instances = instance_records(sim.instances, scenario.supplier_names)
     kpis = compute_kpis(orders, instances, scenario)
     events = pd.DataFrame(sim.events, columns=list(EVENT_COLUMNS)).sort_values(
         ["start_h", "supplier", "order_id", "attempt"], ignore_index=True)
