@@ -13,11 +13,17 @@ from jisopt.instance import Instance
 from jisopt.plan import Plan
 from jisopt.sim.state import LineState
 
-__all__ = ["TOLERATED_UNMOVED", "SimulationInvariantError", "check_plan", "check_state"]
+__all__ = ["MEASURED", "TOLERATED_UNMOVED", "SimulationInvariantError", "check_plan", "check_state"]
 
 TOLERATED_UNMOVED = frozenset({"ready", "bounds"})
 """Violations a plan may leave on orders it does not move: a policy may decline to act
 (``none``), and orders within the line freeze stay late and go to rework."""
+
+
+MEASURED = frozenset({"ratio"})
+"""Violations the simulator measures instead of refusing: a plan that breaks a hard ratio
+rule is carried out (the plain rules ignore ratio rules; a ratio-aware rule that finds no
+slot says so in its status), and the ratio KPIs count the excess."""
 
 
 class SimulationInvariantError(JisoptError, AssertionError):
@@ -28,8 +34,9 @@ def check_plan(instance: Instance, plan: Plan, evaluation: Evaluation) -> None:
     """A plan the simulator applies keeps the line consistent.
 
     Every constraint of :func:`jisopt.evaluate.evaluate` must hold, except that an order
-    the plan leaves in place may stay late (``ready``/``bounds``). Orders with a
-    started component are never moved earlier.
+    the plan leaves in place may stay late (``ready``/``bounds``), and broken ratio
+    rules are measured, not refused (:data:`MEASURED`). Orders with a started component
+    are never moved earlier.
     """
     new = np.asarray(plan.slot)
     earlier = instance.has_started & (new < instance.slot)
@@ -40,7 +47,7 @@ def check_plan(instance: Instance, plan: Plan, evaluation: Evaluation) -> None:
             f"(slot {instance.slot[i]} -> {new[i]}) at t={instance.now_h:g} h")
     unmoved = set(instance.order_id[new == instance.slot].tolist())
     for v in evaluation.violations:
-        if v.kind in TOLERATED_UNMOVED and v.order in unmoved:
+        if v.kind in MEASURED or (v.kind in TOLERATED_UNMOVED and v.order in unmoved):
             continue
         raise SimulationInvariantError(f"infeasible plan at t={instance.now_h:g} h: {v.message}")
 
