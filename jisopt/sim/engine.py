@@ -38,7 +38,7 @@ from jisopt.sim.planner import plan_period
 from jisopt.sim.snapshot import PlanTarget, apply_plan, build_instance, window_orders
 from jisopt.sim.state import LineState
 from jisopt.sim.streams import NO_EVENT, Demand, DisruptionDraws, draw_demand
-from jisopt.slots import TIME_TOLERANCE_H, is_later, is_not_earlier
+from jisopt.slots import TIME_TOLERANCE_H, is_later
 
 __all__ = [
     "PHASE_ARRIVALS",
@@ -326,8 +326,10 @@ class Simulator:
                 kind = DELAY
                 state.part_known_h[pid] = state.part_true_h[pid]
             o = int(state.part_owner[pid])
-            start_h = state.slot[o] * takt
-            if is_later(state.part_known_h[pid], start_h) and is_not_earlier(start_h, t + freeze_h):
+            start_h = float(state.slot[o] * takt)
+            # is_later(known, start) and is_not_earlier(start, t + freeze), on floats
+            if (float(state.part_known_h[pid]) > start_h + TIME_TOLERANCE_H
+                    and start_h >= t + freeze_h - TIME_TOLERANCE_H):
                 disruptions.append((o, m, kind))
         if disruptions:
             self._resequence(t, disruptions)
