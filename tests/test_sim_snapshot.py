@@ -87,6 +87,7 @@ class Oracle:
         rng = np.random.default_rng(self.calls)
         rows = np.sort(rng.choice(instance.n_orders, min(5, instance.n_orders), replace=False))
         # Row readers first (before anything materialises the arrays) ...
+        np.testing.assert_array_equal(instance.has_started_of(rows), oracle.has_started[rows])
         np.testing.assert_array_equal(instance.has_started, oracle.has_started)
         np.testing.assert_array_equal(instance.started_of(rows), oracle.started[rows])
         np.testing.assert_array_equal(instance.ready_of(rows), oracle.ready_h[rows])

@@ -94,7 +94,7 @@ def _components(state: LineState, ids: np.ndarray) -> DeferredComponents:
         planned_delivery_h=lambda rows: state.part_planned_h[parts(rows)],
         ready_h=lambda rows: state.part_known_h[parts(rows)],
         started=lambda rows: np.take(state.order_started, ids[rows], axis=0),
-        has_started=lambda: state.has_started[ids],
+        has_started=lambda rows: state.has_started[ids[rows]],
     )
 
 
