@@ -129,6 +129,8 @@ class Simulator:
         self.known_after_h = [point * lt for lt in self.lead_time_h]
         self.max_batch_h = min(self.known_after_h) if max_batch_h is None else min(
             max_batch_h, min(self.known_after_h))
+        # The nominal order of the suppliers at one instant (docs/model.md); outcomes do
+        # not depend on it, and _produce starts every supplier's parts in one pass.
         self.production_order = sorted(range(self.n_suppliers), key=lambda m: -self.lead_time_h[m])
         n_slots = math.ceil((self.end_h + scenario.otd_min_h) / self.takt_h) + _SLOT_MARGIN
         self.state = LineState(
