@@ -34,8 +34,10 @@ class DeferredComponents:
 
     Each reader takes row indices (or a slice) and returns those rows; with all rows
     it returns the full array. :attr:`started` gives rows of ``~isnan(planned_delivery_h)``
-    and :attr:`has_started` rows of the ``(n,)`` vector ``started.any(axis=1)``. The readers must
-    give the same values at every call until the instance is materialised (see :meth:`Instance.materialize`).
+    and :attr:`has_started` rows of the ``(n,)`` vector ``started.any(axis=1)``; the
+    optional :attr:`column` gives ``(version[:, m], started[:, m], ready_h[:, m])`` of one
+    supplier. The readers must give the same values at every call until the instance is
+    materialised (see :meth:`Instance.materialize`).
     """
 
     version: Callable[[np.ndarray | slice], np.ndarray]
@@ -43,6 +45,7 @@ class DeferredComponents:
     ready_h: Callable[[np.ndarray | slice], np.ndarray]
     started: Callable[[np.ndarray | slice], np.ndarray]
     has_started: Callable[[np.ndarray | slice], np.ndarray]
+    column: Callable[[int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
 _DEFERRED_FIELDS = ("version", "planned_delivery_h", "ready_h")
@@ -189,6 +192,14 @@ class Instance:
             if deferred is not None:
                 return deferred.has_started(rows)
         return self.has_started[rows]
+
+    def component_column(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(version[:, m], started[:, m], ready_h[:, m])`` of supplier ``m``, without
+        materialising deferred arrays."""
+        deferred = self._deferred("ready_h")
+        if deferred is not None and deferred.column is not None:
+            return deferred.column(m)
+        return self.version[:, m], self.started[:, m], self.ready_h[:, m]
 
     def ready_of(self, rows: np.ndarray | slice) -> np.ndarray:
         """``ready_h[rows]`` (``(k, M)``), without materialising deferred arrays."""
