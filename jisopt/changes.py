@@ -72,11 +72,12 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     new = np.asarray(plan.slot, dtype=np.int64)
     old = instance.slot
     placed = new >= 0
-    moved = np.flatnonzero(placed & (new != old))
+    every_placed = bool(placed.all())
+    moved = np.flatnonzero(new != old if every_placed else placed & (new != old))
     if moved.size == 0:
         return PlanChanges(moved, moved, 0, len(plan.swaps), np.zeros(instance.n_suppliers, np.int64))
     rescheduled = reschedule_flags(instance, moved, new[moved])
-    new_slot = np.where(placed, new, old)
+    new_slot = new if every_placed else np.where(placed, new, old)
     if _slot_order(instance) is None:  # rows in slot order: the moved started rows are known
         inversions = _inversions(instance, old, new_slot, moved[rescheduled], None)
     else:
@@ -129,7 +130,7 @@ def sequence_inversions(instance: Instance, new_slot: np.ndarray) -> np.ndarray:
     moved = np.flatnonzero(new_slot != old)
     # Moved orders with no started component are in no pair (and none of the rows counted
     # between is one of them).
-    moved = moved[instance.has_started[moved if order is None else order[moved]]]
+    moved = moved[instance.has_started_of(moved if order is None else order[moved])]
     return _inversions(instance, old, new_slot, moved, order)
 
 

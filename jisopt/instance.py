@@ -34,15 +34,18 @@ class DeferredComponents:
 
     Each reader takes row indices (or a slice) and returns those rows; with all rows
     it returns the full array. :attr:`started` gives rows of ``~isnan(planned_delivery_h)``
-    and :attr:`has_started` the ``(n,)`` vector ``started.any(axis=1)``. The readers must
-    give the same values at every call until the instance is materialised (see :meth:`Instance.materialize`).
+    and :attr:`has_started` rows of the ``(n,)`` vector ``started.any(axis=1)``; the
+    optional :attr:`column` gives ``(version[:, m], started[:, m], ready_h[:, m])`` of one
+    supplier. The readers must give the same values at every call until the instance is
+    materialised (see :meth:`Instance.materialize`).
     """
 
     version: Callable[[np.ndarray | slice], np.ndarray]
     planned_delivery_h: Callable[[np.ndarray | slice], np.ndarray]
     ready_h: Callable[[np.ndarray | slice], np.ndarray]
     started: Callable[[np.ndarray | slice], np.ndarray]
-    has_started: Callable[[], np.ndarray]
+    has_started: Callable[[np.ndarray | slice], np.ndarray]
+    column: Callable[[int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
 _DEFERRED_FIELDS = ("version", "planned_delivery_h", "ready_h")
@@ -107,8 +110,8 @@ class Instance:
     -----
     ``version``, ``planned_delivery_h`` and ``ready_h`` may be given as
     :class:`DeferredComponents` (the simulator does): they are then materialised on
-    first access, and :meth:`started_of`, :meth:`ready_of` and :attr:`has_started`
-    read only the rows asked for. Either way the arrays are the same.
+    first access, and :meth:`started_of`, :meth:`ready_of`, :meth:`has_started_of` and
+    :attr:`has_started` read only the rows asked for. Either way the arrays are the same.
     """
 
     now_h: float
@@ -164,7 +167,7 @@ class Instance:
         if "has_started" not in self._cache and "started" not in self._cache:
             deferred = self._deferred("planned_delivery_h")
             if deferred is not None:
-                self._cache["has_started"] = deferred.has_started()
+                self._cache["has_started"] = deferred.has_started(slice(None))
         if "has_started" not in self._cache:
             # Column by column: any(axis=1) over a short axis is about 8x slower.
             started = self.started
@@ -181,6 +184,22 @@ class Instance:
             if deferred is not None:
                 return deferred.started(rows)
         return self.started[rows]
+
+    def has_started_of(self, rows: np.ndarray | slice) -> np.ndarray:
+        """``has_started[rows]``, without materialising deferred arrays."""
+        if "has_started" not in self._cache and "started" not in self._cache:
+            deferred = self._deferred("planned_delivery_h")
+            if deferred is not None:
+                return deferred.has_started(rows)
+        return self.has_started[rows]
+
+    def component_column(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(version[:, m], started[:, m], ready_h[:, m])`` of supplier ``m``, without
+        materialising deferred arrays."""
+        deferred = self._deferred("ready_h")
+        if deferred is not None and deferred.column is not None:
+            return deferred.column(m)
+        return self.version[:, m], self.started[:, m], self.ready_h[:, m]
 
     def ready_of(self, rows: np.ndarray | slice) -> np.ndarray:
         """``ready_h[rows]`` (``(k, M)``), without materialising deferred arrays."""

@@ -118,7 +118,7 @@ def weighted_pair_costs(instance: Instance, rows: np.ndarray, slots: np.ndarray,
 def reschedule_flags(instance: Instance, rows: np.ndarray, slots: np.ndarray) -> np.ndarray:
     """The ``reschedules`` term per pair: order ``rows[k]`` has a started component and
     ``slots[k]`` differs from its slot (bool array)."""
-    return instance.has_started[rows] & (slots != instance.slot[rows])
+    return instance.has_started_of(rows) & (slots != instance.slot[rows])
 
 
 def idle_slots_constant(instance: Instance) -> float:

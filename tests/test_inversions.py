@@ -59,7 +59,7 @@ def make_instance(slot: np.ndarray, started: np.ndarray, deferred: bool) -> Inst
             planned_delivery_h=lambda rows: planned[rows],
             ready_h=lambda rows: planned[rows],
             started=lambda rows: started[rows],
-            has_started=lambda: started.any(axis=1),
+            has_started=lambda rows: started.any(axis=1)[rows],
         )
         arrays = dict.fromkeys(arrays, reader)
     return Instance(

@@ -87,10 +87,15 @@ class Oracle:
         rng = np.random.default_rng(self.calls)
         rows = np.sort(rng.choice(instance.n_orders, min(5, instance.n_orders), replace=False))
         # Row readers first (before anything materialises the arrays) ...
+        np.testing.assert_array_equal(instance.has_started_of(rows), oracle.has_started[rows])
         np.testing.assert_array_equal(instance.has_started, oracle.has_started)
         np.testing.assert_array_equal(instance.started_of(rows), oracle.started[rows])
         np.testing.assert_array_equal(instance.ready_of(rows), oracle.ready_h[rows])
         np.testing.assert_array_equal(instance.started_of(slice(1, 7)), oracle.started[1:7])
+        for m in range(instance.n_suppliers):
+            for got, full in zip(instance.component_column(m), (oracle.version, oracle.started,
+                                                                oracle.ready_h), strict=True):
+                np.testing.assert_array_equal(got, full[:, m])
         plan = self.policy(instance)
         self.calls += 1
         if self.calls % self.keep_every == 0:

@@ -24,28 +24,33 @@ def find_swaps(instance: Instance) -> tuple[Swap, ...]:
     if instance.n_disrupted == 0:
         return ()
     takt = instance.takt_h
-    slot, version, started, ready = instance.slot, instance.version, instance.started, instance.ready_h
+    slot = instance.slot
     disrupted = np.zeros(instance.n_orders, dtype=bool)
     disrupted[instance.disrupted_rows] = True
-    taken = np.zeros_like(started)
+    taken: dict[int, np.ndarray] = {}  # per affected supplier: parts already swapped
+    columns: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     swaps = []
     order = np.argsort(slot[instance.disrupted_order], kind="stable")
     for k in order:
         x, m = int(instance.disrupted_order[k]), int(instance.disrupted_supplier[k])
+        if m not in columns:  # one supplier's column only
+            columns[m] = instance.component_column(m)
+            taken[m] = np.zeros(instance.n_orders, dtype=bool)
+        version, started, ready = columns[m]
         x_start = slot[x] * takt
         candidates = (
             (slot > slot[x])
-            & (version[:, m] == version[x, m])
-            & started[:, m]
+            & (version == version[x])
+            & started
             & ~disrupted
-            & ~taken[:, m]
-            & is_not_later(ready[:, m], x_start)
-            & is_not_earlier(slot * takt, ready[x, m])
+            & ~taken[m]
+            & is_not_later(ready, x_start)
+            & is_not_earlier(slot * takt, ready[x])
         )
         rows = np.flatnonzero(candidates)
         if rows.size == 0:
             continue
         y = int(rows[np.argmin(slot[rows])])
-        taken[y, m] = taken[x, m] = True
+        taken[m][y] = taken[m][x] = True
         swaps.append(Swap(row=x, partner_row=y, supplier=m))
     return tuple(swaps)

@@ -47,7 +47,7 @@ from jisopt.sim.streams import (
     draw_demand,
     draw_options,
 )
-from jisopt.slots import TIME_TOLERANCE_H, is_later, is_not_earlier
+from jisopt.slots import TIME_TOLERANCE_H, is_later
 
 __all__ = [
     "PHASE_ARRIVALS",
@@ -141,6 +141,8 @@ class Simulator:
         self.known_after_h = [point * lt for lt in self.lead_time_h]
         self.max_batch_h = min(self.known_after_h) if max_batch_h is None else min(
             max_batch_h, min(self.known_after_h))
+        # The nominal order of the suppliers at one instant (docs/model.md); outcomes do
+        # not depend on it, and _produce starts every supplier's parts in one pass.
         self.production_order = sorted(range(self.n_suppliers), key=lambda m: -self.lead_time_h[m])
         n_slots = math.ceil((self.end_h + scenario.otd_min_h) / self.takt_h) + _SLOT_MARGIN
         self.state = LineState(
@@ -346,8 +348,10 @@ class Simulator:
                 kind = DELAY
                 state.part_known_h[pid] = state.part_true_h[pid]
             o = int(state.part_owner[pid])
-            start_h = state.slot[o] * takt
-            if is_later(state.part_known_h[pid], start_h) and is_not_earlier(start_h, t + freeze_h):
+            start_h = float(state.slot[o] * takt)
+            # is_later(known, start) and is_not_earlier(start, t + freeze), on floats
+            if (float(state.part_known_h[pid]) > start_h + TIME_TOLERANCE_H
+                    and start_h >= t + freeze_h - TIME_TOLERANCE_H):
                 disruptions.append((o, m, kind))
         if disruptions:
             self._resequence(t, disruptions)

@@ -102,8 +102,15 @@ def _components(state: LineState, ids: np.ndarray) -> DeferredComponents:
         planned_delivery_h=lambda rows: state.part_planned_h[parts(rows)],
         ready_h=lambda rows: state.part_known_h[parts(rows)],
         started=lambda rows: np.take(state.order_started, ids[rows], axis=0),
-        has_started=lambda: state.has_started[ids],
+        has_started=lambda rows: state.has_started[ids[rows]],
+        column=lambda m: _column(state, ids, m),
     )
+
+
+def _column(state: LineState, ids: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(version, started, ready_h)`` of supplier ``m`` for the orders ``ids``."""
+    parts = state.cell_part[ids, m]
+    return state.version[ids, m], state.order_started[ids, m], state.part_known_h[parts]
 
 
 def window_orders(state: LineState, open_slot: int = 0) -> int:
