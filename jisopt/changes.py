@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from jisopt.instance import Instance
-from jisopt.objective import reschedule_flags
 from jisopt.plan import Plan
 
 __all__ = ["PlanChanges", "plan_changes", "sequence_inversions"]
@@ -76,7 +75,8 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     moved = np.flatnonzero(new != old if every_placed else placed & (new != old))
     if moved.size == 0:
         return PlanChanges(moved, moved, 0, len(plan.swaps), np.zeros(instance.n_suppliers, np.int64))
-    rescheduled = reschedule_flags(instance, moved, new[moved])
+    # reschedule_flags(instance, moved, new[moved]): every moved row's slot differs
+    rescheduled = instance.has_started_of(moved)
     new_slot = new if every_placed else np.where(placed, new, old)
     if _slot_order(instance) is None:  # rows in slot order: the moved started rows are known
         inversions = _inversions(instance, old, new_slot, moved[rescheduled], None)
@@ -171,7 +171,9 @@ def _inversions(instance: Instance, old: np.ndarray, new_slot: np.ndarray, moved
         crossed = np.empty((spans.size, n_sup), dtype=np.int64)
         for k, (a, b, c, d) in enumerate(zip(f.tolist(), e.tolist(), mf.tolist(), me.tolist(),
                                              strict=True)):
-            crossed[k] = _column_counts(started(slice(a, b))) - _column_counts(started(moved[c:d]))
+            crossed[k] = _column_counts(started(slice(a, b)))
+            if d > c:
+                crossed[k] -= _column_counts(started(moved[c:d]))
     else:
         r0, r1 = int(f.min()), int(e.max())
         csum = np.zeros((r1 - r0 + 1, n_sup), dtype=np.int64)

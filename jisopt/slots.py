@@ -18,6 +18,8 @@ re-read instance compares exactly as the original.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = [
@@ -25,11 +27,13 @@ __all__ = [
     "SECOND_H",
     "TIME_TOLERANCE_H",
     "first_slot_from",
+    "first_slot_scalar",
     "is_earlier",
     "is_later",
     "is_not_earlier",
     "is_not_later",
     "last_slot_until",
+    "last_slot_until_scalar",
     "same_time",
 ]
 
@@ -100,3 +104,15 @@ def last_slot_until(time_h: np.ndarray | float, takt_h: float) -> np.ndarray:
         Float slot numbers (``±inf`` stays infinite); cast to int where finite.
     """
     return np.floor((np.asarray(time_h) + TIME_TOLERANCE_H) / takt_h)
+
+
+def first_slot_scalar(time_h: float, takt_h: float) -> int:
+    """:func:`first_slot_from` of one finite time, as a Python int (the same float
+    operations, without numpy's per-call overhead)."""
+    return math.ceil((time_h - TIME_TOLERANCE_H) / takt_h)
+
+
+def last_slot_until_scalar(time_h: float, takt_h: float) -> int:
+    """:func:`last_slot_until` of one finite time, as a Python int (the same float
+    operations, without numpy's per-call overhead)."""
+    return math.floor((time_h + TIME_TOLERANCE_H) / takt_h)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from jisopt.instance import Instance
-from jisopt.slots import first_slot_from, is_later, last_slot_until
+from jisopt.slots import (
+    first_slot_from,
+    first_slot_scalar,
+    is_later,
+    last_slot_until,
+    last_slot_until_scalar,
+)
 
 __all__ = [
     "TPS",
@@ -92,6 +99,11 @@ def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> 
         return instance._cache[cache_key]
     rows = instance.disrupted_rows
     ready = instance.ready_of(rows) if ready_h is None else ready_h[rows]  # disrupted rows only
+    bounds = _one_disruption_bounds(instance, rows, ready) if rows.shape[0] == 1 else None
+    if bounds is not None:
+        if cache_key:
+            instance._cache[cache_key] = bounds
+        return bounds
     pos = np.searchsorted(rows, instance.disrupted_order)
     lead = instance.lead_time_h[instance.disrupted_supplier]
     # The affected suppliers are those whose part is still late (a swap may have
@@ -119,6 +131,34 @@ def disruption_bounds(instance: Instance, ready_h: np.ndarray | None = None) -> 
     if cache_key:
         instance._cache[cache_key] = bounds
     return bounds
+
+
+def _one_disruption_bounds(instance: Instance, rows: np.ndarray, ready: np.ndarray
+                           ) -> DisruptionBounds | None:
+    """:func:`disruption_bounds` of one disrupted order with one disrupted part, in scalar
+    arithmetic (the same operations on the same floats); ``None`` if that is not the case
+    or its latest ready time is not a finite number."""
+    if instance.disrupted_order.shape[0] != 1:
+        return None
+    m = int(instance.disrupted_supplier[0])
+    takt = instance.takt_h
+    started = instance.started_of(rows)[0].tolist()
+    values = ready[0].tolist()
+    R = -math.inf
+    for flag, value in zip(started, values, strict=True):
+        if flag:
+            if not math.isfinite(value):  # nan or inf: the general path
+                return None
+            if value > R:
+                R = value
+    # One part, so the affected lead time is L_m whether or not it is still late.
+    lead = float(instance.lead_time_h[m])
+    c = instance.slot[rows]
+    c0 = int(c[0])
+    step = c0 + 1 if math.isinf(R) else max(c0 + 1, first_slot_scalar(R, takt))
+    leap = max(step, last_slot_until_scalar(instance.now_h + lead, takt))
+    return DisruptionBounds(rows, c, np.array([R]), np.array([lead]),
+                            np.array([step], dtype=np.int64), np.array([leap], dtype=np.int64))
 
 
 def slot_end(instance: Instance) -> int:

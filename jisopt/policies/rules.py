@@ -90,6 +90,10 @@ def reinsert(
     numpy.ndarray
         ``(n,)`` new slot of every order.
     """
+    if rows.size == 1:
+        fast = _reinsert_one(instance, int(rows[0]), int(targets[0]), int(steps[0]), int(leaps[0]))
+        if fast is not None:
+            return fast
     first = instance.first_slot
     pad = 2 * rows.size + 1
     length = max(slot_end(instance), int(targets.max(initial=first)) + 1) - first + pad
@@ -111,6 +115,37 @@ def reinsert(
     filled = np.flatnonzero(occupant >= 0)
     new_slot[occupant[filled]] = filled + first
     return new_slot
+
+
+def _reinsert_one(instance: Instance, row: int, target: int, step: int, leap: int) -> np.ndarray | None:
+    """:func:`reinsert` of one row whose target lies after its slot, for rows in strictly
+    ascending slot order (``None`` otherwise: the general path applies).
+
+    With one row, its target is free of reinserted orders, so the chain pushes the run of
+    consecutively occupied slots from the target on by one slot; the row's own (earlier)
+    slot is not in that run. In slot order that run is a run of rows whose slots increase
+    by one."""
+    slot = instance.slot
+    if not step <= target <= leap or target <= int(slot[row]) or not _in_slot_order(instance):
+        return None
+    new_slot = slot.copy()
+    p = int(np.searchsorted(slot, target))
+    if p < slot.shape[0] and int(slot[p]) == target:
+        run = slot[p:]
+        gaps = np.flatnonzero(run[1:] != run[:-1] + 1)
+        q = p + 1 + int(gaps[0]) if gaps.size else slot.shape[0]
+        new_slot[p:q] += 1
+    new_slot[row] = target
+    return new_slot
+
+
+def _in_slot_order(instance: Instance) -> bool:
+    """The instance's rows are in strictly ascending slot order (cached, as in
+    :mod:`jisopt.changes`: ``slot_order`` is ``None`` then)."""
+    if "slot_order" in instance._cache:
+        return instance._cache["slot_order"] is None
+    old = instance.slot
+    return old.size < 2 or bool((old[1:] > old[:-1]).all())
 
 
 def _free_slot(reinserted: np.ndarray, target: int, step: int, leap: int) -> int:
@@ -173,7 +208,10 @@ class RulePolicy:
         if self.rule != "none" and instance.n_disrupted:
             ready = ready_after_swaps(instance, swaps) if swaps else None  # None: read rows only
             bounds = disruption_bounds(instance, ready)
-            still = unresolved_disrupted(instance, ready)
+            if ready is None:  # unresolved_disrupted: the latest started ready time is R
+                still = is_later(bounds.ready_h, bounds.current_slot * instance.takt_h)
+            else:
+                still = unresolved_disrupted(instance, ready)
             rows = bounds.rows[still]
             if rows.size:
                 targets = rule_targets(

@@ -66,6 +66,9 @@ def build_instance(
     d = np.array(disruptions, dtype=np.int64).reshape(-1, 3)
     rows = np.searchsorted(slots, state.slot[d[:, 0]])
     components = _components(state, ids)
+    cache: dict = {"slot_order": None}  # rows are in slot order (jisopt.changes)
+    if rows.shape[0] == 1:  # Instance.disrupted_rows: np.unique of one row
+        cache["disrupted_rows"] = rows.copy()
     return Instance(
         now_h=float(now_h),
         takt_h=state.takt_h,
@@ -87,7 +90,7 @@ def build_instance(
         options=state.options[ids] if option_names else None,
         ratio_rules=ratio_rules,
         name=name,
-        _cache={"slot_order": None},  # rows are in slot order (jisopt.changes)
+        _cache=cache,
     )
 
 
