@@ -70,8 +70,8 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     """
     new = np.asarray(plan.slot, dtype=np.int64)
     old = instance.slot
-    placed = new >= 0
-    every_placed = bool(placed.all())
+    every_placed = new.size == 0 or int(new.min()) >= 0
+    placed = None if every_placed else new >= 0
     moved = np.flatnonzero(new != old if every_placed else placed & (new != old))
     if moved.size == 0:
         return PlanChanges(moved, moved, 0, len(plan.swaps), np.zeros(instance.n_suppliers, np.int64))
@@ -156,6 +156,18 @@ def _inversions(instance: Instance, old: np.ndarray, new_slot: np.ndarray, moved
     long = np.flatnonzero(np.abs(new_moved - old_moved) > 1)
     if long.size == 0:
         return out
+    if long.size == 1:  # one long move (the disrupted order's, mostly): scalar bounds
+        i = int(long[0])
+        lo_i, hi_i = sorted((int(old_moved[i]), int(new_moved[i])))
+        a = int(np.searchsorted(old, lo_i, side="right"))
+        b = int(np.searchsorted(old, hi_i, side="left"))
+        if b > a:
+            crossed = _column_counts(started(slice(a, b)))
+            c, d = int(np.searchsorted(moved, a)), int(np.searchsorted(moved, b))
+            if d > c:
+                crossed -= _column_counts(started(moved[c:d]))
+            out += crossed * started(moved[i:i + 1])[0]
+        return out
     lo = np.minimum(old_moved[long], new_moved[long])
     hi = np.maximum(old_moved[long], new_moved[long])
     f = np.searchsorted(old, lo, side="right")
@@ -208,7 +220,7 @@ def _moved_pair_inversions(seq: np.ndarray, started: Callable[[np.ndarray], np.n
     among those below an earlier one; plans create few such positions, so their pairs are
     compared directly (per supplier :func:`_count_inversions` if there are many).
     """
-    if seq.size < 2:
+    if seq.size < 2 or bool((seq[1:] >= seq[:-1]).all()):  # no order passes another
         return 0
     below = np.flatnonzero(seq[1:] < np.maximum.accumulate(seq)[:-1]) + 1
     if below.size == 0:

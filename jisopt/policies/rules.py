@@ -203,7 +203,7 @@ class RulePolicy:
         """Swap first (if asked), then reinsert the orders still disrupted at the rule's targets."""
         t0 = time.perf_counter()
         swaps = find_swaps(instance) if self.swap else ()
-        new_slot = instance.slot.copy()
+        new_slot = None
         info: dict = {}
         if self.rule != "none" and instance.n_disrupted:
             ready = ready_after_swaps(instance, swaps) if swaps else None  # None: read rows only
@@ -212,16 +212,22 @@ class RulePolicy:
                 still = is_later(bounds.ready_h, bounds.current_slot * instance.takt_h)
             else:
                 still = unresolved_disrupted(instance, ready)
-            rows = bounds.rows[still]
+            every = bool(still.all())  # then no row is left out (the arrays are not changed)
+            rows = bounds.rows if every else bounds.rows[still]
             if rows.size:
                 targets = rule_targets(
                     self.rule, bounds, instance.due_h[bounds.rows], instance.takt_h, self.skew_h
-                )[still]
-                new_slot = reinsert(instance, rows, targets, bounds.step[still], bounds.leap[still])
+                )
+                steps, leaps = bounds.step, bounds.leap
+                if not every:
+                    targets, steps, leaps = targets[still], steps[still], leaps[still]
+                new_slot = reinsert(instance, rows, targets, steps, leaps)
                 info = {
                     "orders": instance.order_id[rows].tolist(),
-                    "step": bounds.step[still].tolist(),
-                    "leap": bounds.leap[still].tolist(),
+                    "step": steps.tolist(),
+                    "leap": leaps.tolist(),
                     "target": targets.tolist(),
                 }
+        if new_slot is None:
+            new_slot = instance.slot.copy()
         return Plan(new_slot, self.name, swaps, time.perf_counter() - t0, "ok", info)

@@ -158,7 +158,7 @@ class Simulator:
         self.ratio_rules = ratio_rules(scenario.options)
         self.option_names = tuple(spec.name for spec in scenario.options)
         self._heap: list[tuple[float, int, int, int]] = []
-        self._next_production = np.zeros(self.n_suppliers, dtype=np.int64)
+        self._next_production = [0] * self.n_suppliers  # first slot not started, per supplier
         self._assembled_to = 0  # slots before it are assembled (state.next_slot may be ahead)
         self._lead_h = np.asarray(self.lead_time_h, dtype=float)
         self._first_draws: tuple[np.ndarray] | None = None
@@ -245,20 +245,24 @@ class Simulator:
         order of the suppliers does not change any outcome)."""
         state, takt = self.state, self.takt_h
         first = self._next_production
-        stop = np.floor((until_h + self._lead_h) / takt).astype(np.int64) + 1
-        ms = np.flatnonzero(stop > first)
-        if ms.size == 0:
+        n_seq = state.sequence.shape[0]
+        ms: list[int] = []
+        counts: list[int] = []
+        ranges = []
+        for m, lead in enumerate(self.lead_time_h):  # floor((until + L_m) / takt) + 1
+            stop = math.floor((until_h + lead) / takt) + 1
+            low = first[m]
+            if stop > low:
+                first[m] = stop
+                count = min(stop, n_seq) - low
+                if count > 0:
+                    ms.append(m)
+                    counts.append(count)
+                    ranges.append(np.arange(low, low + count))
+        if not ms:
             return
-        count = np.minimum(stop[ms], state.sequence.shape[0]) - first[ms]
-        low = first[ms]
-        first[ms] = stop[ms]
-        count = np.maximum(count, 0)
-        total = int(count.sum())
-        if total == 0:
-            return
-        offset = np.cumsum(count) - count
-        slots = np.arange(total) + np.repeat(low - offset, count)
-        m_all = np.repeat(ms, count)
+        slots = ranges[0] if len(ranges) == 1 else np.concatenate(ranges)
+        m_all = np.repeat(np.array(ms, dtype=np.int64), counts)
         orders = state.sequence[slots]
         placed = (orders >= 0).nonzero()[0]
         if placed.size == 0:

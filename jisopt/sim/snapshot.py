@@ -168,16 +168,20 @@ def apply_plan(state: LineState, instance: Instance | PlanTarget, plan: Plan) ->
         last = int(targets.max())
         state.ensure_slots(last)
         movers = ids[moved]
-        refused = SimulationInvariantError(
-            f"plan of {plan.policy!r} at t={instance.now_h:g} h leaves an order without a slot "
-            "or puts two orders into one slot")
         if int(targets.min()) < instance.first_slot:
-            raise refused
+            raise _refused(plan, instance)
         state.sequence[instance.slot[moved]] = -1
         taken = (state.sequence[targets] >= 0).any()
         state.sequence[targets] = movers
         if taken or (state.sequence[targets] != movers).any():  # or two movers share a slot
-            raise refused
+            raise _refused(plan, instance)
         state.slot[movers] = targets
         state.horizon_end = max(state.horizon_end, last + 1)
     return moved
+
+
+def _refused(plan: Plan, instance: Instance | PlanTarget) -> SimulationInvariantError:
+    """The error of a plan that :func:`apply_plan` refuses."""
+    return SimulationInvariantError(
+        f"plan of {plan.policy!r} at t={instance.now_h:g} h leaves an order without a slot "
+        "or puts two orders into one slot")
