@@ -78,13 +78,14 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     # reschedule_flags(instance, moved, new[moved]): every moved row's slot differs
     rescheduled = instance.has_started_of(moved)
     new_slot = new if every_placed else np.where(placed, new, old)
+    rescheduled_rows = moved[rescheduled]
     if _slot_order(instance) is None:  # rows in slot order: the moved started rows are known
-        inversions = _inversions(instance, old, new_slot, moved[rescheduled], None)
+        inversions = _inversions(instance, old, new_slot, rescheduled_rows, None)
     else:
         inversions = sequence_inversions(instance, new_slot)
     return PlanChanges(
         moved_rows=moved,
-        rescheduled_rows=moved[rescheduled],
+        rescheduled_rows=rescheduled_rows,
         changed_unstarted=int(moved.size - np.count_nonzero(rescheduled)),
         swaps=len(plan.swaps),
         inversions=inversions,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -423,3 +423,20 @@ def _deferrable(name: str) -> property:
 for _name in _DEFERRED_FIELDS:
     setattr(Instance, _name, _deferrable(_name))
 del _name
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(Instance))
+
+
+def instance_from_fields(values: dict) -> Instance:
+    """``Instance(**values)`` without the dataclass ``__init__`` (which sets each of the
+    frozen fields through ``object.__setattr__``): for the simulator, which builds an
+    instance per event. ``values`` must name every field, defaults included; it is
+    consumed (the instance keeps it as its attribute dict)."""
+    if values.keys() != _FIELD_NAMES:
+        raise TypeError(f"instance fields: {sorted(values.keys() ^ _FIELD_NAMES)} differ")
+    for name in _DEFERRED_FIELDS:  # stored as _deferrable stores them
+        values["_" + name] = values.pop(name)
+    instance = object.__new__(Instance)
+    object.__setattr__(instance, "__dict__", values)
+    return instance

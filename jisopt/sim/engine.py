@@ -37,7 +37,7 @@ from jisopt.scenario import Scenario
 from jisopt.sim.invariants import SimulationInvariantError, check_plan, check_state
 from jisopt.sim.metrics import SUPPLIER_INVERSIONS
 from jisopt.sim.planner import plan_period
-from jisopt.sim.snapshot import PlanTarget, apply_plan, build_instance, window_orders
+from jisopt.sim.snapshot import PlanTarget, _apply_plan, apply_plan, build_instance, window_orders
 from jisopt.sim.state import LineState
 from jisopt.sim.streams import (
     NO_EVENT,
@@ -267,12 +267,14 @@ class Simulator:
         placed = (orders >= 0).nonzero()[0]
         if placed.size == 0:
             return
-        m_all, slots = m_all[placed], slots[placed]
-        pids = state.cell_part[orders[placed], m_all]
+        if placed.size < orders.size:  # empty slots
+            m_all, slots, orders = m_all[placed], slots[placed], orders[placed]
+        pids = state.cell_part[orders, m_all]
         fresh = np.isnan(state.part_planned_h[pids]).nonzero()[0]  # else: a postponed order
         if fresh.size:
-            m_all = m_all[fresh]
-            self._start_first_attempts(m_all, pids[fresh], slots[fresh] * takt - self._lead_h[m_all])
+            if fresh.size < pids.size:
+                m_all, pids, slots = m_all[fresh], pids[fresh], slots[fresh]
+            self._start_first_attempts(m_all, pids, slots * takt - self._lead_h[m_all])
 
     def _start_first_attempts(self, ms: np.ndarray, pids: np.ndarray, start_h: np.ndarray) -> None:
         """:meth:`_start_attempts` of attempt 0 for parts of several suppliers ``ms``."""
@@ -384,7 +386,7 @@ class Simulator:
             "reschedules": changes.reschedules,
             "changed_unstarted": changes.changed_unstarted,
             "swaps": changes.swaps,
-            "inversions": int(changes.inversions.sum()),
+            "inversions": sum(changes.inversions.tolist()),
             "decision_time_s": plan.runtime_s,
             "feasible": feasible,
             SUPPLIER_INVERSIONS: changes.inversions,
@@ -404,7 +406,9 @@ class Simulator:
             if kept is not None:  # the policy kept the instance: freeze its deferred arrays
                 kept.materialize()
                 del kept
-            apply_plan(state, target, plan)
+            new = np.asarray(plan.slot)
+            every_placed = new.size == 0 or int(new.min()) >= 0  # then plan_changes' moved rows
+            _apply_plan(state, target, plan, changes.moved_rows if every_placed else None)
             state.reschedules[rescheduled] += 1
             self.instances.append(record)
         if self.check_invariants:

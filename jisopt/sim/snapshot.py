@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from jisopt.instance import DeferredComponents, Instance, RatioRule
+from jisopt.instance import DeferredComponents, Instance, RatioRule, instance_from_fields
 from jisopt.plan import Plan
 from jisopt.sim.invariants import SimulationInvariantError
 from jisopt.sim.state import LineState
@@ -63,35 +63,42 @@ def build_instance(
     idx = np.flatnonzero(window >= 0)
     ids = window[idx]
     slots = idx + first
-    d = np.array(disruptions, dtype=np.int64).reshape(-1, 3)
-    rows = np.searchsorted(slots, state.slot[d[:, 0]])
+    if len(disruptions) == 1:
+        o, m, kind = disruptions[0]
+        rows = np.searchsorted(slots, state.slot[o:o + 1])
+        suppliers, kinds = np.array([m], dtype=np.int64), np.array([kind], dtype=np.int64)
+    else:
+        d = np.array(disruptions, dtype=np.int64).reshape(-1, 3)
+        rows = np.searchsorted(slots, state.slot[d[:, 0]])
+        suppliers, kinds = d[:, 1].copy(), d[:, 2].copy()
     components = _components(state, ids)
     cache: dict = {"slot_order": None}  # rows are in slot order (jisopt.changes)
     if rows.shape[0] == 1:  # Instance.disrupted_rows: np.unique of one row
         cache["disrupted_rows"] = rows.copy()
-    return Instance(
-        now_h=float(now_h),
-        takt_h=state.takt_h,
-        line_freeze_h=float(line_freeze_h),
-        supplier_names=supplier_names,
-        lead_time_h=state.lead_time_h,
-        first_slot=int(first),
-        horizon_slots=int(end - first),
-        order_id=ids,
-        slot=slots,
-        due_h=state.due_h[ids],
-        version=components,
-        planned_delivery_h=components,
-        ready_h=components,
-        disrupted_order=rows,
-        disrupted_supplier=d[:, 1].copy(),
-        disrupted_kind=d[:, 2].copy(),
-        option_names=option_names,
-        options=state.options[ids] if option_names else None,
-        ratio_rules=ratio_rules,
-        name=name,
-        _cache=cache,
-    )
+    return instance_from_fields({  # Instance(...), without its per-field __init__
+        "now_h": float(now_h),
+        "takt_h": state.takt_h,
+        "line_freeze_h": float(line_freeze_h),
+        "supplier_names": supplier_names,
+        "lead_time_h": state.lead_time_h,
+        "first_slot": int(first),
+        "horizon_slots": int(end - first),
+        "order_id": ids,
+        "slot": slots,
+        "due_h": state.due_h[ids],
+        "version": components,
+        "planned_delivery_h": components,
+        "ready_h": components,
+        "disrupted_order": rows,
+        "disrupted_supplier": suppliers,
+        "disrupted_kind": kinds,
+        "option_names": option_names,
+        "options": state.options[ids] if option_names else None,
+        "ratio_rules": ratio_rules,
+        "name": name,
+        "_cache": cache,
+        "weights": None,
+    })
 
 
 def _components(state: LineState, ids: np.ndarray) -> DeferredComponents:
@@ -151,6 +158,13 @@ def apply_plan(state: LineState, instance: Instance | PlanTarget, plan: Plan) ->
     numpy.ndarray
         Rows of the instance whose slot changed.
     """
+    return _apply_plan(state, instance, plan)
+
+
+def _apply_plan(state: LineState, instance: Instance | PlanTarget, plan: Plan,
+                moved: np.ndarray | None = None) -> np.ndarray:
+    """:func:`apply_plan`; ``moved``: the rows whose slot changes, if known (every row of
+    the plan is placed: :attr:`jisopt.changes.PlanChanges.moved_rows`)."""
     ids = instance.order_id
     for swap in plan.swaps:
         x, y, m = int(ids[swap.row]), int(ids[swap.partner_row]), swap.supplier
@@ -162,7 +176,8 @@ def apply_plan(state: LineState, instance: Instance | PlanTarget, plan: Plan) ->
             state.order_started[o] = ~np.isnan(state.part_planned_h[state.cell_part[o]])
             state.has_started[o] = state.order_started[o].any()
     new = np.asarray(plan.slot, dtype=np.int64)
-    moved = np.flatnonzero(new != instance.slot)
+    if moved is None:
+        moved = np.flatnonzero(new != instance.slot)
     if moved.size:
         targets = new[moved]
         last = int(targets.max())
