@@ -159,12 +159,29 @@ def _inversions(instance: Instance, old: np.ndarray, new_slot: np.ndarray, moved
         return out
     if long.size == 1:  # one long move (the disrupted order's, mostly): scalar bounds
         i = int(long[0])
-        lo_i, hi_i = sorted((int(old_moved[i]), int(new_moved[i])))
-        a = int(np.searchsorted(old, lo_i, side="right"))
-        b = int(np.searchsorted(old, hi_i, side="left"))
+        row, from_slot, to_slot = moved.item(i), old_moved.item(i), new_moved.item(i)
+        # Rows a .. b-1 lie strictly between the two slots. With the instance's rows in
+        # (strictly ascending) slot order, the moved row's own position is one end:
+        # searchsorted(old, from_slot) is row (left) or row + 1 (right), and
+        # searchsorted(moved, row) is i.
+        if to_slot > from_slot:
+            if order is None:
+                a, c = row + 1, i + 1
+            else:
+                a = int(np.searchsorted(old, from_slot, side="right"))
+                c = int(np.searchsorted(moved, a))
+            b = int(np.searchsorted(old, to_slot, side="left"))
+            d = int(np.searchsorted(moved, b)) if b > a else c
+        else:
+            a = int(np.searchsorted(old, to_slot, side="right"))
+            c = int(np.searchsorted(moved, a))
+            if order is None:
+                b, d = row, i
+            else:
+                b = int(np.searchsorted(old, from_slot, side="left"))
+                d = int(np.searchsorted(moved, b))
         if b > a:
             crossed = _column_counts(started(slice(a, b)))
-            c, d = int(np.searchsorted(moved, a)), int(np.searchsorted(moved, b))
             if d > c:
                 crossed -= _column_counts(started(moved[c:d]))
             out += crossed * started(moved[i:i + 1])[0]

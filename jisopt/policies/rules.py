@@ -7,6 +7,7 @@ rule. The component swap is an option of every rule and is tried first.
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ def rule_targets(
     if rule == "leap":
         return leap.copy()
     if rule == "dynamic":
+        if step.shape[0] == 1:  # one order: the same float operations on scalars
+            late = is_later((leap.item(0) + 1) * takt_h, due_h.item(0) + skew_h)
+            return (step if late else leap).copy()
         leap_completion_h = (leap + 1) * takt_h
         return np.where(is_later(leap_completion_h, due_h + skew_h), step, leap)
     if rule == "ontime":
@@ -129,11 +133,12 @@ def _reinsert_one(instance: Instance, row: int, target: int, step: int, leap: in
     if not step <= target <= leap or target <= int(slot[row]) or not _in_slot_order(instance):
         return None
     new_slot = slot.copy()
+    n = slot.shape[0]
     p = int(np.searchsorted(slot, target))
-    if p < slot.shape[0] and int(slot[p]) == target:
-        run = slot[p:]
-        gaps = np.flatnonzero(run[1:] != run[:-1] + 1)
-        q = p + 1 + int(gaps[0]) if gaps.size else slot.shape[0]
+    if p < n and slot.item(p) == target:
+        # Strictly ascending slots: slot[k] - k never decreases, and the run [p, q) is
+        # where it equals target - p (a binary search, not a pass over the rows).
+        q = bisect.bisect_right(range(p, n), target - p, key=lambda k: slot.item(k) - k) + p
         new_slot[p:q] += 1
     new_slot[row] = target
     return new_slot
