@@ -72,7 +72,7 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     old = instance.slot
     every_placed = new.size == 0 or int(new.min()) >= 0
     placed = None if every_placed else new >= 0
-    moved = np.flatnonzero(new != old if every_placed else placed & (new != old))
+    moved = (new != old if every_placed else placed & (new != old)).nonzero()[0]
     if moved.size == 0:
         return PlanChanges(moved, moved, 0, len(plan.swaps), np.zeros(instance.n_suppliers, np.int64))
     # reschedule_flags(instance, moved, new[moved]): every moved row's slot differs
@@ -154,7 +154,7 @@ def _inversions(instance: Instance, old: np.ndarray, new_slot: np.ndarray, moved
     # Moved order i, unmoved j: j's slot strictly between i's old and new slot. Only moves
     # by more than one slot pass any (the long moves of the disrupted orders, mostly).
     old_moved = old[moved]
-    long = np.flatnonzero(np.abs(new_moved - old_moved) > 1)
+    long = (np.abs(new_moved - old_moved) > 1).nonzero()[0]
     if long.size == 0:
         return out
     if long.size == 1:  # one long move (the disrupted order's, mostly): scalar bounds
@@ -168,18 +168,18 @@ def _inversions(instance: Instance, old: np.ndarray, new_slot: np.ndarray, moved
             if order is None:
                 a, c = row + 1, i + 1
             else:
-                a = int(np.searchsorted(old, from_slot, side="right"))
-                c = int(np.searchsorted(moved, a))
-            b = int(np.searchsorted(old, to_slot, side="left"))
-            d = int(np.searchsorted(moved, b)) if b > a else c
+                a = int(old.searchsorted(from_slot, side="right"))
+                c = int(moved.searchsorted(a))
+            b = int(old.searchsorted(to_slot, side="left"))
+            d = int(moved.searchsorted(b)) if b > a else c
         else:
-            a = int(np.searchsorted(old, to_slot, side="right"))
-            c = int(np.searchsorted(moved, a))
+            a = int(old.searchsorted(to_slot, side="right"))
+            c = int(moved.searchsorted(a))
             if order is None:
                 b, d = row, i
             else:
-                b = int(np.searchsorted(old, from_slot, side="left"))
-                d = int(np.searchsorted(moved, b))
+                b = int(old.searchsorted(from_slot, side="left"))
+                d = int(moved.searchsorted(b))
         if b > a:
             crossed = _column_counts(started(slice(a, b)))
             if d > c:

@@ -134,7 +134,7 @@ def _reinsert_one(instance: Instance, row: int, target: int, step: int, leap: in
         return None
     new_slot = slot.copy()
     n = slot.shape[0]
-    p = int(np.searchsorted(slot, target))
+    p = int(slot.searchsorted(target))
     if p < n and slot.item(p) == target:
         # Strictly ascending slots: slot[k] - k never decreases, and the run [p, q) is
         # where it equals target - p (a binary search, not a pass over the rows).

@@ -262,7 +262,7 @@ class Simulator:
         if not ms:
             return
         slots = ranges[0] if len(ranges) == 1 else np.concatenate(ranges)
-        m_all = np.repeat(np.array(ms, dtype=np.int64), counts)
+        m_all = np.array(ms, dtype=np.int64).repeat(counts)
         orders = state.sequence[slots]
         placed = (orders >= 0).nonzero()[0]
         if placed.size == 0:
@@ -274,16 +274,19 @@ class Simulator:
         if fresh.size:
             if fresh.size < pids.size:
                 m_all, pids, slots = m_all[fresh], pids[fresh], slots[fresh]
-            self._start_first_attempts(m_all, pids, slots * takt - self._lead_h[m_all])
+            lead = self._lead_h[m_all]
+            self._start_first_attempts(m_all, pids, slots * takt - lead, lead)
 
-    def _start_first_attempts(self, ms: np.ndarray, pids: np.ndarray, start_h: np.ndarray) -> None:
-        """:meth:`_start_attempts` of attempt 0 for parts of several suppliers ``ms``."""
+    def _start_first_attempts(self, ms: np.ndarray, pids: np.ndarray, start_h: np.ndarray,
+                              lead_h: np.ndarray) -> None:
+        """:meth:`_start_attempts` of attempt 0 for parts of several suppliers ``ms``
+        (``lead_h``: their lead times)."""
         state = self.state
         if self._first_draws is None:
             arrays = [self.draws.arrays(m, 0) for m in range(self.n_suppliers)]
-            self._first_draws = (np.stack([k for k, _ in arrays]),)
-        kinds = self._first_draws[0]
-        planned = start_h + self._lead_h[ms]
+            self._first_draws = (np.stack([k for k, _ in arrays]) != NO_EVENT,)
+        drawn = self._first_draws[0]  # (M, N): attempt 0 of the part has an event
+        planned = start_h + lead_h
         state.part_attempt[pids] = 0
         state.part_start_h[pids] = start_h
         state.part_planned_h[pids] = planned
@@ -293,7 +296,7 @@ class Simulator:
         state.order_started[owners, ms] = True
         state.has_started[owners] = True
         made_for = pids // self.n_suppliers
-        for i in (kinds[ms, made_for] != NO_EVENT).nonzero()[0].tolist():
+        for i in drawn[ms, made_for].nonzero()[0].tolist():
             self._drawn_event(int(ms[i]), int(pids[i]), 0, float(start_h[i]))
 
     def _start_attempts(self, m: int, pids: np.ndarray, attempt: int, start_h: np.ndarray) -> None:
