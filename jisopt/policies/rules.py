@@ -213,11 +213,16 @@ class RulePolicy:
         if self.rule != "none" and instance.n_disrupted:
             ready = ready_after_swaps(instance, swaps) if swaps else None  # None: read rows only
             bounds = disruption_bounds(instance, ready)
-            if ready is None:  # unresolved_disrupted: the latest started ready time is R
-                still = is_later(bounds.ready_h, bounds.current_slot * instance.takt_h)
+            if ready is None and bounds.rows.shape[0] == 1:  # the same comparison on scalars
+                every = bool(is_later(bounds.ready_h.item(0),
+                                      bounds.current_slot.item(0) * instance.takt_h))
+                still = None if every else np.zeros(1, dtype=bool)
             else:
-                still = unresolved_disrupted(instance, ready)
-            every = bool(still.all())  # then no row is left out (the arrays are not changed)
+                if ready is None:  # unresolved_disrupted: the latest started ready time is R
+                    still = is_later(bounds.ready_h, bounds.current_slot * instance.takt_h)
+                else:
+                    still = unresolved_disrupted(instance, ready)
+                every = bool(still.all())  # then no row is left out (arrays are not changed)
             rows = bounds.rows if every else bounds.rows[still]
             if rows.size:
                 targets = rule_targets(
