@@ -86,7 +86,7 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     return PlanChanges(
         moved_rows=moved,
         rescheduled_rows=rescheduled_rows,
-        changed_unstarted=int(moved.size - np.count_nonzero(rescheduled)),
+        changed_unstarted=int(moved.size - rescheduled_rows.size),
         swaps=len(plan.swaps),
         inversions=inversions,
     )

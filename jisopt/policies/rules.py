@@ -130,7 +130,7 @@ def _reinsert_one(instance: Instance, row: int, target: int, step: int, leap: in
     slot is not in that run. In slot order that run is a run of rows whose slots increase
     by one."""
     slot = instance.slot
-    if not step <= target <= leap or target <= int(slot[row]) or not _in_slot_order(instance):
+    if not step <= target <= leap or target <= slot.item(row) or not _in_slot_order(instance):
         return None
     new_slot = slot.copy()
     n = slot.shape[0]

@@ -130,6 +130,7 @@ class Simulator:
         if draws is None:
             draws = DisruptionDraws(scenario, seed, replication, demand.n_orders)
         self.draws = draws
+        self._max_attempts = scenario.max_attempts  # a derived figure (not a stored field)
         self.takt_h = scenario.takt_h
         self.end_h = scenario.duration_h
         self.lead_time_h = [float(x) for x in scenario.lead_times_h]
@@ -350,7 +351,7 @@ class Simulator:
             m = pid % self.n_suppliers
             if state.part_true_h[pid] == math.inf:
                 kind = FAILURE  # the reproduction starts at once
-                if attempt + 1 >= self.scenario.max_attempts:  # bounds the reproductions
+                if attempt + 1 >= self._max_attempts:  # bounds the reproductions
                     raise attempt_limit_error(self.supplier_names[m], attempt + 1)
                 self._start_attempts(m, np.array([pid]), attempt + 1, np.array([known_h]))
             else:
@@ -487,7 +488,7 @@ class Simulator:
         owner = int(state.part_owner[pid])
         start_h = float(state.part_start_h[pid])
         # bounded: attempts 0 .. Scenario.max_attempts - 1, the most a scenario allows
-        for attempt in range(int(state.part_attempt[pid]) + 1, self.scenario.max_attempts):
+        for attempt in range(int(state.part_attempt[pid]) + 1, self._max_attempts):
             start_h += self.known_after_h[m]  # the failure is known: reproduction starts
             kind, delay_h = self.draws.outcome(made_for, m, attempt)
             if kind == NO_EVENT:
@@ -497,7 +498,7 @@ class Simulator:
                 state.delay_events[owner] += 1
                 return start_h + lead + delay_h
             state.failure_events[owner] += 1
-        raise attempt_limit_error(self.supplier_names[m], self.scenario.max_attempts)
+        raise attempt_limit_error(self.supplier_names[m], self._max_attempts)
 
     def _check_assembled(self, orders: np.ndarray, start_h: np.ndarray, parts: np.ndarray,
                          rework: np.ndarray) -> None:
