@@ -285,8 +285,9 @@ class Simulator:
         state = self.state
         if self._first_draws is None:
             arrays = [self.draws.arrays(m, 0) for m in range(self.n_suppliers)]
-            self._first_draws = (np.stack([k for k, _ in arrays]) != NO_EVENT,)
-        drawn = self._first_draws[0]  # (M, N): attempt 0 of the part has an event
+            # per part id (order * M + supplier): its attempt 0 has an event
+            self._first_draws = ((np.stack([k for k, _ in arrays]) != NO_EVENT).T.ravel(),)
+        drawn = self._first_draws[0]
         planned = start_h + lead_h
         state.part_attempt[pids] = 0
         state.part_start_h[pids] = start_h
@@ -296,8 +297,7 @@ class Simulator:
         owners = state.part_owner[pids]
         state.order_started[owners, ms] = True
         state.has_started[owners] = True
-        made_for = pids // self.n_suppliers
-        for i in drawn[ms, made_for].nonzero()[0].tolist():
+        for i in drawn[pids].nonzero()[0].tolist():
             self._drawn_event(int(ms[i]), int(pids[i]), 0, float(start_h[i]))
 
     def _start_attempts(self, m: int, pids: np.ndarray, attempt: int, start_h: np.ndarray) -> None:
