@@ -186,7 +186,7 @@ def _apply_plan(state: LineState, instance: Instance | PlanTarget, plan: Plan,
         if int(targets.min()) < instance.first_slot:
             raise _refused(plan, instance)
         state.sequence[instance.slot[moved]] = -1
-        taken = (state.sequence[targets] >= 0).any()
+        taken = int(state.sequence[targets].max()) >= 0  # some target holds an order
         state.sequence[targets] = movers
         if taken or (state.sequence[targets] != movers).any():  # or two movers share a slot
             raise _refused(plan, instance)
