@@ -11,9 +11,14 @@ anything worse. :func:`window_caps` and :func:`windows_kept` define that;
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-__all__ = ["window_caps", "windows_kept"]
+if TYPE_CHECKING:
+    from jisopt.instance import Instance
+
+__all__ = ["hard_rules_kept", "window_caps", "windows_kept"]
 
 
 def window_caps(input_counts: np.ndarray, max_count: int) -> np.ndarray:
@@ -63,3 +68,27 @@ def windows_kept(new_counts: np.ndarray, input_counts: np.ndarray, max_count: in
     [True, False, True]
     """
     return np.asarray(new_counts) <= window_caps(input_counts, max_count)
+
+
+def hard_rules_kept(instance: Instance, new_slot: np.ndarray) -> bool:
+    """Whether a plan's slots keep every hard rule of ``instance`` (:func:`windows_kept` on
+    every window of the reinsertion area, as :func:`jisopt.evaluate.evaluate` judges it).
+
+    Parameters
+    ----------
+    instance
+        The rescheduling instance (its own slots are the input sequence).
+    new_slot
+        ``(n,)`` slot of every order under the plan (``-1``: not placed).
+    """
+    from jisopt.objective import ratio_window_counts
+    from jisopt.subsequences import slot_end
+
+    hard = [k for k, rule in enumerate(instance.ratio_rules) if rule.hard]
+    if not hard:
+        return True
+    end = slot_end(instance)
+    before = ratio_window_counts(instance, instance.slot, end)
+    after = ratio_window_counts(instance, np.asarray(new_slot), end)
+    return all(bool(windows_kept(after[k], before[k], instance.ratio_rules[k].max_count).all())
+               for k in hard)

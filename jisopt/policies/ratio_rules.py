@@ -33,6 +33,7 @@ from jisopt.instance import Instance
 from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.rules import RulePolicy, _free_slot, reinsert, rule_targets
 from jisopt.policies.swap import find_swaps
+from jisopt.ratio import hard_rules_kept
 from jisopt.subsequences import disruption_bounds, slot_end
 
 __all__ = [
@@ -503,7 +504,9 @@ class RatioRulePolicy:
                         instance, self.rule, rows, targets, step, leap)
                     info["ratio"] = {"slot": placed.tolist(), "kept": kept.tolist(),
                                      "plain_kept": plain_kept}
-                    if not kept.all():
+                    # The search judges each order against the state so far; the verdict on
+                    # the whole plan is the one definition's (jisopt.ratio), against the input.
+                    if not kept.all() and not hard_rules_kept(instance, new_slot):
                         status = RATIO_INFEASIBLE
                 else:
                     new_slot = reinsert(instance, rows, targets, step, leap)
