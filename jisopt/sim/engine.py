@@ -282,41 +282,36 @@ class Simulator:
                               lead_h: np.ndarray) -> None:
         """:meth:`_start_attempts` of attempt 0 for parts of several suppliers ``ms``
         (``lead_h``: their lead times)."""
-        state = self.state
         if self._first_draws is None:
             arrays = [self.draws.arrays(m, 0) for m in range(self.n_suppliers)]
             # per part id (order * M + supplier): its attempt 0 has an event
             self._first_draws = ((np.stack([k for k, _ in arrays]) != NO_EVENT).T.ravel(),)
         drawn = self._first_draws[0]
-        planned = start_h + lead_h
-        state.part_attempt[pids] = 0
-        state.part_start_h[pids] = start_h
-        state.part_planned_h[pids] = planned
-        state.part_known_h[pids] = planned
-        state.part_true_h[pids] = planned
-        owners = state.part_owner[pids]
-        state.order_started[owners, ms] = True
-        state.has_started[owners] = True
+        self._mark_started(pids, ms, 0, start_h, start_h + lead_h)
         for i in drawn[pids].nonzero()[0].tolist():
             self._drawn_event(int(ms[i]), int(pids[i]), 0, float(start_h[i]))
 
     def _start_attempts(self, m: int, pids: np.ndarray, attempt: int, start_h: np.ndarray) -> None:
         """Start production attempt ``attempt`` of supplier ``m``'s parts and draw outcomes."""
-        state = self.state
-        lead = self.lead_time_h[m]
-        planned = start_h + lead
-        state.part_attempt[pids] = attempt
-        state.part_start_h[pids] = start_h
-        state.part_planned_h[pids] = planned
-        state.part_known_h[pids] = planned
-        state.part_true_h[pids] = planned
-        owners = state.part_owner[pids]
-        state.order_started[owners, m] = True
-        state.has_started[owners] = True
+        self._mark_started(pids, m, attempt, start_h, start_h + self.lead_time_h[m])
         kinds = self.draws.arrays(m, attempt)[0]
         made_for = pids // self.n_suppliers
         for i in (kinds[made_for] != NO_EVENT).nonzero()[0].tolist():
             self._drawn_event(m, int(pids[i]), attempt, float(start_h[i]))
+
+    def _mark_started(self, pids: np.ndarray, ms: np.ndarray | int, attempt: int,
+                      start_h: np.ndarray, planned_h: np.ndarray) -> None:
+        """Parts ``pids`` (of suppliers ``ms``) start attempt ``attempt`` at ``start_h``; each
+        is planned, known and truly ready at ``planned_h`` until its draw says otherwise."""
+        state = self.state
+        state.part_attempt[pids] = attempt
+        state.part_start_h[pids] = start_h
+        state.part_planned_h[pids] = planned_h
+        state.part_known_h[pids] = planned_h
+        state.part_true_h[pids] = planned_h
+        owners = state.part_owner[pids]
+        state.order_started[owners, ms] = True
+        state.has_started[owners] = True
 
     def _drawn_event(self, m: int, pid: int, attempt: int, start: float) -> None:
         """Record the event drawn for part ``pid``'s attempt started at ``start``."""
