@@ -81,6 +81,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "model; see docs/experiments.md)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_scenario_options(p)
+    p.set_defaults(scenario=None)  # the study's own: car for --study car, else tractor
     add_run_options(p, default_out=DEFAULT_OUT, default_replications=DEFAULT_REPLICATIONS,
                     out_help=f"output directory (default: {DEFAULT_OUT}; with --study NAME: "
                              "results/study-NAME)",
@@ -101,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
                           if args.reschedule_weights is not None else DEFAULT_RESCHEDULE_WEIGHTS)
     if args.exact and args.study != "car":
         raise InputError("applies to --study car only", field="exact", has_value=False)
-    if args.study == "car" and args.scenario == "tractor":
-        args.scenario = "car"
+    if args.scenario is None:
+        args.scenario = "car" if args.study == "car" else "tractor"
     base = load_scenario(args.scenario)
     overrides = scenario_overrides(args)
     quick = {"weights": QUICK_WEIGHTS, "car": QUICK_CAR}.get(args.study, QUICK)
