@@ -63,9 +63,64 @@ def test_time_limit_without_any_plan_falls_back_to_the_named_rule():
     assert result.status == SolveStatus.TIME_LIMIT_NO_SOLUTION
     assert result.fallback == "leap" and "leap rule's plan" in result.message
     np.testing.assert_array_equal(result.plan.slot, RulePolicy("leap")(inst).slot)
-    assert result.objective == pytest.approx(evaluate(inst, result.plan).objective())
+    # the fallback plan is no point of the model: no model objective, bound or gap
+    assert result.objective is None and result.bound is None and result.gap is None
+    info = result.plan.info
+    assert info["objective"] is None and info["bound"] is None and info["gap"] is None
+    assert info["fallback"] == "leap" and "not a solution of the model" in info["message"]
+    assert info["fallback_objective"] == pytest.approx(evaluate(inst, result.plan).objective())
     none = solve_exact(inst, max_later_slots=n, time_limit_s=0.001, fallback=None)
     assert none.status == SolveStatus.TIME_LIMIT_NO_SOLUTION and none.plan is None
+
+
+def _patched_highs(monkeypatch, change):
+    """Make every HiGHS run of the Pyomo path return ``change(run)`` instead of ``run``."""
+    from jisopt.policies.milp import highs
+
+    real = highs.solve_with_highs
+
+    def patched(*args, **kwargs):
+        return change(real(*args, **kwargs))
+
+    monkeypatch.setattr(highs, "solve_with_highs", patched)
+
+
+def test_time_limit_without_plan_reports_no_model_numbers(monkeypatch):
+    """HiGHS stopped with a dual bound but no incumbent (simulated): the fallback plan
+    gets no objective, bound or gap of the model, and the text says whose plan it is."""
+    from dataclasses import replace as dc_replace
+
+    _patched_highs(monkeypatch, lambda run: dc_replace(run, termination="time_limit",
+                                                       has_solution=False, objective=None,
+                                                       bound=1.0))
+    inst = read_instance(INSTANCES / "options.json")
+    result = solve_exact(inst)
+    assert result.status == SolveStatus.TIME_LIMIT_NO_SOLUTION and result.fallback == "dynamic"
+    assert (result.objective, result.bound, result.gap) == (None, None, None)
+    assert "returning the dynamic rule's plan instead" in result.message
+    plan = ExactPolicy()(inst)
+    assert plan.status == "time_limit_no_solution" and plan.info["fallback"] == "dynamic"
+    assert plan.info["objective"] is None and plan.info["gap"] is None
+    from jisopt.cli.solve import solver_line
+
+    assert "no plan of the model (objective, bound and gap empty); the plan is the dynamic " \
+        "rule's" in solver_line(plan.info)
+
+
+def test_feasible_without_a_bound_says_the_bound_is_unknown(monkeypatch):
+    """A time limit with an incumbent but no finite dual bound (simulated)."""
+    from dataclasses import replace as dc_replace
+
+    _patched_highs(monkeypatch, lambda run: dc_replace(run, termination="time_limit", bound=None))
+    inst = read_instance(INSTANCES / "options.json")
+    result = solve_exact(inst)
+    assert result.status == SolveStatus.FEASIBLE and result.objective is not None
+    assert result.bound is None and result.gap is None
+    assert "HiGHS proved no lower bound before it stopped: bound and gap unknown" in result.message
+    from jisopt.cli.solve import solver_line
+
+    line = solver_line(result.plan.info)
+    assert "bound unknown, gap unknown" in line
 
 
 # ---- infeasibility is a result ------------------------------------------------------------

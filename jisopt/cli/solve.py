@@ -160,11 +160,17 @@ def milp_options(args: argparse.Namespace, weights: Weights) -> dict[str, object
 
 def solver_line(info: dict) -> str:
     """One line on the exact model's outcome."""
-    def fmt(x) -> str:
-        return "-" if x is None else f"{x:g}"
+    def fmt(x, empty: str = "-") -> str:
+        return empty if x is None else f"{x:g}"
 
-    text = (f"solver     {info['solver_status']} ({info['method']}): objective {fmt(info['objective'])}, "
-            f"bound {fmt(info['bound'])}, gap {fmt(info['gap'])}")
+    if info.get("fallback") is not None and info["solver_status"] != "infeasible":
+        text = (f"solver     {info['solver_status']} ({info['method']}): no plan of the model "
+                f"(objective, bound and gap empty); the plan is the {info['fallback']} rule's")
+    else:
+        unknown = "unknown" if info["solver_status"] == "feasible" else "-"
+        text = (f"solver     {info['solver_status']} ({info['method']}): objective "
+                f"{fmt(info['objective'])}, bound {fmt(info['bound'], unknown)}, "
+                f"gap {fmt(info['gap'], unknown)}")
     if info.get("warm_start_accepted") is not None:
         text += f", warm start {'accepted' if info['warm_start_accepted'] else 'rejected'}"
     if info.get("message"):

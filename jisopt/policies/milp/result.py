@@ -46,10 +46,13 @@ class SolveResult:
         (``fallback`` names it) after a solver error or a time limit without
         any plan; ``None`` otherwise.
     objective
-        Objective of the returned plan (in objective units; equals
-        ``evaluate(instance, plan).objective(weights)``); ``None`` without a plan.
+        Objective of the model's plan (in objective units; equals
+        ``evaluate(instance, plan).objective(weights)``); ``None`` without a plan
+        of the model, also when a fallback rule's plan is returned (its
+        objective is ``stats["fallback_objective"]``).
     bound
-        Best lower bound on the optimum proven by the solver (``None`` if none).
+        Best lower bound on the optimum proven by the solver (``None`` if none,
+        and always ``None`` without a plan of the model).
     gap
         Relative gap ``(objective - bound) / max(|objective|, 1e-9)``; 0 when optimal.
     runtime_s
@@ -69,7 +72,8 @@ class SolveResult:
         ``{"soft_ratio": True, "no_bounds": False, "larger_K": False}``.
     stats
         Sizes and timings: ``window_orders``, ``window_slots``, ``pairs``,
-        ``build_s``, ``solve_s``, ``warm_start_rule``, ``warm_start_objective``.
+        ``build_s``, ``solve_s``, ``warm_start_rule``, ``warm_start_objective``,
+        ``fallback_objective``.
     """
 
     status: SolveStatus

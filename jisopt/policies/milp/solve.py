@@ -164,6 +164,8 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
         bound = objective
     if status == SolveStatus.FEASIBLE:
         notes.append(f"time limit of {time_limit_s:g} s reached; returning the best plan found")
+        if bound is None:
+            notes.append("HiGHS proved no lower bound before it stopped: bound and gap unknown")
     if run.objective > objective + tol:
         notes.append(f"HiGHS incumbent value {run.objective:.9g} exceeds the plan's objective "
                      f"{objective:.9g} (slack in soft-excess variables)")
@@ -356,10 +358,15 @@ def solve_exact(
             message += "; " + text
     if (not out.status.has_solution and out.status != SolveStatus.INFEASIBLE and fallback is not None
             and limit is None):
-        fb_plan, objective, note = _fallback_plan(instance, fallback, weights, max_later_slots,
-                                                  enforce_bounds, swap)
-        plan_slot, fb, bound, swaps = fb_plan.slot, fallback, out.bound, fb_plan.swaps
-        message = f"{message}; returning the {fallback} rule's plan instead{note}"
+        fb_plan, fb_objective, note = _fallback_plan(instance, fallback, weights, max_later_slots,
+                                                     enforce_bounds, swap)
+        plan_slot, fb, swaps = fb_plan.slot, fallback, fb_plan.swaps
+        stats["fallback_objective"] = fb_objective
+        message = (f"{message}; returning the {fallback} rule's plan instead{note}; it is not a "
+                   "solution of the model: objective, bound and gap are empty")
+    if not out.status.has_solution:
+        # only the model's own plans have a model objective, bound and gap
+        objective = bound = None
     status = out.status
     runtime = time.perf_counter() - t0
     gap = 0.0 if status == SolveStatus.OPTIMAL else relative_gap(objective, bound)
