@@ -155,6 +155,26 @@ def test_order_without_any_feasible_slot_is_named():
     assert result.diagnosis["larger_K"] is True
 
 
+def test_late_part_of_an_order_that_cannot_move_makes_the_model_infeasible():
+    """Order 2 (slot 2) is before the first disrupted slot 4, so it keeps its slot, but its
+    started part is ready at 3 h, after the slot starts at 2 h. evaluate finds every plan
+    infeasible (``ready``); the model must not call a plan optimal."""
+    inst = build_instance(takt_h=1.0, now_h=0.0, lead_time_h=[8.0], slots=[1, 2, 3, 4, 5],
+                          disruptions=[(3, 0, "delay", 4.5)])
+    ready = inst.ready_h.copy()
+    ready[1, 0] = 3.0
+    inst = inst.replace(ready_h=ready)
+    assert build_data(inst).fixed_late_parts == ((1, 0, 3.0),)
+    for method in ("fast", "pyomo"):
+        result = solve_exact(inst, method=method)
+        assert result.status == SolveStatus.INFEASIBLE and result.plan is None
+        assert ("order 2 (slot 2) cannot move (it is before the first disrupted slot 4) and starts "
+                "at 2 h, before its started s0 part is ready at 3 h") in result.message
+    plan = ExactPolicy()(inst)
+    assert plan.status == "infeasible"
+    assert "ready" in {v.kind for v in evaluate(inst, plan).violations}
+
+
 def test_hard_rule_broken_in_the_input_outside_the_window_is_no_infeasibility():
     """Two sunroofs at slots 1 and 2 (1:2 hard), the first disrupted order at slot 4: no
     decision can repair the window [1, 3), and none has to: a window the input already

@@ -31,6 +31,7 @@ from jisopt.instance import Instance, RatioRule
 from jisopt.objective import Weights, idle_slots_constant, ratio_window_counts, weighted_pair_costs
 from jisopt.policies.milp.bounds import BOUND_FAMILIES, slot_intervals
 from jisopt.ratio import window_caps
+from jisopt.slots import is_earlier
 from jisopt.subsequences import slot_end, window_start
 
 __all__ = [
@@ -100,6 +101,11 @@ class ReinsertionData:
         Hard ratio rules violated whatever the model decides (in windows no
         carrier among the window orders can enter): ``(rule index, window start,
         count)``.
+    fixed_late_parts
+        Started parts of orders before the window (they keep their slots) that are
+        ready only after their slot starts, which no decision can repair:
+        ``(row, supplier, ready_h)``; the model is then infeasible, as
+        :func:`~jisopt.evaluate.evaluate` would find every plan (``ready``).
     """
 
     instance: Instance
@@ -119,6 +125,7 @@ class ReinsertionData:
     constant: float
     ratio: tuple[RatioWindows, ...]
     fixed_hard_excess: tuple[tuple[int, int, int], ...]
+    fixed_late_parts: tuple[tuple[int, int, float], ...] = ()
 
     @property
     def n_window(self) -> int:
@@ -298,6 +305,7 @@ def build_data(
     constant = weights.idle * idle_slots_constant(inst)
     if outside.size:
         constant += float(weighted_pair_costs(work, outside, inst.slot[outside], weights).sum())
+    late_parts = _fixed_late_parts(work, outside)
     ratio, hard_excess, ratio_constant = _ratio_windows(
         inst, rows, end, pair_order, pair_slot, weights
     )
@@ -319,4 +327,15 @@ def build_data(
         constant=float(constant + ratio_constant),
         ratio=ratio,
         fixed_hard_excess=hard_excess,
+        fixed_late_parts=late_parts,
     )
+
+
+def _fixed_late_parts(work: Instance, outside: np.ndarray) -> tuple[tuple[int, int, float], ...]:
+    """Started parts of the orders ``outside`` the window (at their own slots) ready
+    after their slot starts (the test of :func:`~jisopt.evaluate.evaluate`'s ``ready``)."""
+    if not outside.size:
+        return ()
+    ready = work.ready_h[outside]
+    late = work.started_of(outside) & is_earlier((work.slot[outside] * work.takt_h)[:, None], ready)
+    return tuple((int(outside[r]), int(m), float(ready[r, m])) for r, m in np.argwhere(late))

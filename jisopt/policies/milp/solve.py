@@ -180,6 +180,13 @@ def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_re
     empty = data.empty_intervals
     if empty.size:
         return PathOutcome(SolveStatus.INFEASIBLE, message=data.describe_interval(int(empty[0])))
+    if data.fixed_late_parts:
+        i, m, ready = data.fixed_late_parts[0]
+        inst = data.instance
+        return PathOutcome(SolveStatus.INFEASIBLE, message=(
+            f"order {inst.order_id[i]} (slot {inst.slot[i]}) cannot move (it is before the first "
+            f"disrupted slot {data.window_start}) and starts at {inst.slot[i] * inst.takt_h:g} h, "
+            f"before its started {inst.supplier_names[m]} part is ready at {ready:g} h"))
     if data.fixed_hard_excess:
         r, start, count = data.fixed_hard_excess[0]
         rule = data.ratio[r].rule
