@@ -123,6 +123,132 @@ def test_feasible_without_a_bound_says_the_bound_is_unknown(monkeypatch):
     assert "bound unknown, gap unknown" in line
 
 
+class FakeClock:
+    """A clock for :mod:`jisopt.policies.milp.solve` that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _overrunning_highs(monkeypatch, clock, runtime_s, change=lambda run: run):
+    """Every HiGHS run takes ``runtime_s`` on ``clock`` (whatever limit it was given); the
+    limits passed are recorded."""
+    from dataclasses import replace as dc_replace
+
+    from jisopt.policies.milp import highs, solve
+
+    monkeypatch.setattr(solve, "_clock", clock)
+    limits = []
+    real = highs.solve_with_highs
+
+    def patched(model, *, time_limit_s, **kwargs):
+        limits.append(time_limit_s)
+        run = real(model, time_limit_s=time_limit_s, **kwargs)
+        clock.t += runtime_s
+        return change(dc_replace(run, runtime_s=runtime_s))
+
+    monkeypatch.setattr(highs, "solve_with_highs", patched)
+    return limits
+
+
+def test_highs_overrunning_its_limit_is_reported_and_no_re_solve_starts(monkeypatch):
+    """HiGHS takes 5 s of a 2 s limit and its incumbent's value is below the plan's (the
+    case that asks for a re-solve without the warm start): the time is spent, so there is
+    no second run; the plan is the incumbent, not proven optimal, and the message tells
+    the measured times."""
+    from dataclasses import replace as dc_replace
+
+    clock = FakeClock()
+    limits = _overrunning_highs(monkeypatch, clock, 5.0,
+                                lambda run: dc_replace(run, objective=run.objective - 100.0))
+    inst = read_instance(INSTANCES / "options.json")
+    result = solve_exact(inst, time_limit_s=2.0)
+    assert len(limits) == 1 and 0 < limits[0] <= 2.0
+    assert result.status == SolveStatus.FEASIBLE and result.bound is None and result.gap is None
+    assert "time limit of 2 s exceeded: HiGHS stopped after 5 s" in result.message
+    assert "time limit of 2 s spent: not solved again" in result.message
+    assert result.runtime_s == pytest.approx(5.0)
+    assert result.objective == pytest.approx(evaluate(inst, result.plan).objective(inst.weights))
+
+
+def test_re_solve_gets_only_the_time_left(monkeypatch):
+    """A first run of 3 s of a 10 s limit that asks for a re-solve: the second run is given
+    the 7 s left, not the full limit."""
+    from dataclasses import replace as dc_replace
+
+    clock = FakeClock()
+    calls = []
+
+    def change(run):
+        calls.append(run)
+        return dc_replace(run, objective=run.objective - 100.0) if len(calls) == 1 else run
+
+    limits = _overrunning_highs(monkeypatch, clock, 3.0, change)
+    inst = read_instance(INSTANCES / "options.json")
+    result = solve_exact(inst, time_limit_s=10.0)
+    assert limits == [pytest.approx(10.0), pytest.approx(7.0)]
+    assert result.status == SolveStatus.OPTIMAL and "solved again" in result.message
+    assert "exceeded" not in result.message and result.runtime_s == pytest.approx(6.0)
+
+
+def test_time_limit_spent_before_highs_runs(monkeypatch):
+    """Building the model (simulated) takes 100 s of a 5 s limit: HiGHS never runs; the
+    warm start is returned as a plan of the model, and without one the fallback rule's."""
+    from jisopt.policies.milp import highs, solve
+
+    calls = []
+
+    def clock() -> float:  # 0 s at the start of the call, 100 s at every later reading
+        calls.append(1)
+        return 0.0 if len(calls) == 1 else 100.0
+
+    monkeypatch.setattr(solve, "_clock", clock)
+
+    def never(*args, **kwargs):
+        raise AssertionError("HiGHS ran after the time limit")
+
+    monkeypatch.setattr(highs, "solve_with_highs", never)
+    inst = read_instance(INSTANCES / "options.json")
+    result = solve_exact(inst, time_limit_s=5.0)
+    assert result.status == SolveStatus.FEASIBLE and result.bound is None
+    assert "time limit of 5 s spent before HiGHS could run; returning the warm start" in result.message
+    assert "the whole solve took 100 s of a 5 s limit" in result.message
+    assert result.objective == pytest.approx(result.stats["warm_start_objective"])
+    calls.clear()
+    cold = solve_exact(inst, time_limit_s=5.0, warm_start=False)
+    assert cold.status == SolveStatus.TIME_LIMIT_NO_SOLUTION and cold.fallback == "dynamic"
+    assert "time limit of 5 s spent before HiGHS could run" in cold.message
+
+
+def test_diagnosis_stops_when_the_time_limit_is_spent(monkeypatch):
+    """Hard ratio rules and K = 0 make the model infeasible; HiGHS's proof (simulated as
+    taking 4 s of a 3 s limit) spends the time, so no relaxation is tried."""
+    from jisopt.policies.milp import solve
+
+    clock = FakeClock()
+    limits = _overrunning_highs(monkeypatch, clock, 4.0)
+    real_run_path = solve._run_path
+    paths = []
+
+    def counting(*args, **kwargs):
+        paths.append(args[1])
+        out = real_run_path(*args, **kwargs)
+        clock.t += 4.0 if len(paths) == 1 else 0.0
+        return out
+
+    monkeypatch.setattr(solve, "_run_path", counting)
+    inst = car_sequencing(3, hard=True)
+    result = solve_exact(inst, max_later_slots=0, time_limit_s=3.0)
+    assert result.status == SolveStatus.INFEASIBLE
+    assert len(paths) == 1  # the diagnosis ran nothing
+    assert set(result.diagnosis.values()) == {None}
+    assert "diagnosis stopped: time limit of 3 s spent" in result.message
+    assert len(limits) <= 1
+
+
 # ---- infeasibility is a result ------------------------------------------------------------
 
 

@@ -62,7 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="rules to compare (default: step,leap,dynamic,ontime)")
     add_constraint_arguments(g)
     g.add_argument("--time-limit", default="60", metavar="S",
-                   help="HiGHS time limit per solve in seconds (ratio rules only; default 60)")
+                   help="wall-clock limit per exact solve in seconds (ratio rules only; default 60)")
     g = p.add_argument_group("simulated source (instead of DIR)")
     g.add_argument("--simulate", action="store_true",
                    help="simulate one replication and study its instances (kept in memory)")

@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="weights of the other terms (displacement, stock, idle, ratio), held fixed")
     add_constraint_arguments(p)
     p.add_argument("--time-limit", type=parse_finite, default=60.0, metavar="S",
-                   help="HiGHS time limit per solve in seconds (default 60)")
+                   help="wall-clock limit per exact solve in seconds (default 60)")
     p.add_argument("--max-points", type=bounded_int(2, 100_000), default=100, metavar="N",
                    help="at most N solves (default 100)")
     p.set_defaults(func=run)

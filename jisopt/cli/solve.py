@@ -61,7 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--out", metavar="PLAN", help="write the plan to this file (jisopt-plan/1 JSON)")
     milp = p.add_argument_group("exact model (--policy milp); it uses --weights, --max-later and --no-bounds")
     milp.add_argument("--time-limit", type=parse_finite, default=None, metavar="S",
-                      help="HiGHS time limit in seconds (default 60)")
+                      help="wall-clock limit of the whole exact solve (build, HiGHS, re-solves, "
+                      "diagnosis) in seconds (default 60)")
     milp.add_argument("--mip-gap", type=parse_finite, default=None, metavar="G",
                       help="relative optimality gap at which HiGHS stops (default 1e-6)")
     milp.add_argument("--method", choices=("auto", "pyomo", "fast"), default=None,

@@ -143,7 +143,7 @@ class GapTask:
         Model settings, used for the exact model and for the rule plans' feasibility
         alike (defaults: docs/model.md §5).
     time_limit_s
-        HiGHS time limit per solve (the Pyomo path, i.e. with ratio rules only).
+        Wall-clock limit per exact solve (the Pyomo path, i.e. with ratio rules only).
     method
         ``auto``, ``fast`` or ``pyomo`` (see :func:`~jisopt.policies.milp.solve_exact`).
     """

@@ -101,21 +101,38 @@ def best_rule_plan(
     return best
 
 
+def _clock() -> float:
+    """Wall-clock seconds (one function, so tests can simulate the passing of time)."""
+    return time.perf_counter()
+
+
+def _overrun_tolerance_s(limit_s: float) -> float:
+    """How far past the time it was given a HiGHS run may end before it counts as an overrun."""
+    return 0.1 + 0.01 * limit_s
+
+
 def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: float,
                  warm_start: np.ndarray | None, highs_options: dict | None,
-                 reschedule_limit: tuple[np.ndarray, int] | None = None) -> PathOutcome:
+                 reschedule_limit: tuple[np.ndarray, int] | None = None,
+                 deadline: float | None = None) -> PathOutcome:
     """Build the Pyomo model of ``data`` and solve it with HiGHS.
+
+    ``time_limit_s`` is the limit of the whole call (for messages); ``deadline``
+    (a :func:`_clock` time, default now + ``time_limit_s``) is when it ends:
+    each HiGHS run gets the time left, and no run starts once it has passed.
 
     HiGHS's value of its incumbent is checked against the plan's objective
     recomputed from the model's coefficients. A HiGHS value *below* the plan's
     cannot be right (the plan's soft excess is already the least possible); it
     was seen after HiGHS re-valued a warm start in its presolved space without
     the presolve offset and then declared that start optimal. The model is then
-    solved again without the warm start, and the message says so.
+    solved again without the warm start (time permitting), and the message says so.
     """
-    from jisopt.policies.milp.highs import solve_with_highs
+    from jisopt.policies.milp import highs
     from jisopt.policies.milp.model import add_reschedule_limit, build_model, chosen_pairs, set_start
 
+    if deadline is None:
+        deadline = _clock() + time_limit_s
     model = build_model(data)
     if reschedule_limit is not None:
         add_reschedule_limit(model, data, *reschedule_limit)
@@ -125,21 +142,52 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
     use_start = warm_start is not None
     accepted = None
     solve_s = 0.0  # HiGHS's own run time, over both attempts
+    previous = None  # (chosen, objective) of a mis-valued first attempt
+    overrun = ""
     for _attempt in range(2):
-        run = solve_with_highs(model, time_limit_s=max(time_limit_s - solve_s, 1e-3),
-                               mip_rel_gap=mip_rel_gap, options=highs_options, warm_start=use_start)
+        left = deadline - _clock()
+        if left <= 0 and previous is None and warm_start is not None:
+            # the warm start is a plan of the model (a feasible rule plan in the window)
+            return PathOutcome(SolveStatus.FEASIBLE, warm_start, data.plan_objective(warm_start), None,
+                               None, f"time limit of {time_limit_s:g} s spent before HiGHS could run; "
+                               "returning the warm start (a plan of the model, not proven optimal): "
+                               "bound and gap unknown", solve_s)
+        if left <= 0 and previous is None:
+            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, warm_start_accepted=accepted,
+                               message=f"time limit of {time_limit_s:g} s spent before HiGHS could run",
+                               solve_s=solve_s)
+        if left <= 0:
+            chosen, objective = previous
+            notes.append(f"time limit of {time_limit_s:g} s spent: not solved again; the plan is "
+                         "HiGHS's incumbent, its optimality is not proven")
+            return PathOutcome(SolveStatus.FEASIBLE, chosen, objective, None, accepted,
+                               "; ".join(notes), solve_s)
+        run = highs.solve_with_highs(model, time_limit_s=left, mip_rel_gap=mip_rel_gap,
+                                     options=highs_options, warm_start=use_start)
         if use_start:
             accepted = run.warm_start_accepted
         solve_s += run.runtime_s
+        if run.runtime_s > left + _overrun_tolerance_s(left):
+            overrun = f"time limit of {time_limit_s:g} s exceeded: HiGHS stopped after {run.runtime_s:.3g} s"
+            notes.append(overrun)
         if run.termination == "error":
-            return PathOutcome(SolveStatus.ERROR, message=run.message, solve_s=solve_s)
+            return PathOutcome(SolveStatus.ERROR, message="; ".join([run.message, *notes]),
+                               solve_s=solve_s)
         if run.termination == "infeasible":
-            return PathOutcome(SolveStatus.INFEASIBLE, message="HiGHS proved the model infeasible",
-                               warm_start_accepted=accepted, solve_s=solve_s)
+            return PathOutcome(SolveStatus.INFEASIBLE, message="; ".join(
+                ["HiGHS proved the model infeasible", *notes]),
+                warm_start_accepted=accepted, solve_s=solve_s)
         if not run.has_solution:
+            if previous is not None:
+                chosen, objective = previous
+                notes.append("the second run found no plan; the plan is the first run's incumbent, "
+                             "its optimality is not proven")
+                return PathOutcome(SolveStatus.FEASIBLE, chosen, objective, None, accepted,
+                                   "; ".join(notes), solve_s)
             return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=run.bound,
                                warm_start_accepted=accepted,
-                               message=f"HiGHS stopped ({run.termination}) before finding any plan",
+                               message="; ".join([f"HiGHS stopped ({run.termination}) before finding "
+                                                  "any plan", *notes]),
                                solve_s=solve_s)
         chosen = chosen_pairs(model, data)
         if chosen is None:
@@ -152,6 +200,7 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
                          f"{objective:.9g} (warm start mis-valued after presolve); solved again "
                          f"without the warm start")
             use_start = False
+            previous = (chosen, objective)
             continue
         if run.objective < objective - tol:
             return PathOutcome(SolveStatus.ERROR, message=(
@@ -163,7 +212,9 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
     if status == SolveStatus.OPTIMAL and bound is None:
         bound = objective
     if status == SolveStatus.FEASIBLE:
-        notes.append(f"time limit of {time_limit_s:g} s reached; returning the best plan found")
+        if not overrun:
+            notes.append(f"time limit of {time_limit_s:g} s reached (HiGHS ran {solve_s:.3g} s)")
+        notes.append("returning the best plan found")
         if bound is None:
             notes.append("HiGHS proved no lower bound before it stopped: bound and gap unknown")
     if run.objective > objective + tol:
@@ -175,8 +226,9 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
 
 def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_rel_gap: float,
               warm_start: np.ndarray | None = None, highs_options: dict | None = None,
-              reschedule_limit: tuple[np.ndarray, int] | None = None) -> PathOutcome:
-    """Pre-checks that need no solver, then the chosen path."""
+              reschedule_limit: tuple[np.ndarray, int] | None = None,
+              deadline: float | None = None) -> PathOutcome:
+    """Pre-checks that need no solver, then the chosen path (``deadline``: see :func:`_solve_pyomo`)."""
     empty = data.empty_intervals
     if empty.size:
         return PathOutcome(SolveStatus.INFEASIBLE, message=data.describe_interval(int(empty[0])))
@@ -199,13 +251,20 @@ def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_re
         return solve_assignment(data)
     return _solve_pyomo(data, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
                         warm_start=warm_start, highs_options=highs_options,
-                        reschedule_limit=reschedule_limit)
+                        reschedule_limit=reschedule_limit, deadline=deadline)
 
 
 def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, ready_h: np.ndarray | None,
-              *, time_limit_s: float, highs_options: dict | None) -> tuple[dict, str]:
-    """Re-solve with one relaxation at a time; say which restore feasibility."""
-    limit = min(time_limit_s, _DIAGNOSIS_TIME_LIMIT_S)
+              *, time_limit_s: float, highs_options: dict | None,
+              deadline: float | None = None) -> tuple[dict, str]:
+    """Re-solve with one relaxation at a time; say which restore feasibility.
+
+    Each re-solve gets at most ``_DIAGNOSIS_TIME_LIMIT_S`` and never runs past
+    ``deadline`` (the end of the whole call); once it has passed, the remaining
+    relaxations are not tried (``None``: not shown either way).
+    """
+    if deadline is None:
+        deadline = _clock() + time_limit_s
     K = data.max_later_slots
     relaxations: dict[str, tuple[Instance, dict]] = {}
     if any(r.hard for r in instance.ratio_rules):
@@ -216,11 +275,18 @@ def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, ready
     big_k = max(data.n_slots, K + 1)
     relaxations["larger_K"] = (instance, {"max_later_slots": big_k})
     found: dict[str, bool | None] = {}
+    stopped = False
     for name, (inst, changes) in relaxations.items():
+        left = deadline - _clock()
+        if left <= 0:
+            found[name], stopped = None, True
+            continue
         d = build_data(inst, weights, max_later_slots=changes.get("max_later_slots", K),
                        enforce_bounds=changes.get("enforce_bounds", data.enforce_bounds), ready_h=ready_h)
         method = "pyomo" if d.has_ratio_rules else "fast"
-        out = _run_path(d, method, time_limit_s=limit, mip_rel_gap=1e-4, highs_options=highs_options)
+        limit = min(left, _DIAGNOSIS_TIME_LIMIT_S)
+        out = _run_path(d, method, time_limit_s=limit, mip_rel_gap=1e-4, highs_options=highs_options,
+                        deadline=_clock() + limit)
         found[name] = (True if out.status.has_solution
                        else False if out.status == SolveStatus.INFEASIBLE else None)
     words = {
@@ -235,6 +301,9 @@ def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, ready
         text = "no single relaxation was shown to restore feasibility within the time limit"
     else:
         text = "no single relaxation (soft ratio rules, no [step, leap] bounds, larger K) restores it"
+    if stopped:
+        text += (f"; diagnosis stopped: time limit of {time_limit_s:g} s spent ("
+                 + ", ".join(n for n, v in found.items() if v is None) + " not tried)")
     return found, text
 
 
@@ -284,7 +353,8 @@ def solve_exact(
         ``auto`` (assignment path without ratio rules, else the Pyomo model),
         ``pyomo`` or ``fast`` (assignment; not with ratio rules).
     time_limit_s, mip_rel_gap
-        HiGHS limits of the Pyomo path.
+        Limits of the Pyomo path: ``time_limit_s`` is wall-clock time over the whole
+        call (build, warm start, every HiGHS run with the time left, diagnosis).
     warm_start
         Give HiGHS the best feasible rule plan (step, leap, dynamic, ontime) as a start.
     fallback
@@ -311,7 +381,8 @@ def solve_exact(
         On an unknown method or fallback, a non-positive time limit, a negative
         gap or ``K``, ratio rules with ``method="fast"``, or bad HiGHS options.
     """
-    t0 = time.perf_counter()
+    t0 = _clock()
+    deadline = t0 + time_limit_s
     check_arguments(method, time_limit_s, mip_rel_gap, max_later_slots, fallback, weights,
                     highs_options)
     weights = weights or instance.weights or Weights()
@@ -334,7 +405,7 @@ def solve_exact(
         limit = (flags, int(max_reschedules))
     needs_milp = data.has_ratio_rules or limit is not None
     path = "fast" if method == "auto" and not needs_milp else ("pyomo" if method == "auto" else method)
-    build_s = time.perf_counter() - t0
+    build_s = _clock() - t0
     stats: dict = {"window_orders": data.n_window, "window_slots": data.n_slots, "pairs": data.n_pairs,
                    "max_later_slots": data.max_later_slots, "enforce_bounds": enforce_bounds}
 
@@ -351,7 +422,7 @@ def solve_exact(
             stats["warm_start_rule"] = None
 
     out = _run_path(data, path, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, warm_start=start,
-                    highs_options=highs_options, reschedule_limit=limit)
+                    highs_options=highs_options, reschedule_limit=limit, deadline=deadline)
     stats.update(build_s=build_s, solve_s=out.solve_s)
     message, diagnosis, plan, fb = out.message, {}, None, None
     objective, bound = out.objective, out.bound
@@ -361,7 +432,7 @@ def solve_exact(
         message = "model infeasible: " + out.message
         if diagnose and limit is None:
             diagnosis, text = _diagnose(instance, weights, data, ready, time_limit_s=time_limit_s,
-                                        highs_options=highs_options)
+                                        highs_options=highs_options, deadline=deadline)
             message += "; " + text
     if (not out.status.has_solution and out.status != SolveStatus.INFEASIBLE and fallback is not None
             and limit is None):
@@ -375,7 +446,9 @@ def solve_exact(
         # only the model's own plans have a model objective, bound and gap
         objective = bound = None
     status = out.status
-    runtime = time.perf_counter() - t0
+    runtime = _clock() - t0
+    if path == "pyomo" and runtime > time_limit_s + _overrun_tolerance_s(time_limit_s):
+        message = f"{message}; the whole solve took {runtime:.3g} s of a {time_limit_s:g} s limit"
     gap = 0.0 if status == SolveStatus.OPTIMAL else relative_gap(objective, bound)
     result = SolveResult(status, None, objective, bound, gap, runtime, path, out.warm_start_accepted,
                          message, fb, diagnosis, stats)
