@@ -79,3 +79,20 @@ def test_fast_method_with_ratio_rules_is_refused(capsys):
                          "--method", "fast")
     assert code == 2
     assert_one_line_error(err, "solve")
+
+
+def test_time_limit_without_plan_prints_the_fallback_as_such(capsys, monkeypatch):
+    """HiGHS stops with no plan (simulated): no model objective is printed, the plan is
+    named the fallback rule's, and the exit status is that plan's (never 3)."""
+    from dataclasses import replace
+
+    from jisopt.policies.milp import highs
+
+    real = highs.solve_with_highs
+    monkeypatch.setattr(highs, "solve_with_highs", lambda *a, **k: replace(
+        real(*a, **k), termination="time_limit", has_solution=False, objective=None))
+    code, out, err = run(capsys, "solve", INSTANCES / "options.json", "--policy", "milp")
+    assert err == "" and code in (0, 1)
+    assert ("solver     time_limit_no_solution (pyomo): no plan of the model (objective, bound and "
+            "gap empty); the plan is the dynamic rule's") in out
+    assert "returning the dynamic rule's plan instead" in out
