@@ -49,8 +49,12 @@ def test_time_limit_with_incumbent_returns_the_best_plan_and_says_so():
     assert ev.feasible
     assert result.objective == pytest.approx(ev.objective())
     assert result.objective <= result.stats["warm_start_objective"] + 1e-9
-    assert result.bound is not None and result.bound <= result.objective
-    assert result.gap == pytest.approx((result.objective - result.bound) / result.objective)
+    if result.bound is None:
+        # HiGHS stopped before it proved any bound (a loaded machine): said, not invented
+        assert result.gap is None and "bound" in result.message
+    else:
+        assert result.bound <= result.objective
+        assert result.gap == pytest.approx((result.objective - result.bound) / result.objective)
     plan = ExactPolicy(max_later_slots=n, time_limit_s=0.5)(inst)
     assert plan.status == "feasible"
     assert {"objective", "bound", "gap", "solver_status"} <= set(plan.info)
