@@ -84,11 +84,13 @@ def _finite_float(token: str) -> float:
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    out: dict = {}
-    for key, value in pairs:
-        if key in out:
-            raise _BadJsonError(f"duplicate key '{key}' in one object")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # name the first repeated key
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _BadJsonError(f"duplicate key '{key}' in one object")
+            seen.add(key)
     return out
 
 
