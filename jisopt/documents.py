@@ -30,6 +30,7 @@ __all__ = [
     "PathLike",
     "check_format",
     "dump_document",
+    "fast_path_enabled",
     "fast_valid",
     "json_ready",
     "load_document",

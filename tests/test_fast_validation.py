@@ -103,7 +103,7 @@ def test_edge_cases_of_an_order_read_the_same_on_both_paths(name, field, value, 
     _same_as_reference(data, monkeypatch)
 
 
-@settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_fuzzed_documents_read_the_same_on_both_paths(tmp_path_factory, monkeypatch, data):
     name = data.draw(st.sampled_from(sorted(TEXTS)))
