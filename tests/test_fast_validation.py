@@ -12,12 +12,13 @@ from __future__ import annotations
 import copy
 import json
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz_documents import INSTANCE_FILES, _write, mutated
 
-from jisopt import documents
+from jisopt import documents, instance_io
 from jisopt.errors import InputError
 from jisopt.generate import generate_instance
 from jisopt.instance_io import INSTANCE_FORMAT, instance_from_dict, instance_to_dict
@@ -36,8 +37,30 @@ def _outcome(data: dict, fast: bool, monkeypatch) -> tuple[str, object]:
             return "error", str(exc)
 
 
+def _fail(problem, field, value=None, has_value=None):
+    raise InputError(problem, field=field, value=value, has_value=has_value)
+
+
+def _same_arrays(data: dict) -> None:
+    """The column-wise fill, where it applies, equals the order-by-order one."""
+    names = tuple(s["name"] for s in data["suppliers"])
+    if len(set(names)) != len(names):
+        return
+    option_names = tuple(data.get("options", ()))
+    option_col = {name: o for o, name in enumerate(option_names)}
+    fast = instance_io._fill_fast(data["orders"], names, option_col)
+    if fast is None:
+        return
+    checked = instance_io._fill_checked(data["orders"], names, {n: m for m, n in enumerate(names)},
+                                        option_names, option_col, _fail)
+    for a, b in zip(fast, checked, strict=True):
+        assert (a is None and b is None) or (a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True))
+
+
 def _same_as_reference(data: object, monkeypatch) -> None:
     reference_ok = documents.schema_error(data, "instance", "x.json") is None
+    if reference_ok:
+        _same_arrays(data)
     if documents.fast_valid(data, "instance"):
         assert reference_ok, "the fast check accepted a document that the schema refuses"
     if isinstance(data, dict):
@@ -71,7 +94,7 @@ def _edit(path: str, value: object):
         for key in keys[:-1]:
             node = node[key]
         if value is KeyError:
-            del node[keys[-1]]
+            node.pop(keys[-1], None)
         else:
             node[keys[-1]] = value
     return apply
@@ -88,7 +111,10 @@ EDGE_CASES = [
     (FIRST_COMPONENT + ".started", 1), (FIRST_COMPONENT + ".started", KeyError),
     (FIRST_COMPONENT + ".version", KeyError), (FIRST_COMPONENT + ".ready_h", "x"),
     (FIRST_COMPONENT + ".ready_h", True), (FIRST_COMPONENT + ".planned_delivery_h", None),
-    (FIRST_COMPONENT + ".other", 1), (FIRST_COMPONENT, None), (FIRST_COMPONENT, []),
+    (FIRST_COMPONENT + ".other", 1), (FIRST_COMPONENT + ".version", 1e20),
+    (FIRST_COMPONENT + ".version", 2.0), (FIRST_COMPONENT + ".ready_h", 10**400),
+    (FIRST_COMPONENT + ".ready_h", KeyError), (FIRST_COMPONENT + ".planned_delivery_h", KeyError),
+    (FIRST_COMPONENT, None), (FIRST_COMPONENT, []),
 ]
 
 
