@@ -30,6 +30,8 @@ __all__ = [
     "PathLike",
     "check_format",
     "dump_document",
+    "fast_path_enabled",
+    "fast_valid",
     "json_ready",
     "load_document",
     "schema",
@@ -83,11 +85,13 @@ def _finite_float(token: str) -> float:
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    out: dict = {}
-    for key, value in pairs:
-        if key in out:
-            raise _BadJsonError(f"duplicate key '{key}' in one object")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # name the first repeated key
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _BadJsonError(f"duplicate key '{key}' in one object")
+            seen.add(key)
     return out
 
 
@@ -279,10 +283,117 @@ def schema_error(data: dict, name: str, source: str | None) -> InputError | None
 
 
 def validate_document(data: dict, name: str, source: str | None) -> None:
-    """Raise the most relevant schema violation of ``data``, if any."""
+    """Raise the most relevant schema violation of ``data``, if any.
+
+    A document that :func:`fast_valid` accepts is valid; any other goes through
+    :func:`schema_error` (``jsonschema``), which decides and words the message.
+    """
+    if fast_valid(data, name):
+        return
     error = schema_error(data, name, source)
     if error is not None:
         raise error
+
+
+# The fast path for instance files: the per-order part of the schema, checked by plain Python.
+# It is written for exactly these definitions (descriptions aside); if the published schema's
+# differ, the fast path is off and every document goes through jsonschema.
+_FAST_ORDER_DEFS = {
+    "order": {
+        "type": "object",
+        "required": ["id", "slot", "due_h", "components"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "slot": {"type": "integer"},
+            "due_h": {"type": "number"},
+            "components": {"type": "object", "additionalProperties": {"$ref": "#/$defs/component"}},
+            "options": {"type": "array", "uniqueItems": True, "items": {"type": "string"}},
+        },
+    },
+    "component": {
+        "type": "object",
+        "required": ["version", "started"],
+        "additionalProperties": False,
+        "properties": {
+            "version": {"type": "integer", "minimum": 0},
+            "started": {"type": "boolean"},
+            "planned_delivery_h": {"type": "number"},
+            "ready_h": {"type": "number"},
+        },
+    },
+}
+_ORDER_KEYS = frozenset(_FAST_ORDER_DEFS["order"]["properties"])
+_ORDER_REQUIRED = frozenset(_FAST_ORDER_DEFS["order"]["required"])
+_COMPONENT_KEYS = frozenset(_FAST_ORDER_DEFS["component"]["properties"])
+_NUMBER_TYPES = frozenset((int, float))
+
+
+def _without_descriptions(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_descriptions(v) for k, v in value.items() if k != "description"}
+    return value
+
+
+@functools.cache
+def fast_path_enabled(name: str = "instance") -> bool:
+    """Whether :func:`fast_valid` checks ``name`` documents (the published schema's order and
+    component definitions are the ones the fast path is written for)."""
+    if name != "instance":
+        return False
+    sch = _schema(name)
+    defs = sch.get("$defs", {})
+    return (sch.get("properties", {}).get("orders") is not None
+            and _without_descriptions(sch["properties"]["orders"])
+            == {"type": "array", "items": {"$ref": "#/$defs/order"}}
+            and all(_without_descriptions(defs.get(k)) == v for k, v in _FAST_ORDER_DEFS.items()))
+
+
+def _order_ok(order: object) -> bool:
+    """``order`` satisfies the schema's ``order`` definition (exact JSON types only)."""
+    if type(order) is not dict:
+        return False
+    keys = order.keys()
+    if not (keys <= _ORDER_KEYS and keys >= _ORDER_REQUIRED):
+        return False
+    if (type(order["id"]) is not int or type(order["slot"]) is not int
+            or type(order["due_h"]) not in _NUMBER_TYPES):
+        return False
+    comps = order["components"]
+    if type(comps) is not dict:
+        return False
+    for comp in comps.values():
+        if type(comp) is not dict or not comp.keys() <= _COMPONENT_KEYS:
+            return False
+        version = comp.get("version")
+        if type(version) is not int or version < 0 or type(comp.get("started")) is not bool:
+            return False
+        if len(comp) > 2:
+            for key in ("planned_delivery_h", "ready_h"):
+                if key in comp and type(comp[key]) not in _NUMBER_TYPES:
+                    return False
+    if "options" in order:
+        opts = order["options"]
+        if type(opts) is not list or any(type(o) is not str for o in opts) or len(set(opts)) != len(opts):
+            return False
+    return True
+
+
+def fast_valid(data: object, name: str) -> bool:
+    """``True`` only if ``data`` is valid against the ``name`` schema, checked quickly: the orders
+    of an instance in plain Python, the rest of the document with ``jsonschema``. ``False``
+    means "not shown valid" (the caller asks :func:`schema_error`)."""
+    if not fast_path_enabled(name) or type(data) is not dict:
+        return False
+    orders = data.get("orders")
+    if type(orders) is not list or not all(map(_order_ok, orders)):
+        return False
+    rest = dict(data)
+    rest["orders"] = []
+    try:
+        return _validator(name).is_valid(rest)
+    except RecursionError:
+        return False
 
 
 def dump_document(data: dict, width: int = 100) -> str:

@@ -21,6 +21,8 @@ shared with :mod:`jisopt.plan_io`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from jisopt.documents import (
@@ -281,20 +283,44 @@ def _check_arrays(data: dict, fail, names: tuple[str, ...], order_id: np.ndarray
                  "slot of the sequence)", comp("planned_delivery_h")(*at), float(planned[at]))
 
 
-def _build(data: dict, source: str | None, fail) -> Instance:
-    """The :class:`Instance` of a schema-valid document (after :func:`_check_scalars`)."""
-    suppliers = data["suppliers"]
-    names = tuple(s["name"] for s in suppliers)
-    column: dict[str, int] = {}
-    for m, name in enumerate(names):
-        if name in column:
-            fail("supplier names must be unique", f"suppliers[{m}].name", name)
-        column[name] = m
-    option_names = tuple(data.get("options", ()))
-    option_col = {name: o for o, name in enumerate(option_names)}
-    orders = data["orders"]
-    n, M = len(orders), len(names)
 
+def _fill_fast(orders: list, names: tuple[str, ...], option_col: dict[str, int]):
+    """The per-order arrays (version, planned delivery, ready time, options) built column-wise,
+    or ``None`` when an order is irregular in any way (a missing or unknown component, a started
+    component without a planned delivery or the reverse, an unknown option, a value that does
+    not convert): :func:`_fill_checked` then builds them order by order and names the problem."""
+    n, M = len(orders), len(names)
+    nan = math.nan
+    try:
+        comps = [c[name] for o in orders for c in (o["components"],) for name in names]
+        if any(len(o["components"]) != M for o in orders):
+            return None
+        started = np.array([c["started"] for c in comps], dtype=bool)
+        has_planned = np.array(["planned_delivery_h" in c for c in comps], dtype=bool)
+        if not np.array_equal(started, has_planned):
+            return None
+        version = np.array([c["version"] for c in comps])
+        if version.dtype != np.int64:  # a float (1.0), or an integer beyond int64
+            return None
+        version = version.reshape(n, M)
+        planned = np.array([c.get("planned_delivery_h", nan) for c in comps],
+                           dtype=np.float64).reshape(n, M)
+        ready = np.array([c.get("ready_h", nan) for c in comps], dtype=np.float64).reshape(n, M)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    options = np.zeros((n, len(option_col)), dtype=bool) if option_col else None
+    for i, order in enumerate(orders):
+        for opt in order.get("options", ()):
+            if opt not in option_col:
+                return None
+            options[i, option_col[opt]] = True
+    return version, planned, ready, options
+
+
+def _fill_checked(orders: list, names: tuple[str, ...], column: dict[str, int],
+                  option_names: tuple[str, ...], option_col: dict[str, int], fail):
+    """The per-order arrays, order by order, failing on the first irregular order."""
+    n, M = len(orders), len(names)
     version = np.zeros((n, M), dtype=np.int64)
     planned = np.full((n, M), np.nan)
     ready = np.full((n, M), np.nan)
@@ -327,6 +353,26 @@ def _build(data: dict, source: str | None, fail) -> Instance:
                 fail(f"unknown option (options are {list(option_names)})", f"orders[{i}].options[{j}]",
                      opt)
             options[i, option_col[opt]] = True
+    return version, planned, ready, options
+
+
+def _build(data: dict, source: str | None, fail) -> Instance:
+    """The :class:`Instance` of a schema-valid document (after :func:`_check_scalars`)."""
+    suppliers = data["suppliers"]
+    names = tuple(s["name"] for s in suppliers)
+    column: dict[str, int] = {}
+    for m, name in enumerate(names):
+        if name in column:
+            fail("supplier names must be unique", f"suppliers[{m}].name", name)
+        column[name] = m
+    option_names = tuple(data.get("options", ()))
+    option_col = {name: o for o, name in enumerate(option_names)}
+    orders = data["orders"]
+
+    filled = _fill_fast(orders, names, option_col)
+    if filled is None:  # something is irregular: the order-by-order pass names it
+        filled = _fill_checked(orders, names, column, option_names, option_col, fail)
+    version, planned, ready, options = filled
 
     row_of = {int(o["id"]): i for i, o in enumerate(orders)}
     disruptions = data["disruptions"]
