@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["hard_rules_kept", "window_caps", "windows_kept"]
 
 
-def window_caps(input_counts: np.ndarray, max_count: int) -> np.ndarray:
+def window_caps(input_counts: np.ndarray, max_count: int | np.ndarray) -> np.ndarray:
     """Largest count a plan may give each window of a hard rule.
 
     Parameters

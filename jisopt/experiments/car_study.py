@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from jisopt.experiments.grid import Scalar, Task, make_grid
-from jisopt.experiments.report import kpi_table, render_text
+from jisopt.experiments.report import kpi_table, render_markdown, render_text
 from jisopt.experiments.statistics import summarize
 from jisopt.experiments.studies import StudyResults, write_summary_markdown
 
@@ -117,8 +117,6 @@ def write_car_results(table: pd.DataFrame, out_dir: str | Path, *, figures: bool
     figure = _figure(summary, out) if figures else None
     if figure is not None:
         files["figure"] = figure
-    from jisopt.experiments.report import render_markdown
-
     notes = [
         "Ratio violations: excess units max(0, count − H) per window of N consecutive measured "
         "slots, per 1000 measured orders, per rule:\n\n" + render_markdown(rules),

@@ -33,7 +33,7 @@ from jisopt.instance import Instance
 from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.rules import RulePolicy, _free_slot, reinsert, rule_targets
 from jisopt.policies.swap import find_swaps
-from jisopt.ratio import hard_rules_kept
+from jisopt.ratio import hard_rules_kept, window_caps
 from jisopt.subsequences import disruption_bounds, slot_end
 
 __all__ = [
@@ -155,7 +155,7 @@ class _HardWindows:
                   for arr in ((cur, new) if same else (self.input[:, seg], cur, new))]
         before, now, after = (counts[0], *counts) if same else counts
         valid = (a + np.arange(w))[None, :] <= self.n_valid - self.window[:, None]
-        cap = np.maximum(before, self.max_count[:, None])
+        cap = window_caps(before, self.max_count[:, None])
         kept = bool(np.all((after <= np.maximum(cap, now)) | ~valid))
         added = int(np.sum(np.where(valid, np.maximum(after - cap, 0) - np.maximum(now - cap, 0), 0)))
         return kept, added
@@ -188,7 +188,7 @@ class _HardWindows:
         """Window counts of the current state and, per window, what a shift by one slot
         would do to it (prefix sums), for :meth:`judge_chain`."""
         if self._cap is None:
-            cap = np.maximum(self._counts(self.input), self.max_count[:, None])
+            cap = window_caps(self._counts(self.input), self.max_count[:, None])
             for r, n in enumerate(self.window.tolist()):
                 cap[r, self.n_valid - n + 1:] = 2**30  # windows that do not fit: no cap
             self._cap = cap
