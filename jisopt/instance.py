@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from jisopt.errors import InputError
+from jisopt.labels import NO_LABELS, Labels
 from jisopt.slots import MIN_TAKT_H, first_slot_from, is_earlier, is_later, is_not_later, last_slot_until
 from jisopt.weights import Weights
 
@@ -105,6 +106,10 @@ class Instance:
         Objective weights stored with the instance, if any.
     name
         Free text identifying the instance.
+    labels
+        The planner's order ids, version labels and time origin
+        (:class:`~jisopt.labels.Labels`); presentation only, never read by a
+        computation.
 
     Notes
     -----
@@ -135,6 +140,7 @@ class Instance:
     ratio_rules: tuple[RatioRule, ...] = ()
     weights: Weights | None = None
     name: str = ""
+    labels: Labels = NO_LABELS
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ---- sizes ---------------------------------------------------------------

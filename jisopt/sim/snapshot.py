@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from jisopt.instance import DeferredComponents, Instance, RatioRule, instance_from_fields
+from jisopt.labels import NO_LABELS
 from jisopt.plan import Plan
 from jisopt.sim.invariants import SimulationInvariantError
 from jisopt.sim.state import LineState
@@ -96,6 +97,7 @@ def build_instance(
         "options": state.options[ids] if option_names else None,
         "ratio_rules": ratio_rules,
         "name": name,
+        "labels": NO_LABELS,
         "_cache": cache,
         "weights": None,
     })
