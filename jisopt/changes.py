@@ -71,13 +71,15 @@ def plan_changes(instance: Instance, plan: Plan) -> PlanChanges:
     new = np.asarray(plan.slot, dtype=np.int64)
     old = instance.slot
     every_placed = new.size == 0 or int(new.min()) >= 0
-    placed = None if every_placed else new >= 0
-    moved = (new != old if every_placed else placed & (new != old)).nonzero()[0]
+    if every_placed:
+        moved, new_slot = (new != old).nonzero()[0], new
+    else:
+        placed = new >= 0
+        moved, new_slot = (placed & (new != old)).nonzero()[0], np.where(placed, new, old)
     if moved.size == 0:
         return PlanChanges(moved, moved, 0, len(plan.swaps), np.zeros(instance.n_suppliers, np.int64))
     # reschedule_flags(instance, moved, new[moved]): every moved row's slot differs
     rescheduled = instance.has_started_of(moved)
-    new_slot = new if every_placed else np.where(placed, new, old)
     rescheduled_rows = moved[rescheduled]
     if _slot_order(instance) is None:  # rows in slot order: the moved started rows are known
         inversions = _inversions(instance, old, new_slot, rescheduled_rows, None)
@@ -229,7 +231,8 @@ def _column_counts(flags: np.ndarray) -> np.ndarray:
     return (np.ones(flags.shape[0], dtype=np.float32) @ flags.astype(np.float32)).astype(np.int64)
 
 
-def _moved_pair_inversions(seq: np.ndarray, started: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def _moved_pair_inversions(seq: np.ndarray,
+                           started: Callable[[np.ndarray], np.ndarray]) -> np.ndarray | int:
     """Per supplier, pairs ``i < j`` of moved orders (in old order) with ``seq[i] > seq[j]``
     whose components of that supplier have both started (``started(k)``: ``(len(k), M)``
     for positions ``k``).

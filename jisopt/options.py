@@ -100,8 +100,9 @@ def ratio_rules(options: Sequence[OptionSpec]) -> tuple[RatioRule, ...]:
     ``RatioRule.option`` is the index of the option in ``options`` (the column of the
     simulator's ``LineState.options``); options without a rule give none.
     """
-    return tuple(
-        RatioRule(option=k, max_count=spec.max_count, window=spec.window, hard=spec.hard,
-                  penalty=spec.penalty)
-        for k, spec in enumerate(options) if spec.rule is not None
-    )
+    rules = []
+    for k, spec in enumerate(options):
+        if spec.max_count is not None and spec.window is not None:  # the option has a rule
+            rules.append(RatioRule(option=k, max_count=spec.max_count, window=spec.window,
+                                   hard=spec.hard, penalty=spec.penalty))
+    return tuple(rules)

@@ -342,7 +342,7 @@ class Scenario(BaseModel):
     def max_attempts(self) -> int:
         """Most production attempts of one component in a run; the simulator stops with an
         error at the next (docs/simulation.md, "Scenario limits")."""
-        return _run_size(self).max_attempts
+        return int(_run_size(self).max_attempts)
 
     def with_reliability(self, reliability: float) -> Scenario:
         """Return a copy with every supplier at ``reliability``."""
@@ -540,7 +540,7 @@ def _split_path(path: str) -> tuple[str | int, ...]:
 
 
 def _search_dirs() -> list[Path]:
-    dirs = []
+    dirs: list[Path] = []
     if env := os.environ.get("JISOPT_MODELS"):
         dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
     dirs.append(Path.cwd() / "models")

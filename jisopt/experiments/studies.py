@@ -16,7 +16,8 @@ the same disruption streams.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,7 @@ class Study:
     values: tuple[Scalar, ...]
     xlabel: str
     policies: tuple[str, ...] = ("none", "step", "leap", "dynamic")
-    fixed: Mapping[str, Scalar] = field(default_factory=dict)
+    fixed: Mapping[str, Scalar] = dataclass_field(default_factory=dict)
     plot_column: str | None = None
 
     @property

@@ -275,8 +275,8 @@ class Simulator:
         if fresh.size:
             if fresh.size < pids.size:
                 m_all, pids, slots = m_all[fresh], pids[fresh], slots[fresh]
-            lead = self._lead_h[m_all]
-            self._start_first_attempts(m_all, pids, slots * takt - lead, lead)
+            lead_h = self._lead_h[m_all]
+            self._start_first_attempts(m_all, pids, slots * takt - lead_h, lead_h)
 
     def _start_first_attempts(self, ms: np.ndarray, pids: np.ndarray, start_h: np.ndarray,
                               lead_h: np.ndarray) -> None:
@@ -462,7 +462,7 @@ class Simulator:
         for i, m in np.argwhere(np.isinf(arrival)).tolist():
             arrival[i, m] = self._final_arrival(int(parts[i, m]))
         missing = is_later(arrival, start_h[:, None])
-        rework = missing.any(axis=1)
+        rework = np.asarray(missing.any(axis=1))
         last_missing = np.where(missing, arrival, -np.inf).max(axis=1)
         state.assembled[orders] = True
         state.slot_start_h[orders] = start_h

@@ -94,7 +94,7 @@ def build_instance(
         "disrupted_supplier": suppliers,
         "disrupted_kind": kinds,
         "option_names": option_names,
-        "options": state.options[ids] if option_names else None,
+        "options": state.options[ids] if option_names and state.options is not None else None,
         "ratio_rules": ratio_rules,
         "name": name,
         "labels": NO_LABELS,
