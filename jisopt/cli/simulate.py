@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 
 from jisopt.cli._experiment import (
@@ -24,7 +25,7 @@ from jisopt.experiments import make_grid, summarize
 from jisopt.experiments.report import kpi_table, render_text, summary_json
 from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import KPI_NAMES, SimulationTask
-from jisopt.policies import RULES
+from jisopt.policies.spec import PolicySpec, split_labels
 from jisopt.scenario import Scenario, load_scenario
 from jisopt.sim.metrics import kpi_names
 from jisopt.weights import Weights
@@ -49,7 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     g = p.add_argument_group("policy and supply")
     g.add_argument("--policy", default="dynamic", metavar="NAME[,NAME...]",
-                   help="policy or comma-separated policies: none, step, leap, dynamic, ontime, ... "
+                   help="policy or comma-separated policies: none, step, leap, dynamic, ontime, ..., "
+                        "or plug-ins module:Attr, ./file.py:Attr[key=value;...] (docs/policies.md) "
                         "(default: dynamic)")
     g.add_argument("--swap", action="store_true", help="try the component swap first")
     g.add_argument("--skew-h", metavar="H",
@@ -72,18 +74,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, object]]]:
-    """Each policy with the options that apply to it.
+    """Each policy label with the options that apply to it.
 
-    ``--swap`` goes to every policy, ``--skew-h`` to the dynamic rule, ``--weights`` to the
-    policies that are not rules (the exact model); each of them runs once per ``--weights``.
+    ``--swap`` goes to every policy, ``--skew-h`` to the dynamic rules (plain and
+    ratio-aware), ``--weights`` to the exact model and to plug-ins whose class or factory
+    takes ``weights``; each of them runs once per ``--weights``.
     """
-    names = _split(args.policy) or ["dynamic"]
+    labels = split_labels(args.policy) if args.policy.strip() else ["dynamic"]
+    specs = [PolicySpec.parse(label) for label in labels]
     skew_h = parse_float(args.skew_h, "skew-h", what="a number") if args.skew_h is not None else None
     weightings = [_weights_text(text) for text in args.weights or ()]
-    if skew_h is not None and "dynamic" not in names:
+    if skew_h is not None and not any(spec.is_dynamic for spec in specs):
         raise InputError("applies to the dynamic rule only, which is not among the policies",
                          field="skew-h", value=args.skew_h)
-    if weightings and all(name in RULES for name in names):
+    weighted = [_takes_weights(spec) for spec in specs]
+    if weightings and not any(weighted):
         raise InputError("no policy given takes weights (the rules do not; e.g. --policy milp)",
                          field="weights", value=args.weights[0])
     parsed = [Weights.parse(text) for text in weightings]
@@ -91,17 +96,27 @@ def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, object]]]:
         if weights in parsed[:k]:
             raise InputError("the same weighting is given twice", field="weights", value=args.weights[k])
     policies = []
-    for name in names:
+    for label, spec, takes_weights in zip(labels, specs, weighted, strict=True):
         options: dict[str, object] = {}
         if args.swap:
             options["swap"] = True
-        if skew_h is not None and name == "dynamic":
+        if skew_h is not None and spec.is_dynamic:
             options["skew_h"] = skew_h
-        if weightings and name not in RULES:
-            policies.extend((name, {**options, "weights": weights}) for weights in weightings)
+        if weightings and takes_weights:
+            policies.extend((label, {**options, "weights": weights}) for weights in weightings)
         else:
-            policies.append((name, options))
+            policies.append((label, options))
     return policies
+
+
+def _takes_weights(spec: PolicySpec) -> bool:
+    """Whether ``--weights`` applies: the exact model, or a plug-in with a ``weights`` parameter."""
+    if spec.is_builtin:
+        return not spec.is_rule
+    try:
+        return "weights" in inspect.signature(spec.target()).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _weights_text(text: str) -> str:

@@ -2,8 +2,10 @@
 
 Layout of an output directory::
 
-    experiment.json          what was run (scenarios, options, jisopt version) and
-                             the outputs written ("outputs": file names)
+    experiment.json          what was run (scenarios, options, jisopt version), each
+                             policy's identity ("policies": label -> source and
+                             digest, docs/policies.md) and the outputs written
+                             ("outputs": file names)
     .jisopt.lock             lock held by the run using the directory
     parts/<task key>.parquet one row per finished task (written atomically)
     orders/<task key>.parquet per-order table of a finished task (optional)
@@ -217,6 +219,23 @@ def _set_aside(path: Path) -> Path:
     raise InputError("too many rejected copies beside it; remove them", source=str(path))
 
 
+def _check_policies(stored: object, current: object, out_dir: Path) -> None:
+    """Refuse to resume when a policy of both runs has another identity (its source changed).
+
+    Manifests without ``policies`` (earlier versions) and policies new to the grid pass.
+    """
+    if not isinstance(stored, Mapping) or not isinstance(current, Mapping):
+        return
+    for label in sorted(set(stored) & set(current)):
+        if stored[label] != current[label]:
+            was, now = stored[label], current[label]
+            what = ("its source changed" if isinstance(was, Mapping) and isinstance(now, Mapping)
+                    and was.get("source") == now.get("source") else "it comes from another source")
+            raise InputError(f"holds results of policy '{label}', but {what} since "
+                             "(source digest differs); use another output directory or run "
+                             "without resume", source=str(out_dir))
+
+
 def _safe_output_name(name: object) -> bool:
     """Whether a name listed in a manifest is a plain file name in the directory itself."""
     return (isinstance(name, str) and bool(name) and name not in (".", "..")
@@ -296,6 +315,8 @@ class ResultStore:
             raise InputError(
                 "holds results of a different experiment (other scenario or options); "
                 "use another output directory or run without resume", source=str(self.out_dir))
+        elif resume:
+            _check_policies(stored.get("policies"), manifest.get("policies"), self.out_dir)
         outputs = list(outputs)
         self._remove_outputs(stored, outputs)
         self._refuse_overwrite([*_LEGACY_OUTPUTS, *outputs])
