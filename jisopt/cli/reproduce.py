@@ -10,6 +10,7 @@ from jisopt.cli._experiment import (
     check_scenario_flags,
     describe_runs,
     experiment_run,
+    out_dir,
     parse_float,
     parse_reliability,
     print_summary_json,
@@ -20,11 +21,11 @@ from jisopt.cli._experiment import (
 from jisopt.cli.check import split_items
 from jisopt.errors import InputError
 from jisopt.experiments.car_study import car_grid, write_car_results
-from jisopt.experiments.paper import paper_grid, write_paper_results
+from jisopt.experiments.paper import PaperResults, paper_grid, write_paper_results
 from jisopt.experiments.report import json_value, summary_json
 from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import SimulationTask
-from jisopt.experiments.studies import STUDIES, study_grid, write_study_results
+from jisopt.experiments.studies import STUDIES, StudyResults, study_grid, write_study_results
 from jisopt.experiments.weights_study import (
     DEFAULT_RESCHEDULE_WEIGHTS,
     weights_grid,
@@ -119,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         check_scenario_flags(args.scenario, base, overrides, [None], flags)
     default_replications = {"weights": WEIGHTS_REPLICATIONS, "car": CAR_REPLICATIONS}.get(
         args.study, DEFAULT_REPLICATIONS)
-    replications, seed = run_settings(args, quick["replications"] if args.quick else default_replications)
+    replications, seed = run_settings(args, int(quick["replications"]) if args.quick
+                                      else default_replications)
     if args.study != "paper" and args.out == DEFAULT_OUT:
         args.out = f"results/study-{args.study}"
 
@@ -171,22 +173,24 @@ def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scen
     header = (f"{describe_runs(scenario, replications)} per setting, seed {seed}; {n_tasks} runs "
               f"({report.n_run} now, {report.n_resumed} resumed) in {report.wall_time_s:.1f} s "
               f"on {report.backend}")
+    folder = out_dir(report)
+    results: PaperResults | StudyResults
     if args.study == "paper":
-        results = write_paper_results(report.table, report.out_dir, header=header,
+        results = write_paper_results(report.table, folder, header=header,
                                       n_suppliers=len(scenario.suppliers))
         payload = {"claims": [{k: json_value(v) for k, v in rec.items()}
                               for rec in results.claims.to_dict("records")]}
         by = ["reliability", "policy_label"]
     elif args.study == "weights":
-        results = write_weights_results(report.table, report.out_dir, header=header)
+        results = write_weights_results(report.table, folder, header=header)
         payload = {}
         by = ["policy_label", "reschedule_weight", "pareto_optimal"]
     elif args.study == "car":
-        results = write_car_results(report.table, report.out_dir, header=header)
+        results = write_car_results(report.table, folder, header=header)
         payload = {}
         by = ["policy_label"]
     else:
-        results = write_study_results(report.table, STUDIES[args.study], report.out_dir, header=header)
+        results = write_study_results(report.table, STUDIES[args.study], folder, header=header)
         payload = {}
         by = [STUDIES[args.study].x, "policy_label"]
     record_outputs(report, results.files.values())

@@ -12,6 +12,7 @@ from jisopt.cli._experiment import (
     check_scenario_flags,
     describe_runs,
     experiment_run,
+    out_dir,
     parse_float,
     parse_reliability,
     print_summary_json,
@@ -22,6 +23,7 @@ from jisopt.cli._experiment import (
 from jisopt.cli.check import split_items
 from jisopt.errors import InputError
 from jisopt.experiments import make_grid, summarize
+from jisopt.experiments.grid import Scalar
 from jisopt.experiments.report import kpi_table, render_text, summary_json
 from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import KPI_NAMES, SimulationTask
@@ -73,7 +75,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, object]]]:
+def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, Scalar]]]:
     """Each policy label with the options that apply to it.
 
     ``--swap`` goes to every policy, ``--skew-h`` to the dynamic rules (plain and
@@ -95,9 +97,9 @@ def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, object]]]:
     for k, weights in enumerate(parsed):
         if weights in parsed[:k]:
             raise InputError("the same weighting is given twice", field="weights", value=args.weights[k])
-    policies = []
+    policies: list[tuple[str, dict[str, Scalar]]] = []
     for label, spec, takes_weights in zip(labels, specs, weighted, strict=True):
-        options: dict[str, object] = {}
+        options: dict[str, Scalar] = {}
         if args.swap:
             options["swap"] = True
         if skew_h is not None and spec.is_dynamic:
@@ -162,7 +164,7 @@ def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scen
     names = KPI_NAMES + kpi_names(scenario)[len(KPI_NAMES):]  # + the ratio KPIs, if any
     summary = summarize(table, by, names)
     record_outputs(report, ["summary.csv"])
-    summary.to_csv(report.out_dir / "summary.csv", index=False)
+    summary.to_csv(out_dir(report) / "summary.csv", index=False)
     if args.json:
         print_summary_json({
             "scenario": scenario.name, "seed": seed, "replications": replications,

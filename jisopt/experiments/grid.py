@@ -185,7 +185,8 @@ class Task:
     @property
     def policy_spec(self) -> PolicySpec:
         """The policy with its options as one spec (a policy object: its ``name`` as label)."""
-        return PolicySpec(self.policy, options=self.policy_options)
+        return PolicySpec(self.policy, options=tuple((k, v) for k, v in self.policy_options
+                                                     if v is not None))
 
     @property
     def policy_label(self) -> str:

@@ -56,7 +56,7 @@ class RunReport:
     orders: dict[str, pd.DataFrame] | None = None
 
 
-def _progress(total: int, initial: int, enabled: bool | None):
+def _progress(total: int, initial: int, enabled: bool | None) -> Any:
     from tqdm.auto import tqdm
 
     if enabled is None:

@@ -154,7 +154,11 @@ def _atomic_write_table(table: pa.Table, path: Path) -> None:
 
 def _atomic_write_json(data: Any, path: Path) -> None:
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    _atomic_write(path, lambda tmp: tmp.write_text(text))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    _atomic_write(path, write)
 
 
 def _frame_to_table(frame: pd.DataFrame) -> pa.Table:

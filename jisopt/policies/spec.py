@@ -287,6 +287,7 @@ class PolicySpec:
             kwargs["swap"] = True
         if self.skew_h is not None:
             kwargs["skew_h"] = self.skew_h
+        parameters: Mapping[str, inspect.Parameter]
         try:
             parameters = inspect.signature(target).parameters
         except (TypeError, ValueError):
