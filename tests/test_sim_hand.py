@@ -15,9 +15,9 @@ import pytest
 from sim_cases import ScriptedDraws
 
 from jisopt.instance import DELAY, FAILURE
+from jisopt.policies import PolicySpec
 from jisopt.scenario import Scenario, SupplierSpec
 from jisopt.sim.engine import Simulator
-from jisopt.policies import PolicySpec
 from jisopt.sim.runner import collect_result
 from jisopt.sim.streams import Demand
 

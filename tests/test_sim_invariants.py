@@ -121,9 +121,9 @@ def test_okay_orders_had_every_part_on_time():
 
 @pytest.mark.parametrize("policy", ["none", "dynamic+swap"])
 def test_batch_length_does_not_change_the_result(policy):
-    from jisopt.sim.engine import Simulator
     from jisopt.policies import PolicySpec
-from jisopt.sim.runner import collect_result
+    from jisopt.sim.engine import Simulator
+    from jisopt.sim.runner import collect_result
 
     scenario = small_scenario(days=6.0, warmup_days=1.0)
     results = []

@@ -12,10 +12,10 @@ from sim_cases import small_scenario
 from jisopt.errors import InputError
 from jisopt.instance import RatioRule
 from jisopt.options import OptionSpec, ratio_rules
+from jisopt.policies import PolicySpec
 from jisopt.scenario import Scenario, SupplierSpec, load_scenario, scenario_from_dict
 from jisopt.sim import Simulator, run_replication
 from jisopt.sim.metrics import compute_kpis, kpi_names, ratio_kpis
-from jisopt.policies import PolicySpec
 from jisopt.sim.streams import DisruptionDraws, draw_demand, draw_options
 
 REPO = Path(__file__).resolve().parents[1]

@@ -109,7 +109,7 @@ def _option(key: str, value: object, label: str) -> OptionValue:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InputError(f"option '{key}' must be finite", field="policy", value=value)
-        return value
+        return value + 0.0  # -0.0 as 0.0: one label for equal specs
     if isinstance(value, str):
         if any(c in value for c in _RESERVED):
             raise InputError(f"option '{key}' cannot hold any of {_RESERVED!r}", field="policy",
