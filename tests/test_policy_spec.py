@@ -168,3 +168,14 @@ def test_labels_round_trip(name, swap, skew_h, options):
     assert again == spec
     assert again.label == spec.label
     assert Task(policy=spec).policy_label == spec.label
+
+
+def test_make_policy_passes_values_a_label_cannot_hold():
+    weights = Weights(delay=1.0, reschedules=0.5)
+    policy = make_policy("milp+swap", weights=weights, highs_options={"threads": 1}, time_limit_s=2.0)
+    assert policy == ExactPolicy(weights=weights, highs_options={"threads": 1}, time_limit_s=2.0,
+                                 swap=True)
+    with pytest.raises(InputError, match="not accepted"):
+        make_policy("milp", colour={"red": 1})
+    with pytest.raises(InputError):
+        make_policy("step", weights=weights)

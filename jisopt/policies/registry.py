@@ -6,7 +6,7 @@ from typing import Any
 
 from jisopt.errors import InputError
 from jisopt.policies.base import Policy
-from jisopt.policies.spec import BUILTIN_POLICY_NAMES, PolicySpec
+from jisopt.policies.spec import BUILTIN_POLICY_NAMES, MILP_OPTIONS, PolicySpec
 
 __all__ = ["POLICY_NAMES", "make_policy"]
 
@@ -61,8 +61,11 @@ def make_policy(name: str, *, swap: bool = False, skew_h: float = 0.0, **options
         return spec.build()
     from jisopt.policies.milp.policy import ExactPolicy, parse_weights
 
-    built = spec.build()
-    assert isinstance(built, ExactPolicy)
+    unknown = sorted(set(direct) - set(MILP_OPTIONS))
+    if unknown:
+        raise InputError(f"option not accepted by policy 'milp' (options: {', '.join(MILP_OPTIONS)})",
+                         field="policy", value=unknown[0])
+    built = spec.build()  # the exact policy: the only built-in that is not a rule
     if "weights" in direct:
         direct["weights"] = parse_weights(direct["weights"])
     return ExactPolicy(**{**_exact_fields(built), **direct})
