@@ -152,6 +152,23 @@ def test_options_and_swap_reach_the_plugin(plugin, tmp_path, capsys):
     assert decided(ours) == decided(theirs)
 
 
+def test_reproduce_studies_take_a_policy_file(plugin, tmp_path, capsys):
+    # the skew study sweeps dynamic_skew_h; the factory reads it from the scenario it is given
+    assert cli("reproduce", "--study", "skew", "--policies", "dynamic,./dyn_plugin.py:make",
+               "--replications", 1, *TINY, "--jobs", 1, "--out", tmp_path / "r", "--json") == 0
+    groups = json.loads(capsys.readouterr().out)["summary"]
+    assert [g["policy_label"] for g in groups[:2]] == ["dynamic", "./dyn_plugin.py:make"]
+    by_skew: dict[float, list] = {}
+    for g in groups:
+        by_skew.setdefault(g["dynamic_skew_h"], []).append(decided({"summary": [g]})[0])
+    assert len(by_skew) == 5 and all(len(pair) == 2 for pair in by_skew.values())
+    assert all(builtin == ours for builtin, ours in by_skew.values())
+    delays = {skew: pair[0]["kpis"]["mean_delay_h"]["mean"] for skew, pair in by_skew.items()}
+    assert len(set(delays.values())) > 1  # the skew reached both policies and changed the runs
+    assert cli("reproduce", "--policies", "dynamic", "--out", tmp_path / "p") == 2
+    assert "parameter studies only" in capsys.readouterr().err
+
+
 def test_resume_refuses_a_changed_policy_file(plugin, tmp_path, capsys):
     out = tmp_path / "run"
     simulate_json(capsys, "./dyn_plugin.py:make", out)

@@ -31,6 +31,7 @@ from jisopt.experiments.weights_study import (
     weights_grid,
     write_weights_results,
 )
+from jisopt.policies.spec import split_labels
 from jisopt.scenario import Scenario, load_scenario
 
 __all__ = ["QUICK", "QUICK_WEIGHTS", "add_parser", "parse_reschedule_weights", "run"]
@@ -80,6 +81,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--exact", action="store_true",
                    help="car study: also run the exact policy (milp, ratio rules ignored by the "
                         "model; see docs/experiments.md)")
+    p.add_argument("--policies", metavar="NAME[,NAME...]",
+                   help="parameter studies (" + ", ".join(STUDIES) + "): the policies compared, "
+                        "any labels incl. plug-ins, e.g. dynamic,./my_policy.py:Attr "
+                        "(docs/policies.md; default: the study's)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_scenario_options(p)
     p.set_defaults(scenario=None)  # the study's own: car for --study car, else tractor
@@ -103,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
                           if args.reschedule_weights is not None else DEFAULT_RESCHEDULE_WEIGHTS)
     if args.exact and args.study != "car":
         raise InputError("applies to --study car only", field="exact", has_value=False)
+    if args.policies is not None and args.study not in STUDIES:
+        raise InputError(f"applies to the parameter studies only ({', '.join(STUDIES)}); the "
+                         f"{args.study} study's figures and comparisons need its own policies",
+                         field="policies", value=args.policies)
+    policies = split_labels(args.policies, "policies") if args.policies is not None else None
     if args.scenario is None:
         args.scenario = "car" if args.study == "car" else "tractor"
     base = load_scenario(args.scenario)
@@ -150,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                              has_value=False)
         reliability = parse_reliability(args.reliability) if args.reliability is not None else 0.97
         tasks = study_grid(study, replications=replications, seed=seed, reliability=reliability,
-                           scenario=args.scenario, overrides=overrides)
+                           scenario=args.scenario, overrides=overrides, policies=policies)
 
     sim = SimulationTask({args.scenario: base})
     scenario = tasks[0].resolve_scenario(base)
