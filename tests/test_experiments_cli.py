@@ -105,8 +105,8 @@ def test_options_go_to_the_policies_that_take_them(tmp_path, capsys):
                "--warmup-days", 1, "--jobs", 1, "--out", tmp_path, "--json") == 0
     data = json.loads(capsys.readouterr().out)
     labels = [group["policy_label"] for group in data["summary"]]
-    assert labels == ["step+swap", "dynamic+swap[skew_h=6]",
-                      "milp+swap[weights=reschedules=0.2,delay=1]"]
+    assert labels == ["step+swap", "dynamic(skew=6h)+swap",
+                      "milp[weights=reschedules=0.2,delay=1]+swap"]
 
 
 def test_each_weighting_runs_the_exact_model_once(tmp_path, capsys):

@@ -69,7 +69,7 @@ def test_row_has_parameters_as_columns():
     row = task.row()
     assert row["line_freeze_h"] == 24.0
     assert row["skew_h"] == 6.0
-    assert row["policy_label"] == "dynamic[skew_h=6]"
+    assert row["policy_label"] == "dynamic(skew=6h)"  # the policy name and spec label
     assert (row["reliability"], row["replication"], row["seed"]) == (0.95, 2, 5)
 
 

@@ -23,10 +23,9 @@ from jisopt.evaluate import evaluate
 from jisopt.instance import Instance, RatioRule
 from jisopt.instance_io import write_instance
 from jisopt.plan import Plan
-from jisopt.policies import POLICY_NAMES, RatioRulePolicy, RulePolicy, make_policy, parse_policy_label
+from jisopt.policies import POLICY_NAMES, PolicySpec, RatioRulePolicy, RulePolicy, make_policy
 from jisopt.policies.milp import SolveStatus, solve_exact
 from jisopt.policies.ratio_rules import RATIO_INFEASIBLE, RATIO_RULES, candidate_slots
-from jisopt.policies.registry import scenario_policy
 from jisopt.policies.rules import reinsert
 from jisopt.ratio import window_caps, windows_kept
 from jisopt.scenario import Scenario
@@ -324,8 +323,8 @@ def test_labels_round_trip(label):
     policy = make_policy(label)
     assert policy.name == label
     assert make_policy(policy.name) == policy
-    name, swap, skew = parse_policy_label(label)
-    assert make_policy(name, swap=swap, skew_h=skew or 0.0) == policy
+    spec = PolicySpec.parse(label)
+    assert make_policy(spec.name, swap=spec.swap, skew_h=spec.skew_h or 0.0) == policy
 
 
 def test_names_are_registered_everywhere():
@@ -333,9 +332,9 @@ def test_names_are_registered_everywhere():
         assert name in POLICY_NAMES
     assert make_policy("ratio-dynamic", swap=True) == RatioRulePolicy("dynamic", swap=True)
     sc = Scenario()
-    sc_skewed = scenario_policy("ratio-dynamic", sc)
+    sc_skewed = PolicySpec.parse("ratio-dynamic").build(sc)
     assert sc_skewed == RatioRulePolicy("dynamic", skew_h=sc.dynamic_skew_h)
-    assert scenario_policy("ratio-dynamic(skew=3h)", sc).skew_h == 3.0
+    assert PolicySpec.parse("ratio-dynamic(skew=3h)").build(sc).skew_h == 3.0
     from jisopt.errors import InputError
     with pytest.raises(InputError):
         make_policy("ratio-none")
@@ -346,12 +345,10 @@ def test_names_are_registered_everywhere():
 
 
 def test_the_simulation_takes_ratio_aware_names():
-    from jisopt.sim.runner import policy_from_name
-
     sc = Scenario()
-    assert policy_from_name("ratio-dynamic+swap", sc) == RatioRulePolicy(
+    assert PolicySpec.parse("ratio-dynamic+swap").build(sc) == RatioRulePolicy(
         "dynamic", swap=True, skew_h=sc.dynamic_skew_h)
-    assert policy_from_name("ratio-step", sc).name == "ratio-step"
+    assert PolicySpec.parse("ratio-step").build(sc).name == "ratio-step"
 
 
 # ---- the exact model is never worse ------------------------------------------------------

@@ -8,7 +8,8 @@ from sim_cases import small_scenario
 from jisopt.cli import main as cli_main
 from jisopt.instance_io import read_instance
 from jisopt.plan_io import read_plan
-from jisopt.sim import policy_from_name, run_replication
+from jisopt.policies import PolicySpec
+from jisopt.sim import run_replication
 from jisopt.sim.capture import capture_stem
 
 
@@ -18,7 +19,7 @@ def test_captured_instances_replay_to_the_applied_plans(tmp_path):
     instances = sorted(tmp_path.glob("*.instance.json"))
     assert len(instances) == len(result.instances) > 10
     assert len(sorted(tmp_path.glob("*.plan.json"))) == len(instances)
-    policy = policy_from_name("dynamic+swap", scenario)
+    policy = PolicySpec.parse("dynamic+swap").build(scenario)
     swapped = 0
     for k, (path, row) in enumerate(zip(instances, result.instances.itertuples(), strict=True)):
         assert path.name == f"{capture_stem(k, row.time_h)}.instance.json"

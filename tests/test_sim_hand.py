@@ -15,9 +15,10 @@ import pytest
 from sim_cases import ScriptedDraws
 
 from jisopt.instance import DELAY, FAILURE
+from jisopt.policies import PolicySpec
 from jisopt.scenario import Scenario, SupplierSpec
 from jisopt.sim.engine import Simulator
-from jisopt.sim.runner import collect_result, policy_from_name
+from jisopt.sim.runner import collect_result
 from jisopt.sim.streams import Demand
 
 
@@ -34,7 +35,7 @@ def run_hand(policy: str, script: dict, scenario: Scenario | None = None):
     scenario = scenario or hand_scenario()
     arrival = -6.0 + np.arange(18.0)  # 18 orders arrive before the end (12 h)
     demand = Demand(arrival_h=arrival, due_h=arrival + 7.0, version=np.zeros((18, 1), dtype=np.int64))
-    sim = Simulator(scenario, policy_from_name(policy, scenario), seed=0, replication=0,
+    sim = Simulator(scenario, PolicySpec.parse(policy).build(scenario), seed=0, replication=0,
                     check_invariants=True, demand=demand,
                     draws=ScriptedDraws(18, script))
     sim.run()

@@ -121,13 +121,14 @@ def test_okay_orders_had_every_part_on_time():
 
 @pytest.mark.parametrize("policy", ["none", "dynamic+swap"])
 def test_batch_length_does_not_change_the_result(policy):
+    from jisopt.policies import PolicySpec
     from jisopt.sim.engine import Simulator
-    from jisopt.sim.runner import collect_result, policy_from_name
+    from jisopt.sim.runner import collect_result
 
     scenario = small_scenario(days=6.0, warmup_days=1.0)
     results = []
     for max_batch_h in (None, 0.25):
-        sim = Simulator(scenario, policy_from_name(policy, scenario), seed=12, replication=0,
+        sim = Simulator(scenario, PolicySpec.parse(policy).build(scenario), seed=12, replication=0,
                         max_batch_h=max_batch_h)
         sim.run()
         results.append(collect_result(sim, record_orders=True))

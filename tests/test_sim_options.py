@@ -12,10 +12,10 @@ from sim_cases import small_scenario
 from jisopt.errors import InputError
 from jisopt.instance import RatioRule
 from jisopt.options import OptionSpec, ratio_rules
+from jisopt.policies import PolicySpec
 from jisopt.scenario import Scenario, SupplierSpec, load_scenario, scenario_from_dict
 from jisopt.sim import Simulator, run_replication
 from jisopt.sim.metrics import compute_kpis, kpi_names, ratio_kpis
-from jisopt.sim.runner import policy_from_name
 from jisopt.sim.streams import DisruptionDraws, draw_demand, draw_options
 
 REPO = Path(__file__).resolve().parents[1]
@@ -104,7 +104,7 @@ def test_options_do_not_shift_the_demand_or_disruption_streams():
 @pytest.mark.parametrize("policy", ["none", "dynamic", "step+swap"])
 def test_options_in_the_state_are_the_same_under_every_policy(policy):
     s = _with_options(small_scenario())
-    sim = Simulator(s, policy_from_name(policy, s), 4, 0)
+    sim = Simulator(s, PolicySpec.parse(policy).build(s), 4, 0)
     demand = draw_demand(s, 4, 0)
     assert np.array_equal(sim.state.options, draw_options(s, 4, 0, demand.n_orders))
 
@@ -126,7 +126,7 @@ def test_soft_rules_only_change_nothing_but_add_ratio_kpis():
 def test_hard_rules_hold_in_the_planned_sequence_without_resequencing():
     s = _with_options(small_scenario(), [{"name": "a", "share": 0.5, "rule": "1:2"},
                                          {"name": "b", "share": 0.4, "rule": "2:5"}])
-    sim = Simulator(s, policy_from_name("none", s), 1, 0)
+    sim = Simulator(s, PolicySpec.parse("none").build(s), 1, 0)
     sim.run()
     _assert_hard_rules_hold(sim)
     result = run_replication(s, "none", seed=1)
@@ -213,7 +213,7 @@ def test_car_scenario_loads_by_name_anywhere(tmp_path, monkeypatch):
 
 def test_short_car_run_keeps_hard_rules_without_resequencing():
     car = load_scenario("car").replace(days=1.5, warmup_days=0.5)
-    sim = Simulator(car, policy_from_name("none", car), 1, 0)
+    sim = Simulator(car, PolicySpec.parse("none").build(car), 1, 0)
     sim.run()
     _assert_hard_rules_hold(sim)
     none = run_replication(car, "none", seed=1)

@@ -116,9 +116,9 @@ CASES = [
 
 @pytest.mark.parametrize(("scenario", "policy"), CASES)
 def test_deferred_instances_equal_the_copied_snapshot(scenario, policy):
-    from jisopt.sim import policy_from_name
+    from jisopt.policies import PolicySpec
 
-    oracle = Oracle(policy_from_name(policy, scenario))
+    oracle = Oracle(PolicySpec.parse(policy).build(scenario))
     sim = Simulator(scenario, oracle, seed=3, replication=0)
     oracle.sim = sim
     sim.run()

@@ -28,6 +28,7 @@ __all__ = [
     "check_scenario_flags",
     "describe_runs",
     "experiment_run",
+    "out_dir",
     "parse_float",
     "parse_int",
     "parse_monitoring_point",
@@ -271,7 +272,14 @@ def run_experiment(args: argparse.Namespace, tasks: Sequence[Task], sim: Simulat
 
 def record_outputs(report: RunReport, files: Iterable[str | Path]) -> None:
     """List files a command writes into ``--out`` in its manifest (the next run removes them)."""
-    ResultStore(report.out_dir).record_outputs(files)
+    ResultStore(out_dir(report)).record_outputs(files)
+
+
+def out_dir(report: RunReport) -> Path:
+    """The output directory of a command's run (``--out``; every command stores its runs)."""
+    if report.out_dir is None:
+        raise RuntimeError("the run stored no results")
+    return report.out_dir
 
 
 def _cpus() -> int:

@@ -26,9 +26,10 @@ from jisopt.cli._experiment import (
     parse_seed,
     scenario_overrides,
 )
-from jisopt.cli.check import add_constraint_arguments, split_items
+from jisopt.cli.check import add_constraint_arguments
 from jisopt.errors import InputError
 from jisopt.experiments.report import format_number, render_text
+from jisopt.policies.spec import split_labels
 from jisopt.weights import Weights
 
 __all__ = ["add_parser", "run", "summary_path"]
@@ -59,7 +60,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="objective weighting, e.g. delay=1,reschedules=0.1; repeat for several "
                         "(default: delay=1,reschedules=1)")
     g.add_argument("--rules", default="step,leap,dynamic,ontime", metavar="RULE[,RULE...]",
-                   help="rules to compare (default: step,leap,dynamic,ontime)")
+                   help="rules to compare, or plug-in policies (module:attr, file.py:attr; "
+                        "docs/policies.md) (default: step,leap,dynamic,ontime)")
     add_constraint_arguments(g)
     g.add_argument("--time-limit", default="60", metavar="S",
                    help="wall-clock limit per exact solve in seconds (ratio rules only; default 60)")
@@ -112,15 +114,15 @@ def _source(args: argparse.Namespace):
         if args.instances is not None:
             raise InputError("give a directory of instances or --simulate, not both", field="instances",
                              value=args.instances)
+        from jisopt.policies import PolicySpec
         from jisopt.scenario import load_scenario
-        from jisopt.sim import policy_from_name
 
         reliability = parse_reliability(args.reliability) if args.reliability is not None else None
         scenario = check_scenario_flags(args.scenario, load_scenario(args.scenario),
                                         scenario_overrides(args), [reliability])
         seed = parse_seed(args.seed)
         replication = parse_int(args.replication, "replication", 0) if args.replication else 0
-        policy = policy_from_name(args.policy or "dynamic", scenario)
+        policy = PolicySpec.parse(args.policy or "dynamic").build(scenario)
         jobs, kpis = simulated_instances(scenario, policy, seed=seed, replication=replication)
         reliability = sorted({s.reliability for s in scenario.suppliers})
         text = (f"simulated {scenario.name}, reliability {'/'.join(f'{r:g}' for r in reliability)}, "
@@ -143,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     from jisopt.experiments.gaps import check_rules, gap_table, summarize_gaps
 
     weightings = _weightings(args.weights)
-    rules = split_items(args.rules, "rules")
+    rules = split_labels(args.rules, "rules")
     check_rules(rules)
     time_limit_s = parse_float(args.time_limit, "time-limit", low=0.0, low_open=True,
                                what="a positive number of seconds")

@@ -10,6 +10,7 @@ from jisopt.cli._experiment import (
     check_scenario_flags,
     describe_runs,
     experiment_run,
+    out_dir,
     parse_float,
     parse_reliability,
     print_summary_json,
@@ -20,16 +21,17 @@ from jisopt.cli._experiment import (
 from jisopt.cli.check import split_items
 from jisopt.errors import InputError
 from jisopt.experiments.car_study import car_grid, write_car_results
-from jisopt.experiments.paper import paper_grid, write_paper_results
+from jisopt.experiments.paper import PaperResults, paper_grid, write_paper_results
 from jisopt.experiments.report import json_value, summary_json
 from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import SimulationTask
-from jisopt.experiments.studies import STUDIES, study_grid, write_study_results
+from jisopt.experiments.studies import STUDIES, StudyResults, study_grid, write_study_results
 from jisopt.experiments.weights_study import (
     DEFAULT_RESCHEDULE_WEIGHTS,
     weights_grid,
     write_weights_results,
 )
+from jisopt.policies.spec import split_labels
 from jisopt.scenario import Scenario, load_scenario
 
 __all__ = ["QUICK", "QUICK_WEIGHTS", "add_parser", "parse_reschedule_weights", "run"]
@@ -79,6 +81,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--exact", action="store_true",
                    help="car study: also run the exact policy (milp, ratio rules ignored by the "
                         "model; see docs/experiments.md)")
+    p.add_argument("--policies", metavar="NAME[,NAME...]",
+                   help="parameter studies (" + ", ".join(STUDIES) + "): the policies compared, "
+                        "any labels incl. plug-ins, e.g. dynamic,./my_policy.py:Attr "
+                        "(docs/policies.md; default: the study's)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_scenario_options(p)
     p.set_defaults(scenario=None)  # the study's own: car for --study car, else tractor
@@ -102,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
                           if args.reschedule_weights is not None else DEFAULT_RESCHEDULE_WEIGHTS)
     if args.exact and args.study != "car":
         raise InputError("applies to --study car only", field="exact", has_value=False)
+    if args.policies is not None and args.study not in STUDIES:
+        raise InputError(f"applies to the parameter studies only ({', '.join(STUDIES)}); the "
+                         f"{args.study} study's figures and comparisons need its own policies",
+                         field="policies", value=args.policies)
+    policies = split_labels(args.policies, "policies") if args.policies is not None else None
     if args.scenario is None:
         args.scenario = "car" if args.study == "car" else "tractor"
     base = load_scenario(args.scenario)
@@ -119,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
         check_scenario_flags(args.scenario, base, overrides, [None], flags)
     default_replications = {"weights": WEIGHTS_REPLICATIONS, "car": CAR_REPLICATIONS}.get(
         args.study, DEFAULT_REPLICATIONS)
-    replications, seed = run_settings(args, quick["replications"] if args.quick else default_replications)
+    replications, seed = run_settings(args, int(quick["replications"]) if args.quick
+                                      else default_replications)
     if args.study != "paper" and args.out == DEFAULT_OUT:
         args.out = f"results/study-{args.study}"
 
@@ -148,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                              has_value=False)
         reliability = parse_reliability(args.reliability) if args.reliability is not None else 0.97
         tasks = study_grid(study, replications=replications, seed=seed, reliability=reliability,
-                           scenario=args.scenario, overrides=overrides)
+                           scenario=args.scenario, overrides=overrides, policies=policies)
 
     sim = SimulationTask({args.scenario: base})
     scenario = tasks[0].resolve_scenario(base)
@@ -171,22 +183,24 @@ def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scen
     header = (f"{describe_runs(scenario, replications)} per setting, seed {seed}; {n_tasks} runs "
               f"({report.n_run} now, {report.n_resumed} resumed) in {report.wall_time_s:.1f} s "
               f"on {report.backend}")
+    folder = out_dir(report)
+    results: PaperResults | StudyResults
     if args.study == "paper":
-        results = write_paper_results(report.table, report.out_dir, header=header,
+        results = write_paper_results(report.table, folder, header=header,
                                       n_suppliers=len(scenario.suppliers))
         payload = {"claims": [{k: json_value(v) for k, v in rec.items()}
                               for rec in results.claims.to_dict("records")]}
         by = ["reliability", "policy_label"]
     elif args.study == "weights":
-        results = write_weights_results(report.table, report.out_dir, header=header)
+        results = write_weights_results(report.table, folder, header=header)
         payload = {}
         by = ["policy_label", "reschedule_weight", "pareto_optimal"]
     elif args.study == "car":
-        results = write_car_results(report.table, report.out_dir, header=header)
+        results = write_car_results(report.table, folder, header=header)
         payload = {}
         by = ["policy_label"]
     else:
-        results = write_study_results(report.table, STUDIES[args.study], report.out_dir, header=header)
+        results = write_study_results(report.table, STUDIES[args.study], folder, header=header)
         payload = {}
         by = [STUDIES[args.study].x, "policy_label"]
     record_outputs(report, results.files.values())

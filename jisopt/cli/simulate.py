@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 
 from jisopt.cli._experiment import (
@@ -11,6 +12,7 @@ from jisopt.cli._experiment import (
     check_scenario_flags,
     describe_runs,
     experiment_run,
+    out_dir,
     parse_float,
     parse_reliability,
     print_summary_json,
@@ -21,10 +23,11 @@ from jisopt.cli._experiment import (
 from jisopt.cli.check import split_items
 from jisopt.errors import InputError
 from jisopt.experiments import make_grid, summarize
+from jisopt.experiments.grid import Scalar
 from jisopt.experiments.report import kpi_table, render_text, summary_json
 from jisopt.experiments.runner import RunReport
 from jisopt.experiments.simulation import KPI_NAMES, SimulationTask
-from jisopt.policies import RULES
+from jisopt.policies.spec import PolicySpec, split_labels
 from jisopt.scenario import Scenario, load_scenario
 from jisopt.sim.metrics import kpi_names
 from jisopt.weights import Weights
@@ -49,7 +52,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     g = p.add_argument_group("policy and supply")
     g.add_argument("--policy", default="dynamic", metavar="NAME[,NAME...]",
-                   help="policy or comma-separated policies: none, step, leap, dynamic, ontime, ... "
+                   help="policy or comma-separated policies: none, step, leap, dynamic, ontime, ..., "
+                        "or plug-ins module:Attr, ./file.py:Attr[key=value;...] (docs/policies.md) "
                         "(default: dynamic)")
     g.add_argument("--swap", action="store_true", help="try the component swap first")
     g.add_argument("--skew-h", metavar="H",
@@ -71,37 +75,50 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, object]]]:
-    """Each policy with the options that apply to it.
+def _policies(args: argparse.Namespace) -> list[tuple[str, dict[str, Scalar]]]:
+    """Each policy label with the options that apply to it.
 
-    ``--swap`` goes to every policy, ``--skew-h`` to the dynamic rule, ``--weights`` to the
-    policies that are not rules (the exact model); each of them runs once per ``--weights``.
+    ``--swap`` goes to every policy, ``--skew-h`` to the dynamic rules (plain and
+    ratio-aware), ``--weights`` to the exact model and to plug-ins whose class or factory
+    takes ``weights``; each of them runs once per ``--weights``.
     """
-    names = _split(args.policy) or ["dynamic"]
+    labels = split_labels(args.policy) if args.policy.strip() else ["dynamic"]
+    specs = [PolicySpec.parse(label) for label in labels]
     skew_h = parse_float(args.skew_h, "skew-h", what="a number") if args.skew_h is not None else None
     weightings = [_weights_text(text) for text in args.weights or ()]
-    if skew_h is not None and "dynamic" not in names:
+    if skew_h is not None and not any(spec.is_dynamic for spec in specs):
         raise InputError("applies to the dynamic rule only, which is not among the policies",
                          field="skew-h", value=args.skew_h)
-    if weightings and all(name in RULES for name in names):
+    weighted = [_takes_weights(spec) for spec in specs]
+    if weightings and not any(weighted):
         raise InputError("no policy given takes weights (the rules do not; e.g. --policy milp)",
                          field="weights", value=args.weights[0])
     parsed = [Weights.parse(text) for text in weightings]
     for k, weights in enumerate(parsed):
         if weights in parsed[:k]:
             raise InputError("the same weighting is given twice", field="weights", value=args.weights[k])
-    policies = []
-    for name in names:
-        options: dict[str, object] = {}
+    policies: list[tuple[str, dict[str, Scalar]]] = []
+    for label, spec, takes_weights in zip(labels, specs, weighted, strict=True):
+        options: dict[str, Scalar] = {}
         if args.swap:
             options["swap"] = True
-        if skew_h is not None and name == "dynamic":
+        if skew_h is not None and spec.is_dynamic:
             options["skew_h"] = skew_h
-        if weightings and name not in RULES:
-            policies.extend((name, {**options, "weights": weights}) for weights in weightings)
+        if weightings and takes_weights:
+            policies.extend((label, {**options, "weights": weights}) for weights in weightings)
         else:
-            policies.append((name, options))
+            policies.append((label, options))
     return policies
+
+
+def _takes_weights(spec: PolicySpec) -> bool:
+    """Whether ``--weights`` applies: the exact model, or a plug-in with a ``weights`` parameter."""
+    if spec.is_builtin:
+        return not spec.is_rule
+    try:
+        return "weights" in inspect.signature(spec.target()).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _weights_text(text: str) -> str:
@@ -147,7 +164,7 @@ def _write_and_print(args: argparse.Namespace, report: RunReport, scenario: Scen
     names = KPI_NAMES + kpi_names(scenario)[len(KPI_NAMES):]  # + the ratio KPIs, if any
     summary = summarize(table, by, names)
     record_outputs(report, ["summary.csv"])
-    summary.to_csv(report.out_dir / "summary.csv", index=False)
+    summary.to_csv(out_dir(report) / "summary.csv", index=False)
     if args.json:
         print_summary_json({
             "scenario": scenario.name, "seed": seed, "replications": replications,

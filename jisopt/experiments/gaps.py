@@ -46,7 +46,7 @@ from jisopt.instance import Instance
 from jisopt.objective import Weights
 from jisopt.plan import Plan
 from jisopt.policies.base import Policy
-from jisopt.policies.rules import RulePolicy
+from jisopt.policies.spec import PolicySpec
 from jisopt.scenario import Scenario
 
 __all__ = [
@@ -210,7 +210,7 @@ def instance_gaps(
     settings = {"max_later_slots": max_later_slots, "enforce_bounds": enforce_bounds}
     plans = {}
     for rule in rules:
-        plan = RulePolicy(rule)(instance)
+        plan = PolicySpec.parse(rule).build()(instance)
         plans[rule] = _evaluation(instance, plan.slot, plan.swaps, policy=rule, **settings)
     base = {
         "instance": key or instance.name,
@@ -261,15 +261,18 @@ def instance_gaps(
 
 def check_rules(rules: Sequence[str]) -> None:
     """Raise :class:`~jisopt.errors.InputError` unless ``rules`` are distinct rules that
-    resequence (any of :data:`GAP_RULES`)."""
+    resequence (any of :data:`GAP_RULES`) or plug-in policies (docs/policies.md) that build."""
     if not rules:
         raise InputError("at least one rule is needed", field="rules", has_value=False)
     for k, rule in enumerate(rules):
-        if rule not in GAP_RULES:
+        spec = PolicySpec.parse(rule)
+        if spec.is_builtin and rule not in GAP_RULES:
             raise InputError(f"not a rule to compare (rules: {', '.join(GAP_RULES)})", field="rules",
                              value=rule)
         if rule in rules[:k]:
             raise InputError("rule given twice", field="rules", value=rule)
+        if not spec.is_builtin:
+            spec.build()  # a plug-in that cannot be built fails before any instance
 
 
 def gap_table(

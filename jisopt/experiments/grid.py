@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jisopt.errors import InputError
+from jisopt.policies.base import Policy
+from jisopt.policies.spec import PolicySpec
 from jisopt.scenario import Scenario
 from jisopt.sim.streams import MAX_SEED
 
@@ -83,10 +85,17 @@ class Task:
     reliability
         Reliability of every supplier, or ``None`` to keep the scenario's.
     policy
-        Policy name (see :func:`jisopt.policies.make_policy`).
+        Policy name (:class:`~jisopt.policies.spec.PolicySpec`: a built-in, ``module:attr``,
+        ``file.py:attr`` or an entry-point name). A full label (``dynamic(skew=6h)+swap``)
+        or a :class:`~jisopt.policies.spec.PolicySpec` is split into name and options; a
+        policy object (the :class:`~jisopt.policies.base.Policy` protocol) is kept as
+        :attr:`policy_object` and its ``name`` becomes the name.
     policy_options
         Sorted ``(name, value)`` pairs passed to the policy, e.g. ``swap``,
         ``skew_h``, ``weights`` (as the text ``"delay=1,reschedules=0.2"``).
+    policy_object
+        The policy object, if one was given (not part of the task's identity: its
+        ``name`` is; to run on worker processes it must pickle).
     replication
         Replication index (0, 1, ...); disruption streams derive from
         ``(seed, replication, ...)``, so every policy of the same
@@ -102,10 +111,12 @@ class Task:
     policy_options: tuple[tuple[str, Scalar], ...] = field(default=())
     replication: int = 0
     seed: int = 1
+    policy_object: Policy | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", _as_pairs(self.overrides, "overrides"))
         object.__setattr__(self, "policy_options", _as_pairs(self.policy_options, "policy_options"))
+        self._split_policy()
         if self.reliability is not None:
             r = float(self.reliability)
             if not 0.0 < r <= 1.0:
@@ -116,6 +127,34 @@ class Task:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
                 raise InputError("must be an integer in [0, 2**63 - 1]", field=name, value=value)
+
+    def _split_policy(self) -> None:
+        """Name and options from a label, a spec or a policy object (see the class)."""
+        given: object = self.policy
+        if self.policy_object is not None or not isinstance(given, str | PolicySpec):
+            obj = self.policy_object if self.policy_object is not None else given
+            if not isinstance(obj, Policy) or not isinstance(getattr(obj, "name", None), str):
+                raise InputError("not a policy name, spec or object with a 'name' and "
+                                 "__call__(instance) -> Plan", field="policy", value=type(obj).__name__)
+            if self.policy_options:
+                raise InputError("a policy object takes no policy_options (set them on the object)",
+                                 field="policy_options", value=self.policy_options[0][0])
+            object.__setattr__(self, "policy_object", obj)
+            object.__setattr__(self, "policy", obj.name)
+            return
+        spec = given if isinstance(given, PolicySpec) else PolicySpec.parse(given)
+        if isinstance(given, PolicySpec) or spec.label != spec.name:
+            merged = dict(self.policy_options)
+            for name, value in _spec_options(spec):
+                if name in merged and merged[name] != value:
+                    raise InputError(f"option '{name}' given in the label and in policy_options",
+                                     field="policy_options", value=merged[name])
+                merged[name] = value
+            object.__setattr__(self, "policy", spec.name)
+            object.__setattr__(self, "policy_options", _as_pairs(merged, "policy_options"))
+        else:
+            object.__setattr__(self, "policy", spec.name)
+        self.policy_spec  # noqa: B018 - the spec checks the options
 
     # ---- identity -----------------------------------------------------------
     def params(self) -> dict[str, Any]:
@@ -144,17 +183,24 @@ class Task:
         return f"{label}_{rel}_s{self.seed}_rep{self.replication:04d}_{self.digest[:10]}"
 
     @property
+    def policy_spec(self) -> PolicySpec:
+        """The policy with its options as one spec (a policy object: its ``name`` as label)."""
+        return PolicySpec(self.policy, options=tuple((k, v) for k, v in self.policy_options
+                                                     if v is not None))
+
+    @property
     def policy_label(self) -> str:
-        """The policy with its options, e.g. ``dynamic``, ``dynamic+swap``, ``dynamic[skew_h=12]``."""
-        label = self.policy
-        rest = []
-        for name, value in self.policy_options:
-            if name == "swap":
-                if value:
-                    label += "+swap"
-            elif value is not None:
-                rest.append(f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}")
-        return f"{label}[{','.join(rest)}]" if rest else label
+        """The policy's label (:attr:`PolicySpec.label <jisopt.policies.spec.PolicySpec.label>`),
+        e.g. ``dynamic``, ``dynamic+swap``, ``dynamic(skew=12h)``; a policy object's ``name``."""
+        if self.policy_object is not None:
+            return self.policy
+        return self.policy_spec.label
+
+    def build_policy(self, scenario: Scenario | None = None) -> Policy:
+        """The task's policy object: the one given, else the spec built for ``scenario``."""
+        if self.policy_object is not None:
+            return self.policy_object
+        return self.policy_spec.build(scenario)
 
     def row(self) -> dict[str, Any]:
         """The task's parameters as one tidy row (overrides and options as own columns)."""
@@ -211,7 +257,7 @@ def make_grid(
     *,
     scenario: str = "tractor",
     reliabilities: Sequence[float | None] = (None,),
-    policies: Sequence[str | tuple[str, Mapping[str, Scalar]]] = ("none",),
+    policies: Sequence[str | PolicySpec | Policy | tuple[str, Mapping[str, Scalar]]] = ("none",),
     replications: int = 1,
     seed: int = 1,
     overrides: Mapping[str, Scalar] | None = None,
@@ -226,7 +272,9 @@ def make_grid(
     reliabilities
         Supplier reliabilities (``None``: the scenario's own).
     policies
-        Policy names, or ``(name, options)`` pairs.
+        Policy labels, :class:`~jisopt.policies.spec.PolicySpec` objects, policy objects
+        (any object of the :class:`~jisopt.policies.base.Policy` protocol), or
+        ``(label, options)`` pairs.
     replications
         Replications per setting; indices ``0 .. replications - 1``.
     seed
@@ -252,14 +300,22 @@ def make_grid(
         changed = {**fixed, **dict(zip(names, combo, strict=True))}
         for reliability in reliabilities:
             for pol in policies:
-                name, options = (pol, {}) if isinstance(pol, str) else (pol[0], dict(pol[1]))
+                name, options = (pol[0], dict(pol[1])) if isinstance(pol, tuple) else (pol, {})
                 for rep in range(replications):
                     tasks.append(Task(scenario=scenario, overrides=tuple(changed.items()),
-                                      reliability=reliability, policy=name,
+                                      reliability=reliability, policy=name,  # type: ignore[arg-type]
                                       policy_options=tuple(options.items()),
                                       replication=rep, seed=seed))
     task_keys(tasks)
     return tasks
+
+
+def _spec_options(spec: PolicySpec) -> list[tuple[str, Scalar]]:
+    """A spec's swap, skew and options as task options."""
+    options: list[tuple[str, Scalar]] = [("swap", True)] if spec.swap else []
+    if spec.skew_h is not None:
+        options.append(("skew_h", spec.skew_h))
+    return [*options, *spec.options]
 
 
 def task_keys(tasks: Iterable[Task]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import pickle
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +19,10 @@ from jisopt.experiments.grid import Task, task_keys
 from jisopt.experiments.locking import lock_folder
 from jisopt.experiments.storage import ResultStore, TaskResult, result_row, rows_to_frame
 
-__all__ = ["RunReport", "run_tasks"]
+__all__ = ["RunReport", "check_shippable", "run_tasks"]
+
+_FILE_MODULE_PREFIX = "_jisopt_plugin_"
+"""Prefix of the modules of policy files loaded by path (:mod:`jisopt.policies.spec`)."""
 
 
 @dataclass
@@ -52,13 +56,46 @@ class RunReport:
     orders: dict[str, pd.DataFrame] | None = None
 
 
-def _progress(total: int, initial: int, enabled: bool | None):
+def _progress(total: int, initial: int, enabled: bool | None) -> Any:
     from tqdm.auto import tqdm
 
     if enabled is None:
         enabled = sys.stderr.isatty()
     return tqdm(total=total, initial=initial, disable=not enabled, unit="run", desc="simulating",
                 file=sys.stderr, dynamic_ncols=True)
+
+
+def check_shippable(tasks: Sequence[Task]) -> None:
+    """Refuse policy objects that worker processes cannot receive.
+
+    A task given a policy object (not a label) sends it to the workers by pickling:
+    the object must pickle, and its class must be importable by module name in a
+    fresh process (a module on ``sys.path``, not a file loaded by path; give such a
+    file's policy by its label ``file.py:Attr`` instead, which every worker loads).
+
+    Raises
+    ------
+    InputError
+        Naming the policy and the reason.
+    """
+    seen: set[int] = set()
+    for task in tasks:
+        obj = task.policy_object
+        if obj is None or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        remedy = "; run in this process (jobs=1) or give the policy by its label"
+        module = type(obj).__module__
+        if module.startswith(_FILE_MODULE_PREFIX):
+            raise InputError("was loaded from a file by path, which worker processes cannot import"
+                             f" (give it as 'file.py:Attr'){remedy}", field="policy", value=task.policy)
+        try:
+            pickle.dumps(obj)
+        except Exception as exc:
+            text = str(exc).strip().splitlines()
+            raise InputError(f"cannot be sent to worker processes ({type(exc).__name__}: "
+                             f"{text[0] if text else ''}){remedy}", field="policy",
+                             value=task.policy) from None
 
 
 def run_tasks(
@@ -108,7 +145,8 @@ def run_tasks(
     Raises
     ------
     InputError
-        If ``out_dir`` is in use by another run (see
+        If a task's policy object cannot be sent to the backend's workers
+        (:func:`check_shippable`), if ``out_dir`` is in use by another run (see
         :func:`~jisopt.experiments.locking.lock_folder`), is not empty and holds
         no jisopt results, or (on resume) holds another experiment.
 
@@ -120,6 +158,8 @@ def run_tasks(
     start = time.perf_counter()
     keys = task_keys(tasks)
     backend = backend if backend is not None else SerialBackend()
+    if backend.name != SerialBackend.name:
+        check_shippable(tasks)
     store = ResultStore(out_dir) if out_dir is not None else None
     if resume and store is None:
         raise InputError("resuming needs an output directory", field="resume", has_value=False)

@@ -11,22 +11,11 @@ from jisopt import __version__
 from jisopt.errors import InputError
 from jisopt.experiments.grid import Task
 from jisopt.experiments.storage import TaskResult
-from jisopt.policies import Policy, scenario_policy
+from jisopt.policies.spec import policy_identity
 from jisopt.scenario import Scenario, load_scenario
 from jisopt.sim.metrics import KPI_NAMES
 
-__all__ = ["KPI_NAMES", "SimulationTask", "build_policy", "experiment_manifest"]
-
-
-def build_policy(task: Task, scenario: Scenario) -> Policy:
-    """The policy of a task: ``make_policy(task.policy, **options)``.
-
-    Options are scalars (``weights`` as the text ``"delay=1,reschedules=0.2"``,
-    which :func:`~jisopt.policies.make_policy` parses). The dynamic rule takes
-    its skew threshold from the option ``skew_h``, else from the
-    scenario's ``dynamic_skew_h`` (as the simulator does for policy names).
-    """
-    return scenario_policy(task.policy, scenario, **dict(task.policy_options))
+__all__ = ["KPI_NAMES", "SimulationTask", "experiment_manifest", "policy_identities"]
 
 
 @dataclass
@@ -66,7 +55,7 @@ class SimulationTask:
         capture = Path(self.capture_dir) / task.key if self.capture_dir is not None else None
         scenario = self.scenario(task)
         result = run_replication(
-            scenario, build_policy(task, scenario), seed=task.seed, replication=task.replication,
+            scenario, task.build_policy(scenario), seed=task.seed, replication=task.replication,
             record_orders=self.record_orders, capture_dir=capture,
             check_invariants=self.check_invariants,
         )
@@ -76,17 +65,22 @@ class SimulationTask:
     def validate(self, tasks: list[Task]) -> None:
         """Resolve every distinct scenario and policy once, so bad input fails before any run.
 
+        Policies are built from their specs as the runs build them (``Task.build_policy``
+        with the task's scenario); the dynamic rule takes the option ``skew_h``, else the
+        scenario's ``dynamic_skew_h``.
+
         Raises
         ------
         InputError
-            On an invalid override, reliability or policy option.
+            On an invalid override, reliability, policy or policy option.
         """
         seen: set[tuple] = set()
         for task in tasks:
-            key = (task.scenario, task.overrides, task.reliability, task.policy, task.policy_options)
+            key = (task.scenario, task.overrides, task.reliability, task.policy, task.policy_options,
+                   id(task.policy_object))
             if key not in seen:
                 seen.add(key)
-                build_policy(task, self.scenario(task))
+                task.build_policy(self.scenario(task))
 
 
 def experiment_manifest(sim: SimulationTask, tasks: list[Task], **info: Any) -> dict[str, Any]:
@@ -110,10 +104,25 @@ def experiment_manifest(sim: SimulationTask, tasks: list[Task], **info: Any) -> 
             "scenarios": {label: _scenario_json(sim.scenarios[label]) for label in labels},
             "record_orders": sim.record_orders,
         },
+        "policies": policy_identities(tasks),
         "n_tasks": len(tasks),
         "jisopt_version": __version__,
         **info,
     }
+
+
+def policy_identities(tasks: list[Task]) -> dict[str, dict[str, Any]]:
+    """Each distinct policy of a grid by label: its source and the digest of that source
+    (:func:`~jisopt.policies.spec.policy_identity`); resuming refuses a policy whose
+    identity changed (:meth:`~jisopt.experiments.storage.ResultStore.open`)."""
+    identities: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        label = task.policy_label
+        if label not in identities:
+            policy = task.policy_object if task.policy_object is not None else task.policy_spec
+            identity = policy_identity(policy)
+            identities[label] = {"source": identity["source"], "sha1": identity["sha1"]}
+    return identities
 
 
 def _scenario_json(scenario: Scenario) -> dict[str, Any]:

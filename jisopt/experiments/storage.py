@@ -2,8 +2,10 @@
 
 Layout of an output directory::
 
-    experiment.json          what was run (scenarios, options, jisopt version) and
-                             the outputs written ("outputs": file names)
+    experiment.json          what was run (scenarios, options, jisopt version), each
+                             policy's identity ("policies": label -> source and
+                             digest, docs/policies.md) and the outputs written
+                             ("outputs": file names)
     .jisopt.lock             lock held by the run using the directory
     parts/<task key>.parquet one row per finished task (written atomically)
     orders/<task key>.parquet per-order table of a finished task (optional)
@@ -152,7 +154,11 @@ def _atomic_write_table(table: pa.Table, path: Path) -> None:
 
 def _atomic_write_json(data: Any, path: Path) -> None:
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    _atomic_write(path, lambda tmp: tmp.write_text(text))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    _atomic_write(path, write)
 
 
 def _frame_to_table(frame: pd.DataFrame) -> pa.Table:
@@ -215,6 +221,23 @@ def _set_aside(path: Path) -> Path:
             os.replace(path, target)
             return target
     raise InputError("too many rejected copies beside it; remove them", source=str(path))
+
+
+def _check_policies(stored: object, current: object, out_dir: Path) -> None:
+    """Refuse to resume when a policy of both runs has another identity (its source changed).
+
+    Manifests without ``policies`` (earlier versions) and policies new to the grid pass.
+    """
+    if not isinstance(stored, Mapping) or not isinstance(current, Mapping):
+        return
+    for label in sorted(set(stored) & set(current)):
+        if stored[label] != current[label]:
+            was, now = stored[label], current[label]
+            what = ("its source changed" if isinstance(was, Mapping) and isinstance(now, Mapping)
+                    and was.get("source") == now.get("source") else "it comes from another source")
+            raise InputError(f"holds results of policy '{label}', but {what} since "
+                             "(source digest differs); use another output directory or run "
+                             "without resume", source=str(out_dir))
 
 
 def _safe_output_name(name: object) -> bool:
@@ -296,6 +319,8 @@ class ResultStore:
             raise InputError(
                 "holds results of a different experiment (other scenario or options); "
                 "use another output directory or run without resume", source=str(self.out_dir))
+        elif resume:
+            _check_policies(stored.get("policies"), manifest.get("policies"), self.out_dir)
         outputs = list(outputs)
         self._remove_outputs(stored, outputs)
         self._refuse_overwrite([*_LEGACY_OUTPUTS, *outputs])

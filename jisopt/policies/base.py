@@ -19,7 +19,10 @@ class Policy(Protocol):
     same object for every event of a run).
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The policy's label (as tables and plans show it)."""
+        ...
 
     def __call__(self, instance: Instance) -> Plan:
         """Return a plan for ``instance`` (with ``runtime_s`` set)."""

@@ -8,13 +8,12 @@ into a result. See ``docs/simulation.md``.
 
 from jisopt.sim.engine import Simulator
 from jisopt.sim.metrics import KPI_NAMES
-from jisopt.sim.runner import ReplicationResult, collect_result, policy_from_name, run_replication
+from jisopt.sim.runner import ReplicationResult, collect_result, run_replication
 
 __all__ = [
     "KPI_NAMES",
     "ReplicationResult",
     "Simulator",
     "collect_result",
-    "policy_from_name",
     "run_replication",
 ]

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from jisopt.errors import InputError
 from jisopt.policies.base import Policy
-from jisopt.policies.registry import scenario_policy
+from jisopt.policies.spec import PolicySpec
 from jisopt.scenario import Scenario
 from jisopt.sim.capture import InstanceCapture
 from jisopt.sim.engine import InstanceHook, Simulator
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from jisopt.instance import Instance
     from jisopt.plan import Plan
 
-__all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "policy_from_name", "run_replication"]
+__all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "run_replication"]
 
 EVENT_COLUMNS: tuple[str, ...] = (
     "order_id", "supplier", "attempt", "kind", "delay_h", "start_h", "holder",
@@ -67,17 +66,6 @@ class ReplicationResult:
     info: dict = field(default_factory=dict)
 
 
-def policy_from_name(name: str, scenario: Scenario) -> Policy:
-    """A policy from a name such as ``dynamic`` or ``step+swap``.
-
-    The dynamic rule takes the scenario's ``dynamic_skew_h``.
-    """
-    base, _, option = name.partition("+")
-    if option not in ("", "swap"):
-        raise InputError("unknown policy option (only '+swap')", field="policy", value=name)
-    return scenario_policy(base, scenario, swap=option == "swap")
-
-
 def run_replication(
     scenario: Scenario,
     policy: Policy | str,
@@ -95,7 +83,9 @@ def run_replication(
     scenario
         The plant.
     policy
-        A policy object (as ``jisopt solve`` uses) or a name (``step``, ``dynamic+swap``).
+        A policy object (as ``jisopt solve`` uses) or a label (``step``, ``dynamic+swap``,
+        ``./my_policy.py:GapFirst``; :class:`~jisopt.policies.spec.PolicySpec`), built for
+        ``scenario`` (the dynamic rule takes its ``dynamic_skew_h``).
     seed, replication
         Identity of the random streams: the same pair gives the same demand and
         disruption draws under every policy.
@@ -112,7 +102,7 @@ def run_replication(
         ``capture_dir`` too, the files are written first.
     """
     if isinstance(policy, str):
-        policy = policy_from_name(policy, scenario)
+        policy = PolicySpec.parse(policy).build(scenario)
     t0 = time.perf_counter()
     hook = _chain_hooks(InstanceCapture(capture_dir) if capture_dir is not None else None, on_instance)
     sim = Simulator(scenario, policy, seed, replication, check_invariants=check_invariants,
