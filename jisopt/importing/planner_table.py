@@ -91,6 +91,8 @@ class _Row:
     version: list[str | None]
     status: list[str | None]
     eta: list[datetime | None]
+    eta_cell: list[object]  # as written, for messages
+    position_cell: object
 
 
 def instance_from_table(
@@ -279,7 +281,8 @@ def _rows(table: TableFile, suppliers: list[str], column: dict[str, int],
         versions = [parsed(f"{s}.{VERSION}", cell_text) for s in suppliers]
         statuses = [parsed(f"{s}.{STATUS}", parse_status) for s in suppliers]
         etas = [parsed(f"{s}.{ETA}", parse_datetime, required=False) for s in suppliers]
-        rows.append(_Row(number, label, position, due, versions, statuses, etas))
+        rows.append(_Row(number, label, position, due, versions, statuses, etas,
+                         [cell(f"{s}.{ETA}") for s in suppliers], cell(key)))
     if not table.rows:
         problems.append(TableProblem(table.source, None, ORDER, "the table has no orders"))
     return rows
@@ -310,7 +313,7 @@ def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_
                 problems.append(TableProblem(
                     table.source, r.number, PLANNED_START,
                     f"not on the takt grid: {r.position * 60:g} min after the first row's planned "
-                    f"start, not a whole number of takts ({takt * 60:g} min)"))
+                    f"start, not a whole number of takts ({takt * 60:g} min)", r.position_cell))
             offsets.append(k)
         raise_if_any(problems)
         first_start = _first_planned_start(table)
@@ -342,7 +345,7 @@ def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_
                         supplier: str = supplier) -> None:
                 problems.append(TableProblem(table.source, number, f"{supplier}.{part}", text, value))
 
-            eta_text = None if eta is None else cell_text(eta)
+            eta_text = None if eta is None else cell_text(r.eta_cell[m])
             if status == NOT_CALLED_OFF:
                 call_off_h = start_h - lead[m]
                 if eta is not None:
