@@ -313,7 +313,7 @@ def csplib_instance(problem: CarSequencingProblem, scenario: Scenario, *, seed: 
         horizon_slots=len(sequence),
         order_id=np.arange(1, n + 1, dtype=np.int64),
         slot=slot,
-        due_h=np.round((slot + 1) * takt, 6),
+        due_h=(slot + 1) * takt,
         version=version.astype(np.int64),
         planned_delivery_h=planned,
         ready_h=ready,
