@@ -109,7 +109,7 @@ def test_eta_of_a_component_not_called_off(tmp_path, capsys):
 
 def test_sequence_numbers_must_increase(tmp_path, capsys):
     columns = COLUMNS.replace("planned_start", "seq")
-    rows = [r.replace(r.split(",")[1], str(k), 1) for k, r in zip((1, 2, 2, "x"), GOOD)]
+    rows = [r.replace(r.split(",")[1], str(k), 1) for k, r in zip((1, 2, 2, "x"), GOOD, strict=True)]
     lines = _run(tmp_path, _table(tmp_path, rows, columns=columns), capsys)
     assert len(lines) == 2
     assert "row 8, column 'seq': not after the row before (row 7)" in lines[0]

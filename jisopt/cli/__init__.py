@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from jisopt import __version__
 from jisopt.errors import JisoptError
@@ -28,7 +28,7 @@ COMMANDS: tuple[str, ...] = (
 class _Parser(argparse.ArgumentParser):
     """Argument parser whose usage errors are one line and exit 2."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - exercised via CLI tests
+    def error(self, message: str) -> NoReturn:  # pragma: no cover - exercised via CLI tests
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

@@ -15,7 +15,7 @@ from jisopt.cli.check import bounded_int
 from jisopt.errors import InputError
 from jisopt.importing.csplib import read_csplib
 from jisopt.importing.planner_table import import_planner_table
-from jisopt.importing.problems import TableProblems
+from jisopt.importing.problems import TableError
 from jisopt.instance import Instance
 from jisopt.instance_io import MAX_HORIZON_SLOTS, write_instance
 from jisopt.scenario import load_scenario
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             instance = import_planner_table(args.file, scenario=scenario,
                                             settings=_table_settings(args))
-        except TableProblems as exc:
+        except TableError as exc:
             for line in exc.lines():
                 print(f"jisopt import: error: {line}", file=sys.stderr)
             return 2

@@ -5,12 +5,12 @@ See ``docs/import.md``.
 
 from jisopt.importing.csplib import CarSequencingProblem, read_csplib, read_csplib_problems
 from jisopt.importing.planner_table import import_planner_table
-from jisopt.importing.problems import TableProblem, TableProblems
+from jisopt.importing.problems import TableError, TableProblem
 
 __all__ = [
     "CarSequencingProblem",
+    "TableError",
     "TableProblem",
-    "TableProblems",
     "import_planner_table",
     "read_csplib",
     "read_csplib_problems",

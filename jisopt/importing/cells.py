@@ -7,7 +7,7 @@ reader turns that into one line naming file, row, column and cell.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 __all__ = ["STATUSES", "CellError", "parse_datetime", "parse_duration_h", "parse_integer",
            "parse_status"]
@@ -43,7 +43,7 @@ def parse_datetime(value: object) -> datetime:
     else:
         raise CellError("not a date and time (expected ISO 8601 such as '2026-12-01 06:30')")
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 

@@ -32,9 +32,9 @@ __all__ = [
     "STANDARD_CAPACITIES",
     "CarSequencingProblem",
     "csplib_instance",
+    "ratio_keeping_sequence",
     "read_csplib",
     "read_csplib_problems",
-    "ratio_keeping_sequence",
     "select_problem",
 ]
 

@@ -2,7 +2,7 @@
 
 The table layout and how its statuses and ETAs map onto the model are documented in
 ``docs/import.md``; this module is that mapping. Every problem of the table is
-collected and raised together (:class:`~jisopt.importing.problems.TableProblems`).
+collected and raised together (:class:`~jisopt.importing.problems.TableError`).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def import_planner_table(
 
     Raises
     ------
-    TableProblems
+    TableError
         Listing every malformed cell, missing column and bad setting.
     InputError
         If the file cannot be read.
@@ -172,8 +172,8 @@ def _settings(table: TableFile, suppliers: list[str], scenario: Scenario | None,
     for s in table.settings:
         entries[s.key.strip().lower() if "." not in s.key else s.key.strip()] = (
             s.value, table.source, s.row)
-    for key, value in overrides.items():
-        entries[key] = (value, COMMAND_LINE, None)
+    for option, text in overrides.items():
+        entries[option] = (text, COMMAND_LINE, None)
     config = _Config(lead_time_h={})
     assert config.lead_time_h is not None
     if scenario is not None:
@@ -326,10 +326,10 @@ def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_
     slot = np.array(offsets, dtype=np.int64) + first_slot
     lead = np.array([config.lead_time_h[s] for s in suppliers], dtype=float)
     due_h = np.array([hours_between(r.due, origin) for r in rows if r.due is not None])
-    version_labels = [sorted({r.version[m] for r in rows if r.version[m] is not None})
-                      for m in range(M)]
+    # every version cell is filled (an empty one is a problem raised above)
+    version_labels = [sorted({str(r.version[m]) for r in rows}) for m in range(M)]
     version_number = [{label: k for k, label in enumerate(labels)} for labels in version_labels]
-    version = np.array([[version_number[m][r.version[m]] for m in range(M)] for r in rows],
+    version = np.array([[version_number[m][str(r.version[m])] for m in range(M)] for r in rows],
                        dtype=np.int64).reshape(n, M)
     planned = np.full((n, M), np.nan)
     ready = np.full((n, M), np.nan)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from jisopt.errors import InputError, printable
 
-__all__ = ["MAX_SHOWN", "TableProblem", "TableProblems", "raise_if_any"]
+__all__ = ["MAX_SHOWN", "TableError", "TableProblem", "raise_if_any"]
 
 MAX_SHOWN = 20
 """Problems listed in full; the rest are counted (``... and N more``)."""
@@ -52,7 +52,7 @@ class TableProblem:
         return text
 
 
-class TableProblems(InputError):
+class TableError(InputError):
     """A table with one or more problems; :attr:`problems` lists every one.
 
     Its message holds the first :data:`MAX_SHOWN` lines, then ``... and N more``.
@@ -74,6 +74,6 @@ class TableProblems(InputError):
 
 
 def raise_if_any(problems: list[TableProblem]) -> None:
-    """Raise :class:`TableProblems` if ``problems`` is not empty."""
+    """Raise :class:`TableError` if ``problems`` is not empty."""
     if problems:
-        raise TableProblems(problems)
+        raise TableError(problems)

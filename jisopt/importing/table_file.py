@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from jisopt.errors import InputError
 
@@ -100,11 +100,11 @@ def read_table_file(path: str | Path) -> TableFile:
     rows: list[tuple[object, ...]] = []
     numbers: list[int] = []
     for index in range(start + 1, len(grid)):
-        cells = tuple(grid[index][:len(columns)])
-        cells = cells + (None,) * (len(columns) - len(cells))
-        if all(c is None for c in cells):
+        row = tuple(grid[index][:len(columns)])
+        row += (None,) * (len(columns) - len(row))
+        if all(c is None for c in row):
             continue
-        rows.append(cells)
+        rows.append(row)
         numbers.append(index + 1)
     return TableFile(source, tuple(settings), columns, tuple(rows), tuple(numbers))
 
