@@ -176,3 +176,35 @@ def test_unreadable_files(tmp_path, capsys):
 def test_problem_only_with_csplib(tmp_path, capsys):
     lines = _run(tmp_path, _table(tmp_path, GOOD), capsys, "--problem", "2")
     assert len(lines) == 1 and "--problem" in lines[0]
+
+
+def test_excel_rows_are_numbered_as_excel_shows_them(tmp_path, capsys):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet["A2"] = "# takt"  # row 1 empty, then the header block in A/B
+    sheet["B2"] = "1 h"
+    sheet["A3"] = "# lead_time.seats: 3 h"
+    sheet["A4"] = "# now"
+    sheet["B4"] = _datetime("2026-01-01 06:00")
+    sheet.append(COLUMNS.split(","))  # row 5
+    for k, row in enumerate(GOOD):  # rows 6-9; row 8 with an unknown status
+        cells: list[object] = row.split(",")
+        cells[1:3] = [_datetime(str(c)) for c in cells[1:3]]
+        cells[5] = _datetime(str(cells[5]))
+        if k == 2:
+            cells[4] = "lost"
+        sheet.append(cells)
+    path = tmp_path / "seq.xlsx"
+    book.save(path)
+    lines = _run(tmp_path, path, capsys)
+    assert lines == [f"jisopt import: error: {path}: row 8, column 'seats.status': unknown status "
+                     "(one of 'not called off', 'in production', 'delivered', 'failed') "
+                     "(got 'lost')"]
+
+
+def _datetime(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
