@@ -184,3 +184,12 @@ def test_lead_times_from_a_scenario(tmp_path):
     assert inst.slot.tolist() == [0, 1]
     # delivered without an ETA: ready at now = the first slot start
     assert inst.ready_h[:, 0].tolist() == [0.0, inst.takt_h]
+
+
+def test_semicolon_separated_csv(tmp_path, example):
+    # a spreadsheet export with ';' between cells gives the same instance
+    text = EXAMPLE.read_text()
+    body = [line if line.startswith("#") else line.replace(",", ";") for line in text.splitlines()]
+    other = import_planner_table(_write(tmp_path / "semi.csv", body))
+    assert np.array_equal(other.ready_h, example.ready_h, equal_nan=True)
+    assert other.labels.order == example.labels.order

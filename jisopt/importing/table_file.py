@@ -150,6 +150,8 @@ def _csv_grid(path: Path) -> list[list[object]]:
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", source=str(path)) from None
     lines = text.splitlines()
+    header = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
+    delimiter = max(",;\t", key=header.count)  # the header row's most frequent of , ; and tab
     grid: list[list[object]] = []
     for line in lines:
         if line.lstrip().startswith("#"):
@@ -157,7 +159,7 @@ def _csv_grid(path: Path) -> list[list[object]]:
             grid.append([line.strip()])
             continue
         try:
-            cells = next(csv.reader(io.StringIO(line)), [])
+            cells = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
         except csv.Error as exc:
             raise InputError(f"not valid CSV: {exc}", source=str(path)) from None
         grid.append([_clean(c) for c in cells] or [None])
