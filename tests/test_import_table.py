@@ -193,3 +193,14 @@ def test_semicolon_separated_csv(tmp_path, example):
     other = import_planner_table(_write(tmp_path / "semi.csv", body))
     assert np.array_equal(other.ready_h, example.ready_h, equal_nan=True)
     assert other.labels.order == example.labels.order
+
+
+def test_example_csv_is_what_the_script_writes(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_example", EXAMPLE.parent / "make_example.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write_csv(module.example_frame(), tmp_path / "again.csv")
+    assert (tmp_path / "again.csv").read_text() == EXAMPLE.read_text()
