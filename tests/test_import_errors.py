@@ -208,3 +208,28 @@ def _datetime(text: str):
     from datetime import datetime
 
     return datetime.fromisoformat(text)
+
+
+def test_limits_of_an_instance_file(tmp_path, capsys):
+    # 20,000,000 sequence numbers is more slots than an instance may hold (10,000,000)
+    columns = COLUMNS.replace("planned_start", "seq")
+    rows = [r.replace(r.split(",")[1], str(k), 1) for k, r in zip((1, 2, 3, 20_000_000), GOOD,
+                                                                   strict=True)]
+    lines = _run(tmp_path, _table(tmp_path, rows, columns=columns), capsys)
+    assert len(lines) == 1 and "row 9, column 'seq': the sequence would span" in lines[0]
+    # a due date 80 years on with a 10 s takt: 80 * 8760 * 360 = 252 million takts away
+    rows = _replace(7, "due", "2106-01-01 00:00")
+    lines = _run(tmp_path, _table(tmp_path, rows), capsys, "--takt", "10 s", "--line-freeze", "0 h")
+    assert any("row 7, column 'due': lies more than 10,000,000 takts" in line for line in lines), lines
+    # now 40 years (14,610 days with 10 leap days) and 6 h before the first slot (06:00) with
+    # a 10 s takt: (14,610 * 24 + 6) h * 360 = 126,232,560 takts
+    lines = _run(tmp_path, _table(tmp_path, GOOD), capsys, "--takt", "10 s", "--now",
+                 "1986-01-01 00:00")
+    assert lines == ["jisopt import: error: command line: setting 'now': now lies 126,232,560 "
+                     "takts before the first order's slot, more than 10,000,000 "
+                     "(got '1986-01-01 00:00:00')"]
+
+
+def test_comment_rows_among_the_orders_are_skipped(tmp_path, capsys):
+    rows = [*GOOD[:2], "# a break in the export", *GOOD[2:]]
+    assert main(["import", str(_table(tmp_path, rows)), "--out", str(tmp_path / "o.json")]) == 0

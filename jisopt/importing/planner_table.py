@@ -30,6 +30,7 @@ from jisopt.importing.cells import (
 from jisopt.importing.problems import TableProblem, raise_if_any
 from jisopt.importing.table_file import TableFile, cell_text, read_table_file
 from jisopt.instance import DELAY, FAILURE, Instance
+from jisopt.instance_io import MAX_HORIZON_SLOTS, MAX_SLOT_OFFSET, instance_from_dict, instance_to_dict
 from jisopt.labels import Labels
 from jisopt.scenario import Scenario
 from jisopt.slots import first_slot_scalar, is_earlier, is_later, is_not_later, same_time
@@ -107,7 +108,7 @@ def instance_from_table(
     config = _settings(table, suppliers, scenario, settings or {}, problems)
     rows = _rows(table, suppliers, column, problems)
     raise_if_any(problems)
-    return _build(table, suppliers, config, rows, problems)
+    return _build(table, suppliers, config, rows, problems, overrides=settings or {})
 
 
 # ---- columns -----------------------------------------------------------------------------
@@ -290,7 +291,7 @@ def _rows(table: TableFile, suppliers: list[str], column: dict[str, int],
 
 # ---- the instance ------------------------------------------------------------------------
 def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_Row],
-           problems: list[TableProblem]) -> Instance:
+           problems: list[TableProblem], overrides: Mapping[str, str]) -> Instance:
     assert config.takt_h is not None and config.lead_time_h is not None
     takt = config.takt_h
     by_seq = isinstance(rows[0].position, int)
@@ -318,8 +319,20 @@ def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_
         raise_if_any(problems)
         first_start = _first_planned_start(table)
     now = config.now or first_start
+    if offsets[-1] >= MAX_HORIZON_SLOTS:
+        last = rows[-1]
+        problems.append(TableProblem(
+            table.source, last.number, SEQ if by_seq else PLANNED_START,
+            f"the sequence would span {offsets[-1] + 1:,} slots, more than the "
+            f"{MAX_HORIZON_SLOTS:,} an instance may hold", last.position_cell))
     # Hour 0 lies a whole number of takts before the first row's slot, so that now >= 0.
     first_slot = max(0, first_slot_scalar(hours_between(first_start, now), takt))
+    if first_slot > MAX_SLOT_OFFSET:
+        problems.append(TableProblem(
+            COMMAND_LINE if "now" in overrides else table.source, None, "now",
+            f"now lies {first_slot:,} takts before the first order's slot, more than "
+            f"{MAX_SLOT_OFFSET:,}", cell_text(now), setting=True))
+    raise_if_any(problems)
     origin = first_start - timedelta(hours=first_slot * takt)
     now_h = hours_between(now, origin)
     n, M = len(rows), len(suppliers)
@@ -388,6 +401,8 @@ def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_
                             "resequenced", eta_text)
                     continue
                 disruptions.append((i, m, FAILURE if status == FAILED else DELAY))
+    _check_reach(table, rows, suppliers, config, due_h, ready, first_slot, int(slot[-1]) + 1,
+                 problems)
     raise_if_any(problems)
     labels = Labels(
         order={k + 1: r.order for k, r in enumerate(rows)},
@@ -414,7 +429,33 @@ def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_
         name=config.name or Path(table.source).stem,
         labels=labels,
     )
-    return instance.check(table.source)
+    instance.check(table.source)
+    # what is written must read back: the file reader's limits, on the same numbers
+    instance_from_dict(instance_to_dict(instance), source=table.source)
+    return instance
+
+
+def _check_reach(table: TableFile, rows: list[_Row], suppliers: list[str], config: _Config,
+                 due_h: np.ndarray, ready_h: np.ndarray, first_slot: int, end_slot: int,
+                 problems: list[TableProblem]) -> None:
+    """Times within :data:`~jisopt.instance_io.MAX_SLOT_OFFSET` slots of the sequence and
+    lead times of at most that many slots (the instance file's limits)."""
+    assert config.takt_h is not None and config.lead_time_h is not None
+    takt = config.takt_h
+    low, high = first_slot - MAX_SLOT_OFFSET, end_slot + MAX_SLOT_OFFSET
+    reach = f"lies more than {MAX_SLOT_OFFSET:,} takts before or after the sequence"
+    for i, r in enumerate(rows):
+        if not low <= due_h[i] / takt <= high:
+            problems.append(TableProblem(table.source, r.number, DUE, reach, cell_text(r.due)))
+        for m, supplier in enumerate(suppliers):
+            if not np.isnan(ready_h[i, m]) and not low <= ready_h[i, m] / takt <= high:
+                problems.append(TableProblem(table.source, r.number, f"{supplier}.{ETA}", reach,
+                                             cell_text(r.eta_cell[m])))
+    for supplier in suppliers:
+        if config.lead_time_h[supplier] / takt > MAX_SLOT_OFFSET:
+            problems.append(TableProblem(
+                table.source, None, f"lead_time.{supplier}",
+                f"longer than {MAX_SLOT_OFFSET:,} takts", setting=True))
 
 
 def _first_planned_start(table: TableFile) -> datetime:

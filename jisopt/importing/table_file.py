@@ -102,8 +102,8 @@ def read_table_file(path: str | Path) -> TableFile:
     for index in range(start + 1, len(grid)):
         row = tuple(grid[index][:len(columns)])
         row += (None,) * (len(columns) - len(row))
-        if all(c is None for c in row):
-            continue
+        if all(c is None for c in row) or (isinstance(row[0], str) and row[0].startswith("#")):
+            continue  # an empty row or a comment
         rows.append(row)
         numbers.append(index + 1)
     return TableFile(source, tuple(settings), columns, tuple(rows), tuple(numbers))
