@@ -53,9 +53,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     csplib = p.add_argument_group("CSPLib options")
     csplib.add_argument("--problem", metavar="K|NAME",
                         help="problem by 1-based position or name (e.g. 60-01; default: the first)")
-    csplib.add_argument("--seed", default="0", metavar="N",
+    csplib.add_argument("--seed", default=None, metavar="N",
                         help="seed of versions and disruptions (default: 0)")
-    csplib.add_argument("--disrupted", type=bounded_int(0, MAX_HORIZON_SLOTS), default=1,
+    csplib.add_argument("--disrupted", type=bounded_int(0, MAX_HORIZON_SLOTS), default=None,
                         help="disrupted orders known now (default: 1)")
     p.set_defaults(func=run)
     return p
@@ -86,10 +86,13 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("only for tables; with --format csplib the scenario gives it",
                              field=table_only[0])
         instance = read_csplib(args.file, args.problem, scenario=args.scenario or "car",
-                               seed=parse_seed(args.seed), n_disrupted=args.disrupted)
+                               seed=parse_seed(args.seed or "0"),
+                               n_disrupted=1 if args.disrupted is None else args.disrupted)
     else:
-        if args.problem is not None:
-            raise InputError("only with --format csplib", field="--problem", value=args.problem)
+        for flag, value in (("--problem", args.problem), ("--seed", args.seed),
+                            ("--disrupted", args.disrupted)):
+            if value is not None:
+                raise InputError("only with --format csplib", field=flag, value=value)
         scenario = load_scenario(args.scenario) if args.scenario is not None else None
         try:
             instance = import_planner_table(args.file, scenario=scenario,

@@ -370,8 +370,8 @@ def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_
                             f"({_clock(origin, now_h)})", cell_text(status))
                 continue
             if status == DELIVERED:
-                if eta_h is None:
-                    eta_h = min(now_h, start_h)
+                if eta_h is None:  # it is there: ready at the slot start
+                    eta_h = start_h
                 elif is_later(eta_h, now_h):
                     problem(ETA, f"a delivered component with an ETA after now "
                             f"({_clock(origin, now_h)})", eta_text)
