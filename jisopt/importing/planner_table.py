@@ -181,6 +181,7 @@ def _settings(table: TableFile, suppliers: list[str], scenario: Scenario | None,
         config.takt_h = scenario.takt_h
         config.line_freeze_h = scenario.line_freeze_h
         config.lead_time_h.update(zip(scenario.supplier_names, scenario.lead_times_h, strict=True))
+    unreadable: set[str] = set()
     for key, (value, source, row) in entries.items():
         def problem(text: str, key: str = key, value: object = value, source: str = source,
                     row: int | None = row) -> None:
@@ -206,9 +207,11 @@ def _settings(table: TableFile, suppliers: list[str], scenario: Scenario | None,
                 problem(f"unknown setting (known: {', '.join(SETTING_KEYS)})")
         except CellError as exc:
             problem(str(exc))
+            unreadable.add(key)
 
     def missing(text: str, key: str) -> None:
-        problems.append(TableProblem(table.source, None, key, text, setting=True))
+        if key not in unreadable:  # a setting given but unreadable is reported once
+            problems.append(TableProblem(table.source, None, key, text, setting=True))
 
     if config.takt_h is None:
         missing("missing: give '# takt: 2 min' in the header block, --takt or --scenario", "takt")
