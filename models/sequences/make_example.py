@@ -15,6 +15,8 @@ The same seed gives the same files.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -116,6 +118,23 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     book.properties.created = NOW  # reproducible file metadata
     book.properties.modified = NOW
     book.save(path)
+    _fix_zip_times(path)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite the workbook (a zip archive) with every entry and its modification time dated
+    ``NOW``, so that the same content gives the same bytes."""
+    stamp = NOW.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":  # the save time, set on every save
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=NOW.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            archive.writestr(fixed, data)
 
 
 def main() -> None:
