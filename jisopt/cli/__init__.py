@@ -19,7 +19,9 @@ from jisopt.errors import JisoptError
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: tuple[str, ...] = ("solve", "check", "generate", "pareto", "gaps", "simulate", "reproduce")
+COMMANDS: tuple[str, ...] = (
+    "solve", "check", "generate", "import_", "pareto", "gaps", "simulate", "reproduce",
+)
 """Sub-command modules of ``jisopt.cli``, in the order ``--help`` lists them."""
 
 
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"jisopt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
+    for name in COMMANDS:  # a module per command (``import_``: ``import`` is a keyword)
         importlib.import_module(f"jisopt.cli.{name}").add_parser(sub)
     return parser
 
