@@ -30,8 +30,8 @@ from jisopt.subsequences import disruption_bounds, slot_end, window_start
 
 __all__ = [
     "Evaluation",
-    "PlanChanges",
     "Placement",
+    "PlanChanges",
     "Violation",
     "evaluate",
     "plan_changes",

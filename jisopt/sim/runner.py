@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -14,7 +15,7 @@ from jisopt.policies.registry import scenario_policy
 from jisopt.scenario import Scenario
 from jisopt.sim.capture import InstanceCapture
 from jisopt.sim.engine import InstanceHook, Simulator
-from jisopt.sim.metrics import compute_kpis, instance_records, order_records
+from jisopt.sim.metrics import KpiFunction, compute_kpis, instance_records, order_records
 
 __all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "policy_from_name", "run_replication"]
 
@@ -81,6 +82,7 @@ def run_replication(
     capture_dir: str | os.PathLike | None = None,
     check_invariants: bool = False,
     on_instance: InstanceHook | None = None,
+    user_kpis: Sequence[KpiFunction] = (),
 ) -> ReplicationResult:
     """Simulate one replication of ``scenario`` under ``policy``.
 
@@ -104,6 +106,9 @@ def run_replication(
         rescheduling instance, once its plan is applied (e.g. to keep the instances in
         memory: ``lambda k, inst, plan, changes: kept.append(inst)``). With
         ``capture_dir`` too, the files are written first.
+    user_kpis
+        User KPI functions (:class:`~jisopt.sim.metrics.KpiFunction`); their KPIs follow
+        the built-in ones in ``kpis``.
     """
     if isinstance(policy, str):
         policy = policy_from_name(policy, scenario)
@@ -112,7 +117,7 @@ def run_replication(
     sim = Simulator(scenario, policy, seed, replication, check_invariants=check_invariants,
                     on_instance=hook)
     sim.run()
-    return collect_result(sim, record_orders=record_orders, started_at=t0)
+    return collect_result(sim, record_orders=record_orders, started_at=t0, user_kpis=user_kpis)
 
 
 def _chain_hooks(*hooks: InstanceHook | None) -> InstanceHook | None:
@@ -129,7 +134,8 @@ def _chain_hooks(*hooks: InstanceHook | None) -> InstanceHook | None:
 
 
 def collect_result(sim: Simulator, *, record_orders: bool = False,
-                   started_at: float | None = None) -> ReplicationResult:
+                   started_at: float | None = None,
+                   user_kpis: Sequence[KpiFunction] = ()) -> ReplicationResult:
     """The result of a finished simulation: KPIs from its per-order and instance records.
 
     Parameters
@@ -140,11 +146,13 @@ def collect_result(sim: Simulator, *, record_orders: bool = False,
         Include the per-order table.
     started_at
         ``time.perf_counter()`` at the start of the replication, for ``wall_time_s``.
+    user_kpis
+        User KPI functions, computed after the built-in KPIs.
     """
     scenario = sim.scenario
     orders = order_records(sim.state, scenario)
     instances = instance_records(sim.instances, scenario.supplier_names)
-    kpis = compute_kpis(orders, instances, scenario)
+    kpis = compute_kpis(orders, instances, scenario, user_kpis)
     events = pd.DataFrame(sim.events, columns=list(EVENT_COLUMNS)).sort_values(
         ["start_h", "supplier", "order_id", "attempt"], ignore_index=True)
     wall = time.perf_counter() - started_at if started_at is not None else float("nan")
