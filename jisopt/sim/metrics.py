@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
@@ -31,6 +32,7 @@ __all__ = [
     "KpiFunction",
     "compute_kpis",
     "instance_records",
+    "kpi_lower_bound",
     "kpi_names",
     "order_records",
     "ratio_kpi_names",
@@ -314,6 +316,21 @@ def ratio_kpi_names(scenario: Scenario) -> tuple[str, ...]:
         return ()
     return ("ratio_hard_per_1000", "ratio_soft_per_1000",
             *(f"ratio_{scenario.options[r.option].name}_per_1000" for r in rules))
+
+
+_NON_NEGATIVE_PATTERNS = (
+    re.compile(r"inversions_.+_per_order"), re.compile(r"ratio_.+_per_1000"),
+)
+
+
+def kpi_lower_bound(name: str) -> float:
+    """Least value a KPI can take: 0 for every built-in KPI (:data:`KPI_NAMES`, the
+    supplier and ratio KPIs: counts, rates, delays and times), ``-inf`` for any other
+    name (a user KPI may be negative). Confidence intervals are cut there
+    (:func:`jisopt.experiments.summarize`)."""
+    if name in KPI_NAMES or any(p.fullmatch(name) for p in _NON_NEGATIVE_PATTERNS):
+        return 0.0
+    return -math.inf
 
 
 def kpi_names(scenario: Scenario) -> tuple[str, ...]:
