@@ -168,36 +168,46 @@ def annotate_points(ax: Axes, points: Sequence[tuple[float, float]], texts: Sequ
         obstacles.append(legend.get_window_extent(renderer))
     frame = ax.get_window_extent(renderer)
     out = []
-    for xy, text in zip(points, texts, strict=True):
-        best: tuple[float, tuple[float, float], str, str] | None = None
+    for (cx, cy), xy, text in zip(centers, points, texts, strict=True):
+        width, height = _text_size(ax, text, fontsize, renderer)
+        best: tuple[float, tuple[float, float], str, str, Bbox] | None = None
         for radius in LABEL_RADII_PT:
             for dx, dy in _DIRECTIONS:
                 ha = "left" if dx > 0 else "right" if dx < 0 else "center"
                 va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
                 offset = (radius * dx, radius * dy)
-                probe = ax.annotate(text, xy, xytext=offset, textcoords="offset points",
-                                    fontsize=fontsize, ha=ha, va=va)
-                box = probe.get_window_extent(renderer)
-                probe.remove()
+                anchor_x = cx + offset[0] * px_per_pt
+                anchor_y = cy + offset[1] * px_per_pt
+                x0 = anchor_x if dx > 0 else anchor_x - width if dx < 0 else anchor_x - width / 2
+                y0 = anchor_y if dy > 0 else anchor_y - height if dy < 0 else anchor_y - height / 2
+                box = Bbox.from_bounds(x0, y0, width, height)
                 overlap = sum(_overlap_area(box, o) for o in obstacles)
-                outside = box.width * box.height - _overlap_area(box, frame)
+                outside = width * height - _overlap_area(box, frame)
                 cost = overlap + 4.0 * outside
                 if best is None or cost < best[0]:
-                    best = (cost, offset, ha, va)
+                    best = (cost, offset, ha, va, box)
                 if cost == 0.0:
                     break
             if best is not None and best[0] == 0.0:
                 break
         assert best is not None
-        _, offset, ha, va = best
+        _, offset, ha, va, box = best
         leader = math.hypot(*offset) > LABEL_RADII_PT[0]
         note = ax.annotate(text, xy, xytext=offset, textcoords="offset points", fontsize=fontsize,
                            ha=ha, va=va,
                            arrowprops=({"arrowstyle": "-", "lw": 0.6, "color": "0.45",
                                         "shrinkA": 1, "shrinkB": 4} if leader else None))
-        obstacles.append(note.get_window_extent(renderer))
+        obstacles.append(box)
         out.append(note)
     return out
+
+
+def _text_size(ax: Axes, text: str, fontsize: float, renderer: Any) -> tuple[float, float]:
+    """Width and height (pixels) of ``text`` at ``fontsize``."""
+    probe = ax.text(0.0, 0.0, text, fontsize=fontsize)
+    box = probe.get_window_extent(renderer)
+    probe.remove()
+    return float(box.width), float(box.height)
 
 
 def _overlap_area(a: Bbox, b: Bbox) -> float:
