@@ -8,6 +8,7 @@ model reuse it; the exact model's reported objective must equal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -202,7 +203,7 @@ def evaluate(
     if new.shape != (n,):
         raise ValueError(f"plan has {new.shape} slots for {n} orders")
 
-    def add(kind: str, rows: np.ndarray, fmt) -> None:
+    def add(kind: str, rows: np.ndarray, fmt: Callable[[int], str]) -> None:
         for i in np.flatnonzero(rows) if rows.dtype == bool else rows:
             viol.append(Violation(kind, int(ids[i]), fmt(int(i))))
 
@@ -287,6 +288,7 @@ def evaluate(
         ratio_excess += int(excess.sum())
         if rule.hard:
             # Kept unless a window exceeds max(H, its count in the input) (jisopt.ratio).
+            assert input_counts is not None  # computed when a rule is hard
             before = input_counts[r]
             for w in np.flatnonzero(~windows_kept(counts, before, rule.max_count)):
                 first = instance.first_slot + int(w)

@@ -223,6 +223,7 @@ def ratio_window_counts(instance: Instance, slot_of_row: np.ndarray, end: int) -
     length = end - instance.first_slot
     valid = (slot_of_row >= instance.first_slot) & (slot_of_row < end)
     for rule in instance.ratio_rules:
+        assert instance.options is not None  # ratio rules come with options
         carried = np.zeros(max(length, 0), dtype=np.int64)
         has = instance.options[:, rule.option] & valid
         np.add.at(carried, slot_of_row[has] - instance.first_slot, 1)

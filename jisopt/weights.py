@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
@@ -177,7 +177,7 @@ class Weights:
                 raise InputError("weight is not a number", field=f"weights.{key}",
                                  value=raw.strip()) from None
             _check_bound(values[key], f"weights.{key}", None)
-        return cls(**values)
+        return cls(**cast(dict[str, Any], values))
 
     @classmethod
     def from_mapping(cls, data: dict, source: str | None = None) -> Weights:
@@ -193,7 +193,7 @@ class Weights:
                              value=data) from None
         for k, v in values.items():
             _check_bound(v, f"weights.{k}", source)
-        return cls(**values)
+        return cls(**cast(dict[str, Any], values))
 
     @property
     def has_user_terms(self) -> bool:

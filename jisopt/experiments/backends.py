@@ -255,8 +255,8 @@ class ProcessBackend:
             raise RuntimeError("use ProcessBackend as a context manager")
         try:
             pending: dict[Future, Task] = {self._pool.submit(fn, task): task for task in tasks}
-        except BrokenProcessPool as exc:
-            raise broken_pool_error(exc) from exc
+        except BrokenProcessPool as broken:
+            raise broken_pool_error(broken) from broken
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -303,8 +303,8 @@ class DaskBackend:
         self.address = None if address in (None, "", "local") else _check_address(address)
         self.workers = jobs
         self._jobs = jobs
-        self._client = None
-        self._cluster = None
+        self._client: Any = None  # distributed.Client (an optional dependency)
+        self._cluster: Any = None  # distributed.LocalCluster
 
     def __enter__(self) -> DaskBackend:
         from distributed import Client, LocalCluster

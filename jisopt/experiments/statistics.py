@@ -20,7 +20,7 @@ keep the plain t interval.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,7 +120,7 @@ def t_interval(values: Iterable[float], confidence: float = 0.95,
     return Interval(n, mean, std, t * std / math.sqrt(n), confidence, lower_bound)
 
 
-def _groups(table: pd.DataFrame, by: Sequence[str]):
+def _groups(table: pd.DataFrame, by: Sequence[str]) -> Iterator[tuple[tuple, pd.DataFrame]]:
     if not by:
         yield (), table
         return

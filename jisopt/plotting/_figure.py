@@ -63,12 +63,12 @@ def save_figure(fig: Figure | Axes, path: str | os.PathLike, dpi: int = 150) -> 
     TypeError
         If ``fig`` is neither a figure nor axes of one.
     """
-    if isinstance(fig, Axes):
-        fig = fig.figure
-    if isinstance(fig, SubFigure):
-        fig = fig.figure  # the figure the subfigure belongs to, which is what is saved
-    if not isinstance(fig, Figure):
+    target: object = fig.figure if isinstance(fig, Axes) else fig
+    if isinstance(target, SubFigure):
+        target = target.figure  # the figure the subfigure belongs to, which is what is saved
+    if not isinstance(target, Figure):
         raise TypeError(f"save_figure needs a matplotlib Figure or Axes, got {type(fig).__name__}")
+    fig = target
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
@@ -155,7 +155,8 @@ def annotate_points(ax: Axes, points: Sequence[tuple[float, float]], texts: Sequ
     list of matplotlib.text.Annotation
         The labels, in the order of ``points``.
     """
-    fig = ax.figure
+    fig = ax.figure.figure if isinstance(ax.figure, SubFigure) else ax.figure
+    assert isinstance(fig, Figure)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     renderer = canvas.get_renderer()
@@ -250,5 +251,5 @@ def delay_and_reschedules(ax: Axes, x_delay: ArrayLike, delay: pd.DataFrame, x_r
     twin_handles, twin_labels = right.get_legend_handles_labels()
     ax.legend(handles + twin_handles, labels + twin_labels, fontsize="small", **legend)
     ax.grid(alpha=0.3)
-    ax.right_ax = right
+    ax.right_ax = right  # type: ignore[attr-defined]  # documented attribute of these axes
     return right

@@ -91,6 +91,7 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
     """
     warmup_h, end_h = scenario.warmup_h, scenario.duration_h
     scheduled = state.first_slot >= 0
+    options = state.options
     start = state.slot_start_h
     with np.errstate(invalid="ignore"):
         measured = state.assembled & is_not_earlier(start, warmup_h) & is_earlier(start, end_h)
@@ -113,8 +114,8 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
         "postponement_h": np.where(scheduled, (state.slot - state.first_slot) * state.takt_h, np.nan),
         "assembled": state.assembled.copy(),
         "measured": measured,
-        **{f"option_{spec.name}": state.options[:, k].copy()
-           for k, spec in enumerate(scenario.options)},
+        **({f"option_{spec.name}": options[:, k].copy()
+            for k, spec in enumerate(scenario.options)} if options is not None else {}),
     }
 
 

@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +17,11 @@ from jisopt.scenario import Scenario
 from jisopt.sim.capture import InstanceCapture
 from jisopt.sim.engine import InstanceHook, Simulator
 from jisopt.sim.metrics import KpiFunction, compute_kpis, instance_records, order_records
+
+if TYPE_CHECKING:
+    from jisopt.changes import PlanChanges
+    from jisopt.instance import Instance
+    from jisopt.plan import Plan
 
 __all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "policy_from_name", "run_replication"]
 
@@ -126,7 +132,7 @@ def _chain_hooks(*hooks: InstanceHook | None) -> InstanceHook | None:
     if len(given) <= 1:
         return given[0] if given else None
 
-    def chained(index, instance, plan, changes) -> None:
+    def chained(index: int, instance: Instance, plan: Plan, changes: PlanChanges) -> None:
         for hook in given:
             hook(index, instance, plan, changes)
 
