@@ -8,6 +8,7 @@ model reuse it; the exact model's reported objective must equal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from jisopt.objective import (
     idle_slots_constant,
     pair_terms,
     ratio_window_counts,
+    user_pair_terms,
     window_excess,
 )
 from jisopt.plan import Plan
@@ -29,6 +31,7 @@ from jisopt.subsequences import disruption_bounds, slot_end, window_start
 
 __all__ = [
     "Evaluation",
+    "Placement",
     "PlanChanges",
     "Violation",
     "evaluate",
@@ -63,6 +66,32 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where a plan puts its placed orders: what user terms are evaluated on.
+
+    Attributes
+    ----------
+    instance
+        The snapshot.
+    rows, slots
+        The placed orders' rows and their new slots.
+    ready_h
+        Ready times after the plan's valid swaps.
+    """
+
+    instance: Instance
+    rows: np.ndarray
+    slots: np.ndarray
+    ready_h: np.ndarray
+
+    def user_terms(self, weights: Weights) -> dict[str, float]:
+        """Plan totals of ``weights.user_terms`` (sums over the placed orders)."""
+        per_pair = user_pair_terms(self.instance, self.rows, self.slots, weights.user_terms,
+                                   self.ready_h)
+        return {name: float(v.sum()) for name, v in per_pair.items()}
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """The result of :func:`evaluate`.
 
@@ -77,30 +106,55 @@ class Evaluation:
         Further figures: ``mean_delay_h``, ``late_orders``, ``changed_unstarted``,
         ``swaps``, ``inversions`` (total) and ``inversions_<supplier>``,
         ``ratio_excess`` (soft and hard), ``moved``.
+    placement
+        The plan's placed orders and slots, on which the user terms of the weights given
+        to :meth:`objective` are evaluated (``None``: no user term can be evaluated).
     """
 
     violations: tuple[Violation, ...]
     terms: dict[str, float]
     kpis: dict[str, float] = field(default_factory=dict)
+    placement: Placement | None = field(default=None, repr=False, compare=False)
 
     @property
     def feasible(self) -> bool:
         """No constraint is violated."""
         return not self.violations
 
+    def user_terms(self, weights: Weights | None = None) -> dict[str, float]:
+        """Plan totals of the user terms of ``weights`` (empty without user terms).
+
+        Raises
+        ------
+        ValueError
+            If the weights carry user terms but the evaluation has no placement.
+        InputError
+            If a user term's cost function fails (naming the term).
+        """
+        if weights is None or not weights.has_user_terms:
+            return {}
+        if self.placement is None:
+            raise ValueError("this evaluation holds no placement to evaluate user terms on")
+        return self.placement.user_terms(weights)
+
     def objective(self, weights: Weights | None = None) -> float:
-        """Weighted sum of the terms (default weights if ``None``)."""
-        return float((weights or Weights()).combine(self.terms))
+        """Weighted sum of the terms, user terms of ``weights`` included (default weights
+        if ``None``)."""
+        weights = weights or Weights()
+        return float(weights.combine({**self.terms, **self.user_terms(weights)}))
 
     def as_dict(self, weights: Weights | None = None) -> dict:
-        """JSON-friendly summary: feasibility, violations, objective, terms, KPIs."""
+        """JSON-friendly summary: feasibility, violations, objective, terms (user terms
+        too), KPIs."""
         weights = weights or Weights()
+        user = self.user_terms(weights)
         return {
             "feasible": self.feasible,
             "violations": [v.as_dict() for v in self.violations],
-            "objective": self.objective(weights),
-            "weights": weights.as_dict(),
+            "objective": float(weights.combine({**self.terms, **user})),
+            "weights": {**weights.as_dict(), **{t.name: t.weight for t in weights.user_terms}},
             **self.terms,
+            **user,
             **self.kpis,
         }
 
@@ -149,7 +203,7 @@ def evaluate(
     if new.shape != (n,):
         raise ValueError(f"plan has {new.shape} slots for {n} orders")
 
-    def add(kind: str, rows: np.ndarray, fmt) -> None:
+    def add(kind: str, rows: np.ndarray, fmt: Callable[[int], str]) -> None:
         for i in np.flatnonzero(rows) if rows.dtype == bool else rows:
             viol.append(Violation(kind, int(ids[i]), fmt(int(i))))
 
@@ -234,6 +288,7 @@ def evaluate(
         ratio_excess += int(excess.sum())
         if rule.hard:
             # Kept unless a window exceeds max(H, its count in the input) (jisopt.ratio).
+            assert input_counts is not None  # computed when a rule is hard
             before = input_counts[r]
             for w in np.flatnonzero(~windows_kept(counts, before, rule.max_count)):
                 first = instance.first_slot + int(w)
@@ -255,7 +310,7 @@ def evaluate(
         **changes.counts(instance),
         "ratio_excess": ratio_excess,
     }
-    return Evaluation(tuple(viol), terms, kpis)
+    return Evaluation(tuple(viol), terms, kpis, Placement(instance, rows, new[rows], ready))
 
 
 def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:

@@ -5,7 +5,11 @@ gives the separable terms for placing given orders at given slots; both
 :func:`jisopt.evaluate.evaluate` (for a plan) and the exact model (for every
 candidate order–slot pair) use it, so the solver's objective and the
 solver-free evaluation cannot drift apart. The soft ratio term is not
-separable; :func:`ratio_window_counts` defines it.
+separable; :func:`ratio_window_counts` defines it. User terms
+(:class:`~jisopt.weights.UserTerm`, carried by :class:`~jisopt.weights.Weights`) are
+separable too: :func:`user_pair_terms` evaluates them, and :func:`weighted_pair_costs`
+adds them to the built-in terms, for the exact model and :func:`jisopt.evaluate.evaluate`
+alike.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from jisopt.errors import InputError
 from jisopt.instance import Instance
-from jisopt.weights import OBJECTIVE_TERMS, Weights
+from jisopt.weights import OBJECTIVE_TERMS, UserTerm, Weights
 
 __all__ = [
     "OBJECTIVE_TERMS",
@@ -25,6 +30,7 @@ __all__ = [
     "pair_terms",
     "ratio_window_counts",
     "reschedule_flags",
+    "user_pair_terms",
     "weighted_pair_costs",
     "window_counts",
     "window_excess",
@@ -105,14 +111,87 @@ def weighted_pair_costs(instance: Instance, rows: np.ndarray, slots: np.ndarray,
                         weights: Weights) -> np.ndarray:
     """Weighted separable cost of each (order, slot) pair, in objective units.
 
-    ``weights.combine(pair_terms(...))``, computing only the terms whose weight is
-    not zero (the exact model's cost coefficients).
+    ``weights.combine(pair_terms(...) | user_pair_terms(...))``, computing only the
+    terms whose weight is not zero (the exact model's cost coefficients).
+
+    Raises
+    ------
+    InputError
+        If a user term's cost function raises or returns no finite array of the
+        pairs' shape (naming the term).
     """
     needed = [name for key, name in OBJECTIVE_TERMS.items()
               if name in PAIR_TERMS and getattr(weights, key)]
-    if not needed or np.size(rows) == 0:
+    user = [term for term in weights.user_terms if term.weight]
+    if not (needed or user) or np.size(rows) == 0:
         return np.zeros(np.shape(rows), dtype=np.float64)
-    return weights.combine(pair_terms(instance, rows, slots, terms=needed))
+    terms: dict[str, np.ndarray] = pair_terms(instance, rows, slots, terms=needed) if needed else {}
+    terms.update(user_pair_terms(instance, rows, slots, user))
+    total = weights.combine(terms)
+    return np.asarray(total, dtype=np.float64)
+
+
+def user_pair_terms(
+    instance: Instance,
+    rows: np.ndarray,
+    slots: np.ndarray,
+    terms: Iterable[UserTerm],
+    ready_h: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Unweighted values of user terms for placing order ``rows[k]`` at ``slots[k]``.
+
+    Parameters
+    ----------
+    instance
+        The snapshot.
+    rows, slots
+        Equal-length integer arrays of (order, slot) pairs.
+    terms
+        The user terms (e.g. ``weights.user_terms``).
+    ready_h
+        ``(n, M)`` ready times after component swaps; the cost functions then see an
+        instance with these ready times (default: the instance's).
+
+    Returns
+    -------
+    dict
+        Term name -> float array of the pairs' shape.
+
+    Raises
+    ------
+    InputError
+        If a cost function raises, or returns something that is not a finite numeric
+        array of the pairs' shape; the error names the term.
+    """
+    terms = tuple(terms)
+    if not terms:
+        return {}
+    seen = instance
+    if ready_h is not None and ready_h is not instance.ready_h:
+        seen = instance.replace(ready_h=ready_h)
+    rows = np.asarray(rows, dtype=np.int64)
+    slots = np.asarray(slots, dtype=np.int64)
+    out: dict[str, np.ndarray] = {}
+    for term in terms:
+        field = f"weights.user_terms.{term.name}"
+        try:
+            raw = term.cost(seen, rows.copy(), slots.copy())
+        except Exception as exc:
+            raise InputError(f"user term raised {type(exc).__name__}: {exc}", field=field,
+                             has_value=False) from exc
+        try:
+            values = np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("user term must return numbers, one per pair", field=field,
+                             value=type(raw).__name__) from None
+        if np.shape(values) != np.shape(rows):
+            raise InputError(f"user term must return one number per pair, shape {np.shape(rows)}",
+                             field=field, value=f"shape {np.shape(values)}")
+        if not np.isfinite(values).all():
+            bad = values[~np.isfinite(values)][0]
+            raise InputError("user term must return finite numbers", field=field, value=bad)
+        out[term.name] = values
+    return out
 
 
 def reschedule_flags(instance: Instance, rows: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -144,6 +223,7 @@ def ratio_window_counts(instance: Instance, slot_of_row: np.ndarray, end: int) -
     length = end - instance.first_slot
     valid = (slot_of_row >= instance.first_slot) & (slot_of_row < end)
     for rule in instance.ratio_rules:
+        assert instance.options is not None  # ratio rules come with options
         carried = np.zeros(max(length, 0), dtype=np.int64)
         has = instance.options[:, rule.option] & valid
         np.add.at(carried, slot_of_row[has] - instance.first_slot, 1)

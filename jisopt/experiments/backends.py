@@ -13,6 +13,12 @@ pool ends, however it ends (``SIGKILL`` included): on Linux the kernel kills a
 worker when its parent dies (``PR_SET_PDEATHSIG``; the fork server itself
 exits when the main process is gone), and everywhere a watchdog thread in each
 worker exits it once its parent or the main process is gone.
+
+Both start methods import the main script in every worker, so a script that runs
+an experiment on worker processes must do so under ``if __name__ == "__main__":``;
+otherwise the workers start the experiment again, fail and the pool breaks. A broken
+pool raises :class:`WorkerProcessError`, which names the script when it has no such
+guard.
 """
 
 from __future__ import annotations
@@ -20,12 +26,15 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 from jisopt.errors import InputError, JisoptError
@@ -37,6 +46,7 @@ __all__ = [
     "ProcessBackend",
     "SerialBackend",
     "TaskError",
+    "WorkerProcessError",
     "available_cpus",
     "make_backend",
 ]
@@ -52,11 +62,52 @@ class TaskError(JisoptError):
         super().__init__(f"task {task.key} failed: {type(exc).__name__}: {exc}")
 
 
+class WorkerProcessError(JisoptError):
+    """Worker processes ended abruptly (the pool is broken); the message says the likely
+    cause: a main script without an ``if __name__ == "__main__":`` guard, else a worker
+    killed (e.g. out of memory) or crashed."""
+
+
+_MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.MULTILINE)
+
+
+def unguarded_main_script() -> Path | None:
+    """The main script, if it is a file with no ``if __name__ == "__main__":`` line
+    (``None`` for an interactive session, ``python -c`` or a guarded script)."""
+    main = sys.modules.get("__main__")
+    file = getattr(main, "__file__", None)
+    if not file:
+        return None
+    path = Path(file)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return None if _MAIN_GUARD.search(text) else path
+
+
+def broken_pool_error(exc: BaseException) -> WorkerProcessError:
+    """The :class:`WorkerProcessError` that explains a broken process pool."""
+    script = unguarded_main_script()
+    if script is not None:
+        return WorkerProcessError(
+            f"worker processes ended abruptly: the script {script} has no "
+            "'if __name__ == \"__main__\":' guard. Every worker process imports the main "
+            "script when it starts, so the workers ran the experiment again and failed. Put "
+            "the code that runs the experiment under 'if __name__ == \"__main__\":' (functions "
+            "the workers use, such as user KPIs, stay at the top level)")
+    return WorkerProcessError(
+        f"worker processes ended abruptly ({exc}): a worker was killed (e.g. out of memory) or "
+        "crashed; run with one job to see the task's own error")
+
+
 def _reraise(task: Task, exc: BaseException) -> NoReturn:
-    """Raise what ``task`` raised: a deliberate jisopt error (bad input) as it is, anything
-    else as a :class:`TaskError` caused by it."""
+    """Raise what ``task`` raised: a deliberate jisopt error (bad input) as it is, a broken
+    pool as a :class:`WorkerProcessError`, anything else as a :class:`TaskError` caused by it."""
     if isinstance(exc, JisoptError):
         raise exc
+    if isinstance(exc, BrokenProcessPool):
+        raise broken_pool_error(exc) from exc
     raise TaskError(task, exc) from exc
 
 
@@ -202,7 +253,10 @@ class ProcessBackend:
         """Yield ``(task, fn(task))`` in order of completion."""
         if self._pool is None:
             raise RuntimeError("use ProcessBackend as a context manager")
-        pending: dict[Future, Task] = {self._pool.submit(fn, task): task for task in tasks}
+        try:
+            pending: dict[Future, Task] = {self._pool.submit(fn, task): task for task in tasks}
+        except BrokenProcessPool as broken:
+            raise broken_pool_error(broken) from broken
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -249,8 +303,8 @@ class DaskBackend:
         self.address = None if address in (None, "", "local") else _check_address(address)
         self.workers = jobs
         self._jobs = jobs
-        self._client = None
-        self._cluster = None
+        self._client: Any = None  # distributed.Client (an optional dependency)
+        self._cluster: Any = None  # distributed.LocalCluster
 
     def __enter__(self) -> DaskBackend:
         from distributed import Client, LocalCluster

@@ -42,7 +42,9 @@ SHORT_LABELS: dict[str, str] = {
 }
 """Column headings of the printed and Markdown tables (files keep the full names)."""
 
-CI_NOTE = "Means over replications ± half width of the 95% Student-t interval.\n"
+CI_NOTE = ("Means over replications ± half width of the 95% Student-t interval; where that would "
+           "reach below 0 for a KPI that cannot be negative, the interval is cut at 0, written "
+           "mean +above/−below.\n")
 """What the ``mean ± half width`` cells of :func:`kpi_table` are (a line of every Markdown summary)."""
 
 _NUMERIC = re.compile(r"^[-+]?[0-9.–]")
@@ -64,11 +66,15 @@ def format_number(value: float) -> str:
     return f"{value:.4f}"
 
 
-def _cell(mean: float, half_width: float) -> str:
+def _cell(mean: float, half_width: float, ci_low: float | None = None) -> str:
+    """``mean ± half width``; ``mean +half width/−(mean − ci_low)`` for an interval cut at
+    its lower bound."""
     text = format_number(mean)
-    if half_width is not None and math.isfinite(half_width):
-        text += f" ± {format_number(half_width)}"
-    return text
+    if half_width is None or not math.isfinite(half_width):
+        return text
+    if ci_low is not None and math.isfinite(ci_low) and ci_low > mean - half_width:
+        return f"{text} +{format_number(half_width)}/−{format_number(mean - ci_low)}"
+    return f"{text} ± {format_number(half_width)}"
 
 
 def _group_name(value: object) -> str:
@@ -79,7 +85,8 @@ def _group_name(value: object) -> str:
 
 def kpi_table(summary: pd.DataFrame, by: Sequence[str], kpis: Sequence[str], *,
               short: bool = True) -> pd.DataFrame:
-    """One row per group, one ``mean ± half width`` cell per KPI (strings, ready to print).
+    """One row per group, one ``mean ± half width`` cell per KPI (strings, ready to print);
+    an interval cut at its lower bound is written ``mean +above/−below``.
 
     Parameters
     ----------
@@ -100,7 +107,7 @@ def kpi_table(summary: pd.DataFrame, by: Sequence[str], kpis: Sequence[str], *,
             continue
         key = tuple(_group_name(rec[c]) for c in by)
         row = rows.setdefault(key, {**dict(zip(by, key, strict=True)), "n": rec["n"]})
-        row[rec["kpi"]] = _cell(rec["mean"], rec["half_width"])
+        row[rec["kpi"]] = _cell(rec["mean"], rec["half_width"], rec.get("ci_low"))
     table = pd.DataFrame(list(rows.values()), columns=[*by, "n", *present]).fillna("–")
     return table.rename(columns=SHORT_LABELS) if short else table
 

@@ -13,7 +13,7 @@ from jisopt.experiments.grid import Task
 from jisopt.experiments.storage import TaskResult
 from jisopt.policies.spec import policy_identity
 from jisopt.scenario import Scenario, load_scenario
-from jisopt.sim.metrics import KPI_NAMES
+from jisopt.sim.metrics import KPI_NAMES, KpiFunction, user_kpi_name
 
 __all__ = ["KPI_NAMES", "SimulationTask", "experiment_manifest", "policy_identities"]
 
@@ -34,12 +34,16 @@ class SimulationTask:
         task gets its own subdirectory named by its key.
     check_invariants
         Let the simulator check its invariants (slow).
+    user_kpis
+        User KPI functions (:class:`~jisopt.sim.metrics.KpiFunction`, picklable), whose
+        KPIs become columns of the result table.
     """
 
     scenarios: Mapping[str, Scenario] = field(default_factory=dict)
     record_orders: bool = False
     capture_dir: str | None = None
     check_invariants: bool = False
+    user_kpis: tuple[KpiFunction, ...] = ()
 
     def scenario(self, task: Task) -> Scenario:
         """The task's scenario, with its overrides and reliability applied."""
@@ -57,7 +61,7 @@ class SimulationTask:
         result = run_replication(
             scenario, task.build_policy(scenario), seed=task.seed, replication=task.replication,
             record_orders=self.record_orders, capture_dir=capture,
-            check_invariants=self.check_invariants,
+            check_invariants=self.check_invariants, user_kpis=self.user_kpis,
         )
         return TaskResult(kpis={k: float(v) for k, v in result.kpis.items()},
                           wall_time_s=float(result.wall_time_s), orders=result.orders)
@@ -103,6 +107,7 @@ def experiment_manifest(sim: SimulationTask, tasks: list[Task], **info: Any) -> 
         "experiment": {
             "scenarios": {label: _scenario_json(sim.scenarios[label]) for label in labels},
             "record_orders": sim.record_orders,
+            **({"user_kpis": [user_kpi_name(f) for f in sim.user_kpis]} if sim.user_kpis else {}),
         },
         "policies": policy_identities(tasks),
         "n_tasks": len(tasks),

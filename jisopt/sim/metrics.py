@@ -4,15 +4,21 @@
 :func:`compute_kpis` computes every KPI from those records and from the log of
 rescheduling instances. The measured orders are those whose slot starts in
 [warm-up, end); instance-level KPIs count the instances whose time lies in the same
-window.
+window. User KPIs (:class:`KpiFunction`) are computed from the same records and
+returned after the built-in ones (:func:`user_kpis`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import numbers
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 
+from jisopt.errors import InputError
 from jisopt.objective import window_counts, window_excess
 from jisopt.options import ratio_rules
 from jisopt.scenario import HOURS_PER_DAY, Scenario
@@ -23,13 +29,17 @@ __all__ = [
     "INSTANCE_COLUMNS",
     "KPI_NAMES",
     "SUPPLIER_INVERSIONS",
+    "KpiFunction",
     "compute_kpis",
     "instance_records",
+    "kpi_lower_bound",
     "kpi_names",
     "order_records",
     "ratio_kpi_names",
     "ratio_kpis",
     "supplier_kpi_names",
+    "user_kpi_name",
+    "user_kpis",
 ]
 
 KPI_NAMES: tuple[str, ...] = (
@@ -81,6 +91,7 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
     """
     warmup_h, end_h = scenario.warmup_h, scenario.duration_h
     scheduled = state.first_slot >= 0
+    options = state.options
     start = state.slot_start_h
     with np.errstate(invalid="ignore"):
         measured = state.assembled & is_not_earlier(start, warmup_h) & is_earlier(start, end_h)
@@ -103,8 +114,8 @@ def order_records(state: LineState, scenario: Scenario) -> dict[str, np.ndarray]
         "postponement_h": np.where(scheduled, (state.slot - state.first_slot) * state.takt_h, np.nan),
         "assembled": state.assembled.copy(),
         "measured": measured,
-        **{f"option_{spec.name}": state.options[:, k].copy()
-           for k, spec in enumerate(scenario.options)},
+        **({f"option_{spec.name}": options[:, k].copy()
+            for k, spec in enumerate(scenario.options)} if options is not None else {}),
     }
 
 
@@ -128,11 +139,31 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
+class KpiFunction(Protocol):
+    """A user KPI: further KPI values of a replication from its records.
+
+    Called as ``kpi(orders, instances, scenario)`` with the columns of
+    :func:`order_records` and :func:`instance_records` (mappings of name to numpy
+    array; select the measured orders with ``orders["measured"]``) and the scenario;
+    returns a mapping of KPI name to a real number (``nan`` for "not defined", as the
+    built-in KPIs do). The names must differ from the built-in KPIs' and from the other
+    user KPIs'. To run in worker processes the function must be picklable: defined at
+    the top level of an importable module (or of a script whose run is guarded by
+    ``if __name__ == "__main__":``), or an instance of such a class; not a lambda or a
+    closure.
+    """
+
+    def __call__(self, orders: Mapping[str, np.ndarray], instances: Mapping[str, np.ndarray],
+                 scenario: Scenario) -> Mapping[str, float]: ...
+
+
 def compute_kpis(
-    orders: Mapping[str, np.ndarray], instances: Mapping[str, np.ndarray], scenario: Scenario
+    orders: Mapping[str, np.ndarray], instances: Mapping[str, np.ndarray], scenario: Scenario,
+    user: Iterable[KpiFunction] = (),
 ) -> dict[str, float]:
     """Every KPI of :func:`kpi_names` (:data:`KPI_NAMES`, then the ratio KPIs if the
-    scenario has ratio rules).
+    scenario has ratio rules), then those of the ``user`` KPI functions
+    (:func:`user_kpis`).
 
     Order KPIs average or sum over the measured orders; ``idle_takts`` counts the slots
     in the window that assembled no order; ``vob_length_end``, ``unassembled_orders``
@@ -147,7 +178,7 @@ def compute_kpis(
     unassembled = ~orders["assembled"]
     in_window = is_not_earlier(instances["time_h"], warmup_h) & is_earlier(instances["time_h"], end_h)
     decision = instances["decision_time_s"][in_window]
-    return {
+    built_in = {
         "okay_rate": _mean(~orders["rework"][m]),
         "mean_delay_h": _mean(orders["delay_h"][m]),
         "reschedules_per_order": _mean(orders["reschedules"][m]),
@@ -175,6 +206,86 @@ def compute_kpis(
         **supplier_kpis(instances, in_window, assembled, scenario),
         **ratio_kpis(orders, scenario),
     }
+    return {**built_in, **user_kpis(user, orders, instances, scenario, taken=built_in)}
+
+
+def user_kpi_name(fn: object) -> str:
+    """``module.qualified_name`` of a user KPI function (how errors and manifests name it)."""
+    name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    module = getattr(fn, "__module__", None)
+    return f"{module}.{name}" if module and module != "builtins" else str(name)
+
+
+def user_kpis(
+    functions: Iterable[KpiFunction],
+    orders: Mapping[str, np.ndarray],
+    instances: Mapping[str, np.ndarray],
+    scenario: Scenario,
+    taken: Iterable[str] = (),
+) -> dict[str, float]:
+    """The KPIs of user KPI functions (:class:`KpiFunction`), in the order given.
+
+    Parameters
+    ----------
+    functions
+        The KPI functions.
+    orders, instances, scenario
+        As :func:`compute_kpis` gets them (the functions see read-only copies).
+    taken
+        Names already in use (the built-in KPIs).
+
+    Returns
+    -------
+    dict
+        KPI name -> float.
+
+    Raises
+    ------
+    InputError
+        Naming the function (field ``user_kpis.<module.function>``) and, where there is
+        one, the KPI: if the function raises, returns no mapping, a name that is no
+        non-empty string or is already taken, or a value that is not a real number
+        (``nan`` is allowed, an infinity is not).
+    """
+    used = set(taken)
+    out: dict[str, float] = {}
+    for fn in functions:
+        field = f"user_kpis.{user_kpi_name(fn)}"
+        try:
+            values = fn(_read_only(orders), _read_only(instances), scenario)
+        except Exception as exc:
+            raise InputError(f"user KPI raised {type(exc).__name__}: {exc}", field=field,
+                             has_value=False) from exc
+        if not isinstance(values, Mapping):
+            raise InputError("user KPI must return a mapping of KPI name to number", field=field,
+                             value=type(values).__name__)
+        for name, value in values.items():
+            if not isinstance(name, str) or not name:
+                raise InputError("user KPI name must be a non-empty string", field=field,
+                                 value=name)
+            if name in used:
+                raise InputError("user KPI name is already taken (a built-in or another user KPI)",
+                                 field=f"{field}.{name}", value=name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise InputError("user KPI value must be a real number", field=f"{field}.{name}",
+                                 value=value)
+            number = float(value)
+            if math.isinf(number):
+                raise InputError("user KPI value must be finite (or nan)", field=f"{field}.{name}",
+                                 value=number)
+            used.add(name)
+            out[name] = number
+    return out
+
+
+def _read_only(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Read-only views of the columns (a user KPI cannot change the records)."""
+    out = {}
+    for name, column in columns.items():
+        view = np.asarray(column).view()
+        view.flags.writeable = False
+        out[name] = view
+    return out
 
 
 def supplier_kpi_names(scenario: Scenario) -> tuple[str, ...]:
@@ -206,6 +317,21 @@ def ratio_kpi_names(scenario: Scenario) -> tuple[str, ...]:
         return ()
     return ("ratio_hard_per_1000", "ratio_soft_per_1000",
             *(f"ratio_{scenario.options[r.option].name}_per_1000" for r in rules))
+
+
+_NON_NEGATIVE_PATTERNS = (
+    re.compile(r"inversions_.+_per_order"), re.compile(r"ratio_.+_per_1000"),
+)
+
+
+def kpi_lower_bound(name: str) -> float:
+    """Least value a KPI can take: 0 for every built-in KPI (:data:`KPI_NAMES`, the
+    supplier and ratio KPIs: counts, rates, delays and times), ``-inf`` for any other
+    name (a user KPI may be negative). Confidence intervals are cut there
+    (:func:`jisopt.experiments.summarize`)."""
+    if name in KPI_NAMES or any(p.fullmatch(name) for p in _NON_NEGATIVE_PATTERNS):
+        return 0.0
+    return -math.inf
 
 
 def kpi_names(scenario: Scenario) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,12 @@ from jisopt.policies.spec import PolicySpec
 from jisopt.scenario import Scenario
 from jisopt.sim.capture import InstanceCapture
 from jisopt.sim.engine import InstanceHook, Simulator
-from jisopt.sim.metrics import compute_kpis, instance_records, order_records
+from jisopt.sim.metrics import KpiFunction, compute_kpis, instance_records, order_records
+
+if TYPE_CHECKING:
+    from jisopt.changes import PlanChanges
+    from jisopt.instance import Instance
+    from jisopt.plan import Plan
 
 if TYPE_CHECKING:
     from jisopt.changes import PlanChanges
@@ -75,6 +81,7 @@ def run_replication(
     capture_dir: str | os.PathLike | None = None,
     check_invariants: bool = False,
     on_instance: InstanceHook | None = None,
+    user_kpis: Sequence[KpiFunction] = (),
 ) -> ReplicationResult:
     """Simulate one replication of ``scenario`` under ``policy``.
 
@@ -100,6 +107,9 @@ def run_replication(
         rescheduling instance, once its plan is applied (e.g. to keep the instances in
         memory: ``lambda k, inst, plan, changes: kept.append(inst)``). With
         ``capture_dir`` too, the files are written first.
+    user_kpis
+        User KPI functions (:class:`~jisopt.sim.metrics.KpiFunction`); their KPIs follow
+        the built-in ones in ``kpis``.
     """
     if isinstance(policy, str):
         policy = PolicySpec.parse(policy).build(scenario)
@@ -108,7 +118,7 @@ def run_replication(
     sim = Simulator(scenario, policy, seed, replication, check_invariants=check_invariants,
                     on_instance=hook)
     sim.run()
-    return collect_result(sim, record_orders=record_orders, started_at=t0)
+    return collect_result(sim, record_orders=record_orders, started_at=t0, user_kpis=user_kpis)
 
 
 def _chain_hooks(*hooks: InstanceHook | None) -> InstanceHook | None:
@@ -125,7 +135,8 @@ def _chain_hooks(*hooks: InstanceHook | None) -> InstanceHook | None:
 
 
 def collect_result(sim: Simulator, *, record_orders: bool = False,
-                   started_at: float | None = None) -> ReplicationResult:
+                   started_at: float | None = None,
+                   user_kpis: Sequence[KpiFunction] = ()) -> ReplicationResult:
     """The result of a finished simulation: KPIs from its per-order and instance records.
 
     Parameters
@@ -136,11 +147,13 @@ def collect_result(sim: Simulator, *, record_orders: bool = False,
         Include the per-order table.
     started_at
         ``time.perf_counter()`` at the start of the replication, for ``wall_time_s``.
+    user_kpis
+        User KPI functions, computed after the built-in KPIs.
     """
     scenario = sim.scenario
     orders = order_records(sim.state, scenario)
     instances = instance_records(sim.instances, scenario.supplier_names)
-    kpis = compute_kpis(orders, instances, scenario)
+    kpis = compute_kpis(orders, instances, scenario, user_kpis)
     events = pd.DataFrame(sim.events, columns=list(EVENT_COLUMNS)).sort_values(
         ["start_h", "supplier", "order_id", "attempt"], ignore_index=True)
     wall = time.perf_counter() - started_at if started_at is not None else float("nan")
