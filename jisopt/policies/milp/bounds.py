@@ -172,10 +172,10 @@ def exchangeable_groups(inst: Instance, rows: np.ndarray, lower: np.ndarray, upp
     positions = np.flatnonzero(ok)
     key = lower[positions].astype(np.int64)
     options = sorted({rule.option for rule in inst.ratio_rules})
-    if options:
+    if options and inst.options is not None:
         pattern = np.zeros(positions.shape[0], dtype=np.int64)
         for bit, option in enumerate(options):
-            pattern |= np.asarray(inst.options[rows[positions], option], dtype=np.int64) << bit
+            pattern |= inst.options[rows[positions], option].astype(np.int64) << bit
         key = np.stack([key, pattern], axis=1)
         _, group = np.unique(key, axis=0, return_inverse=True)
     else:

@@ -281,11 +281,13 @@ def _ratio_windows(
     outside_slot[rows] = -1  # window orders are decided by the model
     fixed_counts = ratio_window_counts(inst, outside_slot, end)
     input_counts = ratio_window_counts(inst, inst.slot, end)
+    options = (inst.options if inst.options is not None
+               else np.zeros((inst.n_orders, len(inst.option_names)), dtype=bool))
     for r, (rule, counts) in enumerate(zip(inst.ratio_rules, fixed_counts, strict=True)):
         cap = (window_caps(input_counts[r], rule.max_count) if rule.hard
                else np.full(counts.shape[0], rule.max_count, dtype=np.int64))
         starts = inst.first_slot + np.arange(counts.shape[0])
-        carrier = np.asarray(inst.options[rows, rule.option], dtype=bool)
+        carrier = options[rows, rule.option].astype(bool)
         # Candidate pairs of carriers per slot, prefix-summed over [first_slot, end).
         per_slot = np.zeros(end - inst.first_slot + 1, dtype=np.int64)
         np.add.at(per_slot, pair_slot[carrier[pair_order]] - inst.first_slot + 1, 1)
