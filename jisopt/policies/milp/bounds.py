@@ -5,6 +5,9 @@ order per slot" and the ratio rules bounds an order's slot from below or above.
 Each family below returns ``(lower, upper)`` over the window orders (``None``:
 no bound on that side); :func:`slot_intervals` intersects them and records which
 family binds, for the messages of an infeasible model.
+
+:func:`exchange_lower_bounds` then cuts the intervals of orders with nothing started to the
+candidate slots some optimal plan uses (the exact candidate reduction, docs/milp.md).
 """
 
 from __future__ import annotations
