@@ -13,6 +13,14 @@ simulator's own: every event goes through the fast path, an evenly spread subsam
 (``--pyomo`` per kind) also through the Pyomo path; single-order events and batches are
 reported separately. Reading the files is not part of the per-event time.
 
+``--scenario NAME`` (e.g. ``car``: 17 suppliers, takt 1 min, an 8640-slot frozen zone) times
+the fast path on ``--events`` generated events of that scenario's plant (the frozen zone as
+the horizon, 1-3 disrupted orders), with the peak memory of the numpy arrays of one event
+(``tracemalloc``) and of the process. ``--compare`` also runs, in the same process and on the
+same events, the model without the candidate reduction (``build_data(..., reduce=False)``,
+the baseline) and checks that both reach the same objective; it applies to ``--captured``
+too.
+
 ``--compare-solvers`` also times the candidates for the assignment problem on
 the same candidate pairs: scipy's sparse Jonker-Volgenant (the one used),
 dense ``linear_sum_assignment``, a HiGHS LP from numpy arrays, and networkx
@@ -24,13 +32,18 @@ Usage::
     python benchmarks/bench_milp.py --single 50 --batch 20 --pyomo 5 --compare-solvers 3
     jisopt simulate --policy dynamic --reliability 0.97 -r 1 --jobs 1 --capture captured/
     python benchmarks/bench_milp.py --captured captured/ --pyomo 20
+    python benchmarks/bench_milp.py --scenario car --events 30 --compare
+    jisopt simulate --scenario car --policy dynamic --days 2 --warmup-days 1 --capture car/
+    python benchmarks/bench_milp.py --captured car/ --pyomo 0 --compare
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 
@@ -39,7 +52,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jisopt.generate import generate_instance
+from jisopt.instance import Instance
 from jisopt.policies.milp import build_data, solve_exact
+from jisopt.policies.milp.fast import solve_assignment
+from jisopt.scenario import load_scenario
 from jisopt.weights import Weights
 
 N_SLOTS = 1344
@@ -87,6 +103,90 @@ def run_events(label: str, seeds: range, n_disrupted: tuple[int, int], n_pyomo: 
     print()
 
 
+def unreduced_fast(inst: Instance, weights: Weights) -> tuple[float, float, float, int, float | None]:
+    """The baseline: build every candidate pair (no reduction) and solve the assignment.
+
+    Returns ``(total_s, build_s, solve_s, pairs, objective)``.
+    """
+    t0 = time.perf_counter()
+    data = build_data(inst, weights, reduce=False)
+    t1 = time.perf_counter()
+    out = solve_assignment(data)
+    t2 = time.perf_counter()
+    return t2 - t0, t1 - t0, t2 - t1, data.n_pairs, out.objective
+
+
+def peak_array_mb(fn) -> float:
+    """Peak memory (MB) that numpy and Python allocate while ``fn()`` runs."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def max_rss_mb() -> float:
+    """Peak resident memory of the process so far (MB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report_compare(label: str, instances: list[Instance], weights: Weights, compare: bool,
+                   n_memory: int = 5) -> None:
+    """Fast path with the reduction; with ``compare``, the unreduced baseline on the same events."""
+    red_total, red_build, red_solve, red_pairs, objectives = [], [], [], [], []
+    for inst in instances:
+        r = solve_exact(inst, weights, method="fast")
+        red_total.append(r.runtime_s)
+        red_build.append(r.stats["build_s"])
+        red_solve.append(r.stats["solve_s"])
+        red_pairs.append(r.stats["pairs"])
+        objectives.append(r.objective)
+    mem = [peak_array_mb(lambda inst=inst: solve_exact(inst, weights, method="fast"))
+           for inst in instances[:n_memory]]
+    rss_reduced = max_rss_mb()
+    print(f"{label}: {len(instances)} events, window orders median "
+          f"{np.median([i.n_orders for i in instances]):.0f} orders in the instance")
+    print(f"  reduced   pairs median {np.median(red_pairs):.0f}, max {max(red_pairs)}")
+    print(f"            total  {stats_ms(red_total)}")
+    print(f"            build  {stats_ms(red_build)}")
+    print(f"            solve  {stats_ms(red_solve)}")
+    print(f"            peak array memory per event median {np.median(mem):.0f} MB, max {max(mem):.0f} MB "
+          f"(first {len(mem)} events); process peak RSS so far {rss_reduced:.0f} MB")
+    if not compare:
+        print()
+        return
+    full = [unreduced_fast(inst, weights) for inst in instances]
+    diff = max((abs(f[4] - o) for f, o in zip(full, objectives, strict=True)
+                if f[4] is not None and o is not None), default=0.0)
+    same_status = sum((f[4] is None) == (o is None) for f, o in zip(full, objectives, strict=True))
+    mem_full = [peak_array_mb(lambda inst=inst: unreduced_fast(inst, weights))
+                for inst in instances[:n_memory]]
+    print(f"  unreduced pairs median {np.median([f[3] for f in full]):.0f}, max {max(f[3] for f in full)}")
+    print(f"            total  {stats_ms([f[0] for f in full])}")
+    print(f"            build  {stats_ms([f[1] for f in full])}")
+    print(f"            solve  {stats_ms([f[2] for f in full])}")
+    print(f"            peak array memory per event median {np.median(mem_full):.0f} MB, max "
+          f"{max(mem_full):.0f} MB; process peak RSS {max_rss_mb():.0f} MB")
+    print(f"  same status on {same_status}/{len(full)} events, largest objective difference {diff:.3g}")
+    print(f"  speed-up of the median total: {np.median([f[0] for f in full]) / np.median(red_total):.1f}x\n")
+
+
+def run_scenario(name: str, n_events: int, weights: Weights, compare: bool) -> None:
+    """Generated events of a scenario's plant with its frozen zone as the horizon."""
+    sc = load_scenario(name)
+    n_slots = sc.frozen_zone_slots
+    rng = np.random.default_rng(4321)
+    instances = [generate_instance(seed, n_slots=n_slots, scenario=sc,
+                                   n_disrupted=int(rng.integers(1, 4)), gap_share=0.01)
+                 for seed in range(5000, 5000 + n_events)]
+    # drop the ratio rules: the fast path is the model without them (milp[ratio=ignore])
+    instances = [i.replace(ratio_rules=()) if i.ratio_rules else i for i in instances]
+    print(f"scenario {name}: {len(sc.suppliers)} suppliers, takt {sc.takt_h * 60:g} min, "
+          f"{n_slots}-slot frozen zone\n")
+    report_compare(f"generated events of {name}", instances, weights, compare)
+
+
 def _spread(n_total: int, n_pick: int) -> set[int]:
     """``n_pick`` positions spread evenly over ``range(n_total)``."""
     if n_pick >= n_total:
@@ -94,12 +194,21 @@ def _spread(n_total: int, n_pick: int) -> set[int]:
     return {int(k) for k in np.linspace(0, n_total - 1, n_pick).round()}
 
 
-def run_captured(directory: str, n_pyomo: int, weights: Weights) -> None:
+def run_captured(directory: str, n_pyomo: int, weights: Weights, compare: bool = False) -> None:
     """Per-event time of both paths on captured simulator instances."""
     from jisopt.experiments.gaps import captured_instances
 
     jobs = captured_instances(directory)
     print(f"{len(jobs)} captured instances in {directory}", flush=True)
+    if compare:
+        loaded = [job.load() for job in jobs]
+        loaded = [i.replace(ratio_rules=()) if i.ratio_rules else i for i in loaded]
+        for label, batch in (("captured single-order events", False), ("captured batches", True)):
+            sel = [i for i in loaded if (i.n_disrupted > 1) == batch]
+            if sel:
+                report_compare(label, sel, weights, compare=True)
+        if n_pyomo == 0:
+            return
     rows = []
     t_read = 0.0
     for job in jobs:
@@ -229,16 +338,28 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--weights", default=None, help="objective weights, e.g. delay=1,reschedules=0.2")
     p.add_argument("--captured", metavar="DIR",
                    help="time the events captured by 'jisopt simulate --capture DIR' instead")
+    p.add_argument("--scenario", help="time generated events of this scenario's plant (e.g. car)")
+    p.add_argument("--events", type=int, default=30, help="events for --scenario (default 30)")
+    p.add_argument("--compare", action="store_true",
+                   help="also run the model without the candidate reduction (the baseline)")
     args = p.parse_args(argv)
     weights = Weights.parse(args.weights)
+    if args.scenario:
+        solve_exact(generate_instance(0, n_slots=200, n_disrupted=1), method="fast")  # imports
+        run_scenario(args.scenario, args.events, weights, args.compare)
+        return
     solve_exact(generate_instance(0, n_slots=200, n_disrupted=1), method="pyomo")  # imports, first run
     if args.captured:
         print(f"jisopt exact model on captured simulator events, weights {weights}\n")
-        run_captured(args.captured, args.pyomo, weights)
+        run_captured(args.captured, args.pyomo, weights, args.compare)
         return
     print(f"jisopt exact model, {N_SLOTS}-slot frozen zone, weights {weights}\n")
     run_events("single-order events", range(1000, 1000 + args.single), (1, 1), args.pyomo, weights)
     run_events("batches of 2-5 orders", range(2000, 2000 + args.batch), (2, 5), args.pyomo, weights)
+    if args.compare:
+        report_compare("tractor events (reduced against unreduced)",
+                       [generate_instance(seed, n_slots=N_SLOTS, n_disrupted=1 + seed % 3)
+                        for seed in range(1000, 1000 + args.single)], weights, compare=True)
     if args.compare_solvers:
         compare_solvers(range(3000, 3000 + args.compare_solvers), weights)
 

@@ -5,6 +5,9 @@ order per slot" and the ratio rules bounds an order's slot from below or above.
 Each family below returns ``(lower, upper)`` over the window orders (``None``:
 no bound on that side); :func:`slot_intervals` intersects them and records which
 family binds, for the messages of an infeasible model.
+
+:func:`exchange_lower_bounds` then cuts the intervals of orders with nothing started to the
+candidate slots some optimal plan uses (the exact candidate reduction, docs/milp.md).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import Instance
 from jisopt.subsequences import DisruptionBounds, disruption_bounds
 
-__all__ = ["BOUND_FAMILIES", "slot_intervals"]
+__all__ = ["BOUND_FAMILIES", "KNOWN_WEIGHTS", "exchange_lower_bounds", "exchangeable_groups",
+           "reduction_applies", "slot_intervals"]
 
 BOUND_FAMILIES: tuple[str, ...] = (
     "window",
@@ -125,3 +129,104 @@ def slot_intervals(inst: Instance, rows: np.ndarray, window_start: int, end: int
             upper = np.where(tighter, hi, upper)
             upper_family = np.where(tighter, f, upper_family)
     return lower, upper, lower_family, upper_family
+
+
+KNOWN_WEIGHTS: frozenset[str] = frozenset(
+    {"delay", "reschedules", "displacement", "stock", "idle", "ratio"}
+)
+"""Weights whose terms' structure the candidate reduction relies on (docs/milp.md,
+"Candidate reduction"); any other non-zero weight switches the reduction off."""
+
+
+def reduction_applies(weights: object) -> bool:
+    """Whether the candidate reduction is exact for ``weights``: every weight it does not
+    know (a term added later, e.g. a user term) is zero or absent."""
+    from dataclasses import fields, is_dataclass
+
+    if not is_dataclass(weights):
+        return False
+    return all(f.name in KNOWN_WEIGHTS or not getattr(weights, f.name) for f in fields(weights))
+
+
+def exchangeable_groups(inst: Instance, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                        delay_weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Window orders that may exchange slots without raising the objective, and their group.
+
+    An order is *exchangeable* when it has no started component (``reschedules`` and
+    ``stock_component_h`` are zero at every slot), its slot is not frozen by the line
+    (``lower < upper`` or it is free), and, if the delay weight is not zero, it is on
+    time at its latest slot (so ``total_delay_h`` is zero over its whole interval). Its
+    group is the lower bound of its interval and its option vector over the ratio rules'
+    options: within a group, orders share ``lower``, count alike in every ratio window,
+    and their cost differs only through ``displacement_h``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(positions, group)``: positions in ``rows`` of the exchangeable orders and an
+        integer group label per position.
+    """
+    from jisopt.objective import pair_terms
+
+    ok = ~inst.has_started_of(rows) & (lower <= upper)
+    if delay_weighted:
+        late = pair_terms(inst, rows, np.maximum(upper, lower), terms=("total_delay_h",))
+        ok &= late["total_delay_h"] == 0.0
+    positions = np.flatnonzero(ok)
+    key = lower[positions].astype(np.int64)
+    options = sorted({rule.option for rule in inst.ratio_rules})
+    if options and inst.options is not None:
+        pattern = np.zeros(positions.shape[0], dtype=np.int64)
+        for bit, option in enumerate(options):
+            pattern |= inst.options[rows[positions], option].astype(np.int64) << bit
+        key = np.stack([key, pattern], axis=1)
+        _, group = np.unique(key, axis=0, return_inverse=True)
+    else:
+        _, group = np.unique(key, return_inverse=True)
+    return positions, np.asarray(group, dtype=np.int64).reshape(-1)
+
+
+def exchange_lower_bounds(inst: Instance, rows: np.ndarray, lower: np.ndarray,
+                          upper: np.ndarray, delay_weighted: bool) -> np.ndarray:
+    """Candidate lower bounds that keep an optimal plan (docs/milp.md, "Candidate reduction").
+
+    Within a group of :func:`exchangeable_groups` sorted by old slot, the ``i``-th order
+    (``i = 0, 1, …``) gets the lower bound ``max(lower, group lower + i)``: some optimal
+    plan gives the group's orders their slots in the order of their old slots, and then
+    ``i`` orders of the group lie in distinct slots before the ``i``-th one. A group whose
+    upper bounds do not grow with the old slot is left as it is (the exchange could break
+    them).
+
+    Parameters
+    ----------
+    inst
+        The snapshot (with the ready times after swaps, if any).
+    rows
+        ``(n_window,)`` instance rows of the window orders.
+    lower, upper
+        ``(n_window,)`` their slot intervals (:func:`slot_intervals`).
+    delay_weighted
+        The delay weight is not zero.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_window,)`` lower bounds of the candidate slots (``>= lower``).
+    """
+    out = lower.copy()
+    positions, group = exchangeable_groups(inst, rows, lower, upper, delay_weighted)
+    if not positions.size:
+        return out
+    old = inst.slot[rows[positions]]
+    order = np.lexsort((old, group))  # by group, then by old slot
+    pos, grp = positions[order], group[order]
+    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    sizes = np.diff(np.r_[starts, grp.shape[0]])
+    rank = np.arange(grp.shape[0]) - np.repeat(starts, sizes)
+    # The exchange keeps every upper bound only if they grow with the old slot in the group.
+    bad_step = (np.diff(upper[pos]) < 0) & (grp[1:] == grp[:-1])
+    bad_group = np.zeros(starts.shape[0], dtype=bool)
+    bad_group[np.searchsorted(starts, np.flatnonzero(bad_step) + 1, side="right") - 1] = True
+    keep = ~bad_group[np.repeat(np.arange(starts.shape[0]), sizes)]
+    out[pos[keep]] = np.maximum(lower[pos[keep]], lower[pos[keep]] + rank[keep])
+    return out

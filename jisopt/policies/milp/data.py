@@ -12,9 +12,11 @@ the model is:
   family except assignment and ratio rules bounds an order's slot from below or
   above, so each is one small function in :mod:`jisopt.policies.milp.bounds`
   (the intersection is the set of slots the order may take);
-* the **candidate pairs** (window order, slot in its interval) with their
-  weighted cost, computed by :func:`jisopt.objective.pair_terms` (never
-  re-derived here);
+* the **candidate pairs** (window order, slot in its candidate interval) with
+  their weighted cost, computed by :func:`jisopt.objective.pair_terms` (never
+  re-derived here); the candidate interval is the slot interval cut by the
+  exact candidate reduction (:func:`jisopt.policies.milp.bounds.exchange_lower_bounds`,
+  docs/milp.md "Candidate reduction"), unless ``build_data(..., reduce=False)``;
 * the **constant** part of the objective (orders outside the window, the idle
   constant, soft-ratio excess in windows no window order can reach);
 * per ratio rule, the **windows** that overlap the reinsertion window, with the
@@ -29,7 +31,13 @@ import numpy as np
 
 from jisopt.instance import Instance, RatioRule
 from jisopt.objective import Weights, idle_slots_constant, ratio_window_counts, weighted_pair_costs
-from jisopt.policies.milp.bounds import BOUND_FAMILIES, slot_intervals
+from jisopt.policies.milp.bounds import (
+    BOUND_FAMILIES,
+    exchange_lower_bounds,
+    exchangeable_groups,
+    reduction_applies,
+    slot_intervals,
+)
 from jisopt.ratio import window_caps
 from jisopt.slots import is_earlier
 from jisopt.subsequences import slot_end, window_start
@@ -77,6 +85,13 @@ class ReinsertionData:
     ----------
     instance, weights
         The snapshot and the objective weights.
+    candidate_lower, candidate_upper
+        ``(n_window,)`` candidate intervals (inclusive) when the candidate
+        reduction cut them, else ``None`` (the pairs span ``[lower, upper]``);
+        read them through :attr:`pair_lower` and :attr:`pair_upper`.
+    reduced
+        The candidate reduction was applied (``build_data(..., reduce=True)`` and
+        the weights carry only terms it knows).
     max_later_slots
         ``K``: how far an order that is not a bounded disrupted order may move later.
     enforce_bounds
@@ -126,6 +141,20 @@ class ReinsertionData:
     ratio: tuple[RatioWindows, ...]
     fixed_hard_excess: tuple[tuple[int, int, int], ...]
     fixed_late_parts: tuple[tuple[int, int, float], ...] = ()
+    candidate_lower: np.ndarray | None = None
+    candidate_upper: np.ndarray | None = None
+    reduced: bool = False
+
+    @property
+    def pair_lower(self) -> np.ndarray:
+        """``(n_window,)`` first candidate slot of each window order: ``lower``, or the
+        reduced bound ``candidate_lower`` (docs/milp.md, "Candidate reduction")."""
+        return self.lower if self.candidate_lower is None else self.candidate_lower
+
+    @property
+    def pair_upper(self) -> np.ndarray:
+        """``(n_window,)`` last candidate slot of each window order."""
+        return self.upper if self.candidate_upper is None else self.candidate_upper
 
     @property
     def n_window(self) -> int:
@@ -167,15 +196,40 @@ class ReinsertionData:
     def pair_index(self, plan_slot: np.ndarray) -> np.ndarray | None:
         """Index of the candidate pair each window order takes in a plan.
 
-        Returns ``None`` if some window order's slot in the plan is not a candidate.
+        Returns ``None`` if some window order's slot in the plan is not a candidate
+        (outside its interval, or cut by the candidate reduction: :meth:`exchanged`
+        turns any plan of the model into one of the candidates that costs no more).
         """
+        lo, hi = self.pair_lower, self.pair_upper
         want = np.asarray(plan_slot)[self.rows]
-        ok = (want >= self.lower) & (want <= self.upper)
+        ok = (want >= lo) & (want <= hi)
         if not ok.all():
             return None
         # Pairs are stored order by order, slots ascending within each order.
-        offset = np.concatenate(([0], np.cumsum(self.upper - self.lower + 1)[:-1]))
-        return (offset + want - self.lower).astype(np.int64)
+        width = np.maximum(hi - lo + 1, 0)
+        offset = np.concatenate(([0], np.cumsum(width)[:-1]))
+        return (offset + want - lo).astype(np.int64)
+
+    def exchanged(self, plan_slot: np.ndarray) -> np.ndarray:
+        """The plan with the slots of each exchangeable group handed out by old slot.
+
+        The constructive step of the reduction's proof (docs/milp.md, "Candidate
+        reduction"): for a plan of the model, the result is a plan of the model with
+        no larger objective whose window orders take candidate slots. A plan that is
+        not a plan of the model (e.g. outside the window) is returned re-sorted the
+        same way, with no promise.
+        """
+        slot = np.array(plan_slot, dtype=np.int64, copy=True)
+        if not self.reduced:
+            return slot
+        positions, group = exchangeable_groups(
+            self.instance, self.rows, self.lower, self.upper, bool(self.weights.delay)
+        )
+        rows = self.rows[positions]
+        by_old = np.lexsort((self.instance.slot[rows], group))
+        by_new = np.lexsort((slot[rows], group))
+        slot[rows[by_old]] = slot[rows[by_new]]
+        return slot
 
     def soft_excess(self, chosen: np.ndarray) -> list[np.ndarray]:
         """Per ratio rule, the excess over ``H`` in each of its model windows
@@ -227,11 +281,13 @@ def _ratio_windows(
     outside_slot[rows] = -1  # window orders are decided by the model
     fixed_counts = ratio_window_counts(inst, outside_slot, end)
     input_counts = ratio_window_counts(inst, inst.slot, end)
+    options = (inst.options if inst.options is not None
+               else np.zeros((inst.n_orders, len(inst.option_names)), dtype=bool))
     for r, (rule, counts) in enumerate(zip(inst.ratio_rules, fixed_counts, strict=True)):
         cap = (window_caps(input_counts[r], rule.max_count) if rule.hard
                else np.full(counts.shape[0], rule.max_count, dtype=np.int64))
         starts = inst.first_slot + np.arange(counts.shape[0])
-        carrier = np.asarray(inst.options[rows, rule.option], dtype=bool)
+        carrier = options[rows, rule.option].astype(bool)
         # Candidate pairs of carriers per slot, prefix-summed over [first_slot, end).
         per_slot = np.zeros(end - inst.first_slot + 1, dtype=np.int64)
         np.add.at(per_slot, pair_slot[carrier[pair_order]] - inst.first_slot + 1, 1)
@@ -257,6 +313,7 @@ def build_data(
     max_later_slots: int | None = None,
     enforce_bounds: bool = True,
     ready_h: np.ndarray | None = None,
+    reduce: bool = True,
 ) -> ReinsertionData:
     """Build the sets and coefficients of the exact model.
 
@@ -275,6 +332,11 @@ def build_data(
         Readiness, the [step, leap] bounds, which disrupted orders still need
         action and the terms then use them, as :func:`~jisopt.evaluate.evaluate`
         does for a plan with swaps; the window stays the instance's.
+    reduce
+        Build the candidate pairs within the reduced candidate intervals (exact:
+        the optimum is that of the full model, docs/milp.md "Candidate reduction");
+        ``False`` builds every pair of every slot interval. The reduction switches
+        itself off for weights with terms it does not know.
 
     Returns
     -------
@@ -294,11 +356,14 @@ def build_data(
     lower, upper, lower_family, upper_family = slot_intervals(
         work, rows, start, end, K, enforce_bounds
     )
+    reduced = reduce and reduction_applies(weights)
+    pair_lower = (exchange_lower_bounds(work, rows, lower, upper, bool(weights.delay)) if reduced
+                  else lower)
     # Candidate pairs: order by order, slots ascending (pair_index relies on it).
-    width = np.maximum(upper - lower + 1, 0)
+    width = np.maximum(upper - pair_lower + 1, 0)
     pair_order = np.repeat(np.arange(rows.shape[0]), width)
     offset = np.concatenate(([0], np.cumsum(width)[:-1])) if rows.size else np.zeros(0, np.int64)
-    pair_slot = lower[pair_order] + np.arange(pair_order.shape[0]) - np.repeat(offset, width)
+    pair_slot = pair_lower[pair_order] + np.arange(pair_order.shape[0]) - np.repeat(offset, width)
     pair_cost = weighted_pair_costs(work, rows[pair_order], pair_slot, weights)
     # Constant: orders outside the window at their own slots, the idle constant.
     outside = np.flatnonzero(~in_window)
@@ -328,6 +393,9 @@ def build_data(
         ratio=ratio,
         fixed_hard_excess=hard_excess,
         fixed_late_parts=late_parts,
+        candidate_lower=pair_lower if reduced else None,
+        candidate_upper=upper if reduced else None,
+        reduced=reduced,
     )
 
 

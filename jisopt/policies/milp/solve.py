@@ -414,7 +414,7 @@ def solve_exact(
         best = best_rule_plan(instance, weights, max_later_slots=data.max_later_slots,
                               enforce_bounds=enforce_bounds, swap=swap, max_reschedules=max_reschedules)
         if best is not None:
-            start = data.pair_index(best[1].slot)
+            start = data.pair_index(data.exchanged(best[1].slot))
             stats.update(warm_start_rule=best[0], warm_start_objective=best[2])
             if start is None:
                 stats["warm_start_rule"] = f"{best[0]} (outside the window; not passed)"
