@@ -22,11 +22,6 @@ if TYPE_CHECKING:
     from jisopt.instance import Instance
     from jisopt.plan import Plan
 
-if TYPE_CHECKING:
-    from jisopt.changes import PlanChanges
-    from jisopt.instance import Instance
-    from jisopt.plan import Plan
-
 __all__ = ["EVENT_COLUMNS", "ReplicationResult", "collect_result", "run_replication"]
 
 EVENT_COLUMNS: tuple[str, ...] = (
