@@ -16,13 +16,10 @@ from jisopt.plotting._figure import new_axes
 from jisopt.plotting.plot_sequence import (
     DEFAULT_CONTEXT_SLOTS,
     DISRUPTED_COLOR,
-    EXPEDITED as EXPEDITED_CELL,
     FAILED,
     GAP,
     HELD,
     LATE,
-    RECALLED as RECALLED_CELL,
-    RESEQUENCED as RESEQUENCED_CELL,
     STARTED,
     UNSTARTED,
     before_states,
@@ -35,6 +32,15 @@ from jisopt.plotting.plot_sequence import (
     lane_ticks,
     legend,
     slot_window,
+)
+from jisopt.plotting.plot_sequence import (
+    EXPEDITED as EXPEDITED_CELL,
+)
+from jisopt.plotting.plot_sequence import (
+    RECALLED as RECALLED_CELL,
+)
+from jisopt.plotting.plot_sequence import (
+    RESEQUENCED as RESEQUENCED_CELL,
 )
 from jisopt.subsequences import slot_end
 
