@@ -120,7 +120,7 @@ def weighted_pair_costs(instance: Instance, rows: np.ndarray, slots: np.ndarray,
               if name in PAIR_TERMS and getattr(weights, key)]
     if not needed or np.size(rows) == 0:
         return np.zeros(np.shape(rows), dtype=np.float64)
-    return weights.combine(pair_terms(instance, rows, slots, terms=needed))
+    return np.asarray(weights.combine(pair_terms(instance, rows, slots, terms=needed)))
 
 
 def reschedule_flags(instance: Instance, rows: np.ndarray, slots: np.ndarray) -> np.ndarray:
@@ -152,6 +152,7 @@ def ratio_window_counts(instance: Instance, slot_of_row: np.ndarray, end: int) -
     length = end - instance.first_slot
     valid = (slot_of_row >= instance.first_slot) & (slot_of_row < end)
     for rule in instance.ratio_rules:
+        assert instance.options is not None  # an instance with ratio rules has options
         carried = np.zeros(max(length, 0), dtype=np.int64)
         has = instance.options[:, rule.option] & valid
         np.add.at(carried, slot_of_row[has] - instance.first_slot, 1)

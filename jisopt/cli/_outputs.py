@@ -59,11 +59,15 @@ def write_outputs(args: argparse.Namespace, instance: Instance, plan: Plan) -> N
         written = write_calloffs(args.calloffs, instance, plan)
         notes.append(f"call-offs written to {printable(str(args.calloffs))} ({len(written)} files)")
     if getattr(args, "plot", None) is not None:
-        from jisopt.plotting.plot_plan import plot_plan  # deferred: matplotlib loads slowly
+        from matplotlib.figure import Figure  # deferred: matplotlib loads slowly
+
+        from jisopt.plotting.plot_plan import plot_plan
 
         path = Path(args.plot)
         path.parent.mkdir(parents=True, exist_ok=True)
-        plot_plan(instance, plan).figure.savefig(path, format=path.suffix.lower()[1:], dpi=130)
+        figure = plot_plan(instance, plan).figure
+        assert isinstance(figure, Figure)  # plot_plan draws on a figure of its own
+        figure.savefig(path, format=path.suffix.lower()[1:], dpi=130)
         notes.append(f"picture written to {printable(str(path))}")
     if not getattr(args, "json", False):
         for note in notes:
