@@ -124,12 +124,13 @@ def plot_plan(instance: Instance, plan: Plan, *, ax: Axes | None = None,
         ax.annotate("", (new[i] + 0.5, after_top), xytext=(old[i] + 0.5, M),
                     arrowprops={"arrowstyle": "-|>", "color": DISRUPTED_COLOR, "lw": 1.8},
                     zorder=4)
-    for i in instance.disrupted_rows.tolist():
+    for k, i in enumerate(instance.disrupted_rows[np.argsort(old[instance.disrupted_rows])].tolist()):
         ax.annotate(f"order {instance.labels.order_label(instance.order_id[i])}",
-                    (old[i] + 0.5, 0.0), xytext=(0, 4), textcoords="offset points", ha="center",
+                    (old[i] + 0.5, 0.0), xytext=(0, 4 + 11 * (k % 3)), textcoords="offset points",
+                    ha="center",
                     va="bottom", fontsize=8, color=DISRUPTED_COLOR)
     freeze_line(ax, instance, first, last, 0.0, after_top + M)
-    finish_axes(ax, instance, first, last, top=-1.2, bottom=after_top + M)
+    finish_axes(ax, instance, first, last, top=-2.4, bottom=after_top + M)
     handles = (Line2D([], [], color=DISRUPTED_COLOR, lw=1.8, label="disrupted order's move"),
                Line2D([], [], color=CHAIN_COLOR, lw=0.8, label="displaced order's move"),
                Line2D([], [], color=SWAP_COLOR, ls="--", lw=1.5, label="component swap"))

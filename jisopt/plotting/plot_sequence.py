@@ -81,7 +81,7 @@ def plot_sequence(instance: Instance, *, ax: Axes | None = None, first_slot: int
     freeze_line(ax, instance, first, last, 0.0, instance.n_suppliers)
     finish_axes(ax, instance, first, last, top=-0.6 - 1.6 * max(1, bounds.rows.size > 0),
                 bottom=instance.n_suppliers)
-    legend(ax, (GAP, UNSTARTED, STARTED, LATE, FAILED))
+    legend(ax, (GAP, UNSTARTED, STARTED, LATE, FAILED), below=0.3)
     ax.set_title(title if title is not None else default_title(instance), fontsize=10)
     return ax
 
@@ -176,10 +176,11 @@ def finish_axes(ax: Axes, instance: Instance, first: int, last: int, top: float,
         ax.spines[side].set_visible(False)
 
 
-def legend(ax: Axes, states: tuple[int, ...], handles: tuple[Artist, ...] = ()) -> None:
+def legend(ax: Axes, states: tuple[int, ...], handles: tuple[Artist, ...] = (),
+           below: float = 0.16) -> None:
     """A legend of the given cell states (and further ``handles``) below the axes."""
     patches: list[Artist] = [Patch(facecolor=CELL_COLORS[s], edgecolor="0.3", lw=0.5,
                                    label=CELL_NAMES[s]) for s in states]
     handles = (*patches, *handles)
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3,
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -below), ncol=3,
               fontsize=7, frameon=False)
