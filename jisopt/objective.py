@@ -26,6 +26,7 @@ __all__ = [
     "OBJECTIVE_TERMS",
     "PAIR_TERMS",
     "Weights",
+    "component_stock_h",
     "idle_slots_constant",
     "pair_terms",
     "ratio_window_counts",
@@ -95,16 +96,23 @@ def pair_terms(
     if "stock_component_h" in want:
         # Supplier by supplier on 1-d arrays: over a short axis of an (P, M) array this is
         # several times faster, and the sum is taken in the same order.
-        ready = instance.ready_h if ready_h is None else ready_h
         stock = np.zeros(np.shape(rows), dtype=np.float64)
         for m in range(instance.n_suppliers):
-            wait = np.where(instance.started[:, m][rows], start_h - ready[:, m][rows], 0.0)
-            stock += np.maximum(wait, 0.0)
+            stock += component_stock_h(instance, rows, slots, m, ready_h)
         out["stock_component_h"] = stock
     if "idle_slots" in want:
         in_horizon = (slots >= instance.first_slot) & (slots < instance.horizon_end)
         out["idle_slots"] = -in_horizon.astype(np.float64)
     return {name: out[name] for name in PAIR_TERMS if name in out}
+
+
+def component_stock_h(instance: Instance, rows: np.ndarray, slots: np.ndarray, m: int,
+                      ready_h: np.ndarray | None = None) -> np.ndarray:
+    """Supplier ``m``'s share of ``stock_component_h`` per pair: ``max(0, s * takt - ready)``
+    for a started component of order ``rows[k]`` at slot ``slots[k]``, 0 for an unstarted one."""
+    ready = instance.ready_h if ready_h is None else ready_h
+    wait = np.where(instance.started[:, m][rows], slots * instance.takt_h - ready[:, m][rows], 0.0)
+    return np.maximum(wait, 0.0)
 
 
 def weighted_pair_costs(instance: Instance, rows: np.ndarray, slots: np.ndarray,

@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 
+from jisopt.cli import _outputs
 from jisopt.documents import json_ready
 from jisopt.errors import InputError, printable
 from jisopt.evaluate import Evaluation, evaluate
@@ -36,6 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_instance_argument(p)
     p.add_argument("plan", metavar="PLAN", help="plan file (jisopt-plan/1 JSON)")
     add_evaluation_arguments(p)
+    _outputs.add_output_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -158,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"plan       {printable(args.plan)}"
               + (f" (policy {printable(plan.policy)})" if plan.policy else ""))
         print("\n".join(evaluation_lines(evaluation, weights)))
+    _outputs.write_outputs(args, instance, plan)
     return 0 if evaluation.feasible else 1
 
 

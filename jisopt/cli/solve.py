@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jisopt.cli import _outputs
 from jisopt.cli.check import EXIT_STATUS as CHECK_EXIT_STATUS
 from jisopt.cli.check import (
     add_evaluation_arguments,
@@ -70,6 +71,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     milp.add_argument("--fallback", default=None, metavar="RULE",
                       help="rule whose plan is used when the model has none (default dynamic)")
     add_evaluation_arguments(p)
+    _outputs.add_output_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -110,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(evaluation_lines(evaluation, weights)))
         if args.out is not None:
             print(f"plan written to {printable(args.out)}")
+    _outputs.write_outputs(args, instance, plan)
     if plan.info.get("solver_status") == "infeasible":
         return EXIT_MODEL_INFEASIBLE
     return 0 if evaluation.feasible else 1
