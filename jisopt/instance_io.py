@@ -43,11 +43,11 @@ from jisopt.weights import MAX_WEIGHT, Weights
 
 __all__ = [
     "INSTANCE_FORMAT",
-    "OLDER_INSTANCE_FORMATS",
     "MAX_HORIZON_SLOTS",
     "MAX_INTEGER",
     "MAX_SLOT_OFFSET",
     "MAX_TIME_H",
+    "OLDER_INSTANCE_FORMATS",
     "instance_from_dict",
     "instance_to_dict",
     "read_instance",

@@ -19,7 +19,8 @@ from jisopt.errors import JisoptError
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: tuple[str, ...] = ("solve", "check", "generate", "pareto", "gaps", "simulate", "reproduce")
+COMMANDS: tuple[str, ...] = ("solve", "check", "generate", "pareto", "gaps", "simulate", "reproduce",
+                              "migrate")
 """Sub-command modules of ``jisopt.cli``, in the order ``--help`` lists them."""
 
 
