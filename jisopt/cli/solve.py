@@ -47,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p = subparsers.add_parser(
         "solve",
         help="resequence an instance with a policy and evaluate the plan",
-        description="Read a rescheduling instance (jisopt-instance/1), answer it with a policy, "
+        description="Read a rescheduling instance (jisopt-instance/2 or /1), answer it with a policy, "
         "print the disrupted orders' bounds and targets, the objective terms and feasibility, "
         "and optionally write the plan (jisopt-plan/1).",
         epilog=EXIT_STATUS,
