@@ -19,6 +19,7 @@ import math
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import numpy as np
@@ -301,7 +302,7 @@ def validate_document(data: dict, name: str, source: str | None) -> None:
 # The fast path for instance files: the per-order part of the schema, checked by plain Python.
 # It is written for exactly these definitions (descriptions aside); if the published schema's
 # differ, the fast path is off and every document goes through jsonschema.
-_FAST_ORDER_DEFS = {
+_FAST_ORDER_DEFS: dict[str, dict[str, Any]] = {
     "order": {
         "type": "object",
         "required": ["id", "slot", "due_h", "components"],

@@ -8,7 +8,9 @@ model reuse it; the exact model's reported objective must equal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -128,6 +130,12 @@ class Evaluation:
         }
 
 
+def _order_namer(instance: Instance) -> Callable[[Any], str]:
+    """Order id (an integer or numpy integer) -> the planner's label, for messages."""
+    labels = instance.labels
+    return lambda order_id: labels.order_label(int(order_id))
+
+
 def unresolved_disrupted(instance: Instance, ready_h: np.ndarray | None) -> np.ndarray:
     """Boolean mask over ``instance.disrupted_rows``: still late after swaps
     (``ready_h``; ``None``: the instance's own ready times, no swap)."""
@@ -165,7 +173,7 @@ def evaluate(
     """
     viol: list[Violation] = []
     ids = instance.order_id
-    label = instance.labels.order_label  # messages name orders as the planner does
+    label = _order_namer(instance)  # messages name orders as the planner does
     new = np.asarray(plan.slot, dtype=np.int64)
     old = instance.slot
     takt = instance.takt_h
@@ -286,7 +294,7 @@ def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:
     """Every swap of ``plan`` that docs/model.md §3 does not allow, with its reasons."""
     out = []
     ids = instance.order_id
-    label = instance.labels.order_label
+    label = _order_namer(instance)
     used: set[tuple[int, int]] = set()
     disrupted = set(instance.disrupted_rows.tolist())
     pairs = set(zip(instance.disrupted_order.tolist(), instance.disrupted_supplier.tolist(),

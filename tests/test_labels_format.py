@@ -152,9 +152,9 @@ def test_cli_prints_evaluation_summary(tmp_path, capsys):
     path = labelled(tmp_path)
     plan = tmp_path / "plan.json"
     run(capsys, "solve", path, "--policy", "step", "--out", plan)
-    code, out, _ = run(capsys, "check", path, plan)
+    _, out, _ = run(capsys, "check", path, plan)
     inst = read_instance(path)
     ev = evaluate(inst, read_plan(plan, inst))
     assert out.endswith(ev.summary(inst.weights) + "\n")
-    code, out, _ = run(capsys, "solve", path, "--policy", "step")
+    _, out, _ = run(capsys, "solve", path, "--policy", "step")
     assert out.endswith(ev.summary(inst.weights) + "\n")
