@@ -1,6 +1,6 @@
 """Versioned JSON documents: reading, schema validation and writing.
 
-Every jisopt file format (``jisopt-instance/1``, ``jisopt-plan/1``) is a JSON
+Every jisopt file format (``jisopt-instance/2``, ``jisopt-plan/1``) is a JSON
 object with a ``format`` marker ``<kind>/<version>`` and a JSON Schema (draft
 2020-12) shipped in ``jisopt/data/<kind>.schema.json``. The helpers here read
 a file strictly (valid UTF-8 and JSON, a JSON object, only finite numbers: no ``NaN``,
@@ -19,6 +19,7 @@ import math
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import numpy as np
@@ -149,7 +150,7 @@ def _lone_surrogate(value: object, path: list) -> tuple[list, str] | None:
     return None
 
 
-def load_document(path: PathLike, fmt: str) -> dict:
+def load_document(path: PathLike, fmt: str, older: tuple[str, ...] = ()) -> dict:
     """Read a JSON file and check its ``format`` marker.
 
     Parameters
@@ -157,7 +158,9 @@ def load_document(path: PathLike, fmt: str) -> dict:
     path
         The file.
     fmt
-        The expected marker, ``<kind>/<version>`` (e.g. ``jisopt-instance/1``).
+        The expected marker, ``<kind>/<version>`` (e.g. ``jisopt-instance/2``).
+    older
+        Markers of earlier versions that are read too (e.g. ``("jisopt-instance/1",)``).
 
     Returns
     -------
@@ -216,11 +219,12 @@ def load_document(path: PathLike, fmt: str) -> dict:
         if found:
             raise InputError("string is not valid Unicode (a lone surrogate escape)", source=source,
                              field=field_path(found[0]) or None, value=found[1])
-    return check_format(data, fmt, source)
+    return check_format(data, fmt, source, older)
 
 
-def check_format(data: object, fmt: str, source: str | None) -> dict:
-    """Check that ``data`` is an object whose ``format`` is ``fmt``; return it."""
+def check_format(data: object, fmt: str, source: str | None, older: tuple[str, ...] = ()) -> dict:
+    """Check that ``data`` is an object whose ``format`` is ``fmt`` (or one of the ``older``
+    markers); return it."""
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object with \"format\": \"{fmt}\"", source=source,
                          value=type(data).__name__)
@@ -228,7 +232,7 @@ def check_format(data: object, fmt: str, source: str | None) -> dict:
     if "format" not in data:
         raise InputError(f"missing format marker, expected \"{fmt}\"", source=source, field="format")
     found = data["format"]
-    if found == fmt:
+    if found == fmt or found in older:
         return data
     match = re.fullmatch(re.escape(kind) + r"/(\d+)", found) if isinstance(found, str) else None
     if match and int(match.group(1)) > int(version):
@@ -298,13 +302,14 @@ def validate_document(data: dict, name: str, source: str | None) -> None:
 # The fast path for instance files: the per-order part of the schema, checked by plain Python.
 # It is written for exactly these definitions (descriptions aside); if the published schema's
 # differ, the fast path is off and every document goes through jsonschema.
-_FAST_ORDER_DEFS = {
+_FAST_ORDER_DEFS: dict[str, dict[str, Any]] = {
     "order": {
         "type": "object",
         "required": ["id", "slot", "due_h", "components"],
         "additionalProperties": False,
         "properties": {
             "id": {"type": "integer"},
+            "label": {"type": "string", "minLength": 1},
             "slot": {"type": "integer"},
             "due_h": {"type": "number"},
             "components": {"type": "object", "additionalProperties": {"$ref": "#/$defs/component"}},
@@ -358,6 +363,8 @@ def _order_ok(order: object) -> bool:
         return False
     if (type(order["id"]) is not int or type(order["slot"]) is not int
             or type(order["due_h"]) not in _NUMBER_TYPES):
+        return False
+    if "label" in order and (type(order["label"]) is not str or not order["label"]):
         return False
     comps = order["components"]
     if type(comps) is not dict:

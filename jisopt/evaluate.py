@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from jisopt.changes import PlanChanges, plan_changes, sequence_inversions
+from jisopt.errors import printable
 from jisopt.instance import Instance
 from jisopt.objective import (
     OBJECTIVE_TERMS,
@@ -143,6 +145,28 @@ class Evaluation:
         weights = weights or Weights()
         return float(weights.combine({**self.terms, **self.user_terms(weights)}))
 
+    def summary(self, weights: Weights | None = None, shown: int = 20) -> str:
+        """The evaluation for people, as ``jisopt check`` and ``jisopt solve`` print it: the
+        objective terms with their weights, the objective, the KPIs, feasibility and the first
+        ``shown`` violations (order names as the instance's labels give them)."""
+        weights = weights or Weights()
+        lines = ["objective terms:", f"  {'term':<20} {'value':>10} {'weight':>8} {'weighted':>10}"]
+        weight_of = weights.as_dict()
+        for key, term in OBJECTIVE_TERMS.items():
+            value, w = self.terms[term], weight_of[key]
+            lines.append(f"  {term:<20} {value:>10g} {w:>8g} {w * value:>10g}")
+        lines.append(f"objective  {self.objective(weights):g}  (weights {weights})")
+        kpis = ", ".join(f"{k} {v:g}" for k, v in self.kpis.items())
+        lines.append(f"kpis       {kpis}")
+        if self.feasible:
+            lines.append("feasible   yes")
+        else:
+            lines.append(f"feasible   no: {len(self.violations)} violation(s)")
+            lines.extend(f"  {v.kind:<15} {printable(v.message)}" for v in self.violations[:shown])
+            if len(self.violations) > shown:
+                lines.append(f"  ... ({len(self.violations) - shown} more; --json lists all)")
+        return "\n".join(lines)
+
     def as_dict(self, weights: Weights | None = None) -> dict:
         """JSON-friendly summary: feasibility, violations, objective, terms (user terms
         too), KPIs."""
@@ -157,6 +181,12 @@ class Evaluation:
             **user,
             **self.kpis,
         }
+
+
+def _order_namer(instance: Instance) -> Callable[[Any], str]:
+    """Order id (an integer or numpy integer) -> the planner's label, for messages."""
+    labels = instance.labels
+    return lambda order_id: labels.order_label(int(order_id))
 
 
 def unresolved_disrupted(instance: Instance, ready_h: np.ndarray | None) -> np.ndarray:
@@ -196,6 +226,7 @@ def evaluate(
     """
     viol: list[Violation] = []
     ids = instance.order_id
+    label = _order_namer(instance)  # messages name orders as the planner does
     new = np.asarray(plan.slot, dtype=np.int64)
     old = instance.slot
     takt = instance.takt_h
@@ -208,11 +239,11 @@ def evaluate(
             viol.append(Violation(kind, int(ids[i]), fmt(int(i))))
 
     placed = new >= 0
-    add("missing", ~placed, lambda i: f"order {ids[i]} has no slot")
+    add("missing", ~placed, lambda i: f"order {label(ids[i])} has no slot")
     end = slot_end(instance)
     out_of_range = placed & ((new < instance.first_slot) | (new >= end))
     add("slot_range", out_of_range,
-        lambda i: f"order {ids[i]} at slot {new[i]} outside [{instance.first_slot}, {end})")
+        lambda i: f"order {label(ids[i])} at slot {new[i]} outside [{instance.first_slot}, {end})")
     uniq, counts = np.unique(new[placed], return_counts=True)
     for s in uniq[counts > 1]:
         holders = ids[new == s].tolist()
@@ -227,10 +258,10 @@ def evaluate(
     window_first = window_start(instance)
     fixed = instance.frozen_by_line() | (old < window_first)
     add("fixed", placed & fixed & (new != old),
-        lambda i: f"order {ids[i]} may not move (slot {old[i]} is in the line freeze or before "
+        lambda i: f"order {label(ids[i])} may not move (slot {old[i]} is in the line freeze or before "
                   f"the first disrupted slot {window_first}), plan puts it at {new[i]}")
     add("window", placed & ~fixed & (new < window_first),
-        lambda i: f"order {ids[i]} moves from slot {old[i]} to {new[i]}, before the first "
+        lambda i: f"order {label(ids[i])} moves from slot {old[i]} to {new[i]}, before the first "
                   f"disrupted slot {window_first} (the reinsertion window starts there)")
 
     started = instance.started
@@ -239,7 +270,7 @@ def evaluate(
     for i, m in np.argwhere(late_part):
         viol.append(Violation(
             "ready", int(ids[i]),
-            f"order {ids[i]} at slot {new[i]} starts at {start_h[i]:g} h before its "
+            f"order {label(ids[i])} at slot {new[i]} starts at {start_h[i]:g} h before its "
             f"{instance.supplier_names[m]} part is ready at {ready[i, m]:g} h"))
     not_callable = placed[:, None] & ~started & (
         is_not_later(start_h[:, None] - instance.lead_time_h[None, :], instance.now_h)
@@ -247,11 +278,11 @@ def evaluate(
     for i, m in np.argwhere(not_callable):
         viol.append(Violation(
             "call_off", int(ids[i]),
-            f"order {ids[i]} at slot {new[i]} leaves supplier {instance.supplier_names[m]} no "
+            f"order {label(ids[i])} at slot {new[i]} leaves supplier {instance.supplier_names[m]} no "
             f"time: call-off at {start_h[i] - instance.lead_time_h[m]:g} h is not after now "
             f"{instance.now_h:g} h"))
     add("earlier", placed & instance.has_started & (new < old),
-        lambda i: f"order {ids[i]} has a started component and moves earlier, "
+        lambda i: f"order {label(ids[i])} has a started component and moves earlier, "
                   f"from slot {old[i]} to {new[i]}")
 
     # Disrupted orders within [step, leap] (from the ready times after valid swaps, as the
@@ -266,11 +297,11 @@ def evaluate(
             if not bounds.step[k] <= new[i] <= bounds.leap[k]:
                 viol.append(Violation(
                     "bounds", int(ids[i]),
-                    f"disrupted order {ids[i]} at slot {new[i]} outside its "
+                    f"disrupted order {label(ids[i])} at slot {new[i]} outside its "
                     f"[step, leap] = [{bounds.step[k]}, {bounds.leap[k]}]"))
     K = instance.n_disrupted if max_later_slots is None else max_later_slots
     add("max_later", placed & ~is_bounded & (new - old > K),
-        lambda i: f"order {ids[i]} moves {new[i] - old[i]} slots later, more than K = {K}")
+        lambda i: f"order {label(ids[i])} moves {new[i] - old[i]} slots later, more than K = {K}")
 
     # Terms (one definition: jisopt.objective).
     rows = np.flatnonzero(placed)
@@ -317,6 +348,7 @@ def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:
     """Every swap of ``plan`` that docs/model.md §3 does not allow, with its reasons."""
     out = []
     ids = instance.order_id
+    label = _order_namer(instance)
     used: set[tuple[int, int]] = set()
     disrupted = set(instance.disrupted_rows.tolist())
     pairs = set(zip(instance.disrupted_order.tolist(), instance.disrupted_supplier.tolist(),
@@ -327,21 +359,22 @@ def _swap_violations(instance: Instance, plan: Plan) -> list[Violation]:
         name = instance.supplier_names[m]
         problems = []
         if (x, m) not in pairs:
-            problems.append(f"order {ids[x]}'s {name} part is not disrupted")
+            problems.append(f"order {label(ids[x])}'s {name} part is not disrupted")
         if not instance.started[y, m]:
-            problems.append(f"partner {ids[y]}'s {name} part has not started")
+            problems.append(f"partner {label(ids[y])}'s {name} part has not started")
         if y in disrupted:
-            problems.append(f"partner {ids[y]} is itself disrupted")
+            problems.append(f"partner {label(ids[y])} is itself disrupted")
         if instance.version[x, m] != instance.version[y, m]:
             problems.append(f"versions differ ({instance.version[x, m]} vs {instance.version[y, m]})")
         if instance.slot[y] <= instance.slot[x]:
-            problems.append(f"partner {ids[y]} is not later in the sequence")
+            problems.append(f"partner {label(ids[y])} is not later in the sequence")
         if is_later(instance.ready_h[y, m], instance.slot[x] * takt):
             problems.append(f"partner's part is ready at {instance.ready_h[y, m]:g} h, after "
-                            f"order {ids[x]}'s slot start {instance.slot[x] * takt:g} h")
+                            f"order {label(ids[x])}'s slot start {instance.slot[x] * takt:g} h")
         if (x, m) in used or (y, m) in used:
             problems.append("a part is swapped twice")
         used.update({(x, m), (y, m)})
         for p in problems:
-            out.append(Violation("swap", int(ids[x]), f"swap of {ids[x]} with {ids[y]} ({name}): {p}"))
+            out.append(Violation("swap", int(ids[x]),
+                                 f"swap of {label(ids[x])} with {label(ids[y])} ({name}): {p}"))
     return out

@@ -1,4 +1,4 @@
-"""Instance files: the versioned JSON format ``jisopt-instance/1``.
+"""Instance files: the versioned JSON format ``jisopt-instance/2`` (``/1`` is read too).
 
 A file holds one rescheduling snapshot (docs/model.md §5). Its JSON Schema ships with
 the package as ``jisopt/data/instance.schema.json`` (:func:`schema`); the field
@@ -22,6 +22,7 @@ shared with :mod:`jisopt.plan_io`.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from jisopt.documents import (
 )
 from jisopt.errors import InputError
 from jisopt.instance import KIND_NAMES, Instance, RatioRule
+from jisopt.labels import NO_LABELS, Labels
 from jisopt.slots import is_earlier
 from jisopt.weights import MAX_WEIGHT, Weights
 
@@ -45,6 +47,7 @@ __all__ = [
     "MAX_INTEGER",
     "MAX_SLOT_OFFSET",
     "MAX_TIME_H",
+    "OLDER_INSTANCE_FORMATS",
     "instance_from_dict",
     "instance_to_dict",
     "read_instance",
@@ -52,8 +55,11 @@ __all__ = [
     "write_instance",
 ]
 
-INSTANCE_FORMAT = "jisopt-instance/1"
-"""Format marker written to and required in every instance file."""
+INSTANCE_FORMAT = "jisopt-instance/2"
+"""Format marker written to every instance file."""
+
+OLDER_INSTANCE_FORMATS = ("jisopt-instance/1",)
+"""Earlier markers that are read too: a ``/1`` file is a ``/2`` file without labels."""
 
 MAX_TIME_H = 1e9
 """Largest magnitude of a time (h) in an instance file: ``now_h``, ``takt_h``,
@@ -73,22 +79,26 @@ arrays built from an instance (bounds, reinsertion area) stay within this many s
 
 
 def instance_to_dict(instance: Instance) -> dict:
-    """The ``jisopt-instance/1`` document of an instance (JSON-ready: floats stay floats).
+    """The ``jisopt-instance/2`` document of an instance (JSON-ready: floats stay floats).
 
     Components that have not started carry no times; order options are listed
     by name only where an order has some; ``weights`` only if the instance has
-    them; a hard ratio rule's penalty only if it differs from the default 1.
+    them; a hard ratio rule's penalty only if it differs from the default 1; the labels
+    (``time_origin``, ``suppliers[m].versions``, ``orders[i].label``) only where set.
     """
     inst = instance
     names = inst.supplier_names
+    labels = inst.labels
     data: dict = {"format": INSTANCE_FORMAT}
     if inst.name:
         data["name"] = inst.name
+    if labels.time_origin is not None:
+        data["time_origin"] = labels.time_origin.isoformat()
     data.update({
         "now_h": float(inst.now_h),
         "takt_h": float(inst.takt_h),
         "line_freeze_h": float(inst.line_freeze_h),
-        "suppliers": [{"name": n, "lead_time_h": float(lt)}
+        "suppliers": [_supplier_to_dict(n, float(lt), labels)
                       for n, lt in zip(names, inst.lead_time_h.tolist(), strict=True)],
         "horizon": {"first_slot": int(inst.first_slot), "slots": int(inst.horizon_slots)},
     })
@@ -107,7 +117,10 @@ def instance_to_dict(instance: Instance) -> dict:
                 comp["planned_delivery_h"] = float(planned[i][m])
                 comp["ready_h"] = float(ready[i][m])
             components[name] = comp
-        order: dict = {"id": int(oid), "slot": int(slot), "due_h": float(due), "components": components}
+        order: dict = {"id": int(oid)}
+        if oid in labels.order:
+            order["label"] = labels.order[oid]
+        order.update({"slot": int(slot), "due_h": float(due), "components": components})
         if has_options and inst.options[i].any():
             order["options"] = [inst.option_names[o] for o in np.flatnonzero(inst.options[i])]
         orders.append(order)
@@ -126,6 +139,14 @@ def instance_to_dict(instance: Instance) -> dict:
     return data
 
 
+def _supplier_to_dict(name: str, lead_time_h: float, labels: Labels) -> dict:
+    out: dict = {"name": name, "lead_time_h": lead_time_h}
+    versions = labels.version.get(name)
+    if versions:
+        out["versions"] = {str(v): text for v, text in sorted(versions.items())}
+    return out
+
+
 def _rule_to_dict(instance: Instance, rule: RatioRule) -> dict:
     out: dict = {"option": instance.option_names[rule.option], "max": int(rule.max_count),
                  "window": int(rule.window), "mode": "hard" if rule.hard else "soft"}
@@ -135,23 +156,24 @@ def _rule_to_dict(instance: Instance, rule: RatioRule) -> dict:
 
 
 def write_instance(instance: Instance, path: PathLike) -> None:
-    """Write ``instance`` as a ``jisopt-instance/1`` file."""
+    """Write ``instance`` as a ``jisopt-instance/2`` file."""
     write_document(dump_document(instance_to_dict(instance)), path)
 
 
 def read_instance(path: PathLike) -> Instance:
-    """Read and validate a ``jisopt-instance/1`` file.
+    """Read and validate a ``jisopt-instance/2`` (or ``/1``) file.
 
     Raises
     ------
     InputError
         Naming the file, the field and the value at fault.
     """
-    return instance_from_dict(load_document(path, INSTANCE_FORMAT), source=str(path))
+    return instance_from_dict(load_document(path, INSTANCE_FORMAT, OLDER_INSTANCE_FORMATS),
+                              source=str(path))
 
 
 def instance_from_dict(data: dict, source: str | None = None) -> Instance:
-    """Validate a ``jisopt-instance/1`` document and build the :class:`Instance`.
+    """Validate a ``jisopt-instance/2`` (or ``/1``) document and build the :class:`Instance`.
 
     Parameters
     ----------
@@ -166,7 +188,7 @@ def instance_from_dict(data: dict, source: str | None = None) -> Instance:
         On a wrong format marker, a schema violation, a name that refers to
         nothing, or an inconsistent snapshot (:meth:`Instance.check`).
     """
-    check_format(data, INSTANCE_FORMAT, source)
+    check_format(data, INSTANCE_FORMAT, source, OLDER_INSTANCE_FORMATS)
     validate_document(data, "instance", source)
 
     def fail(problem: str, field: str, value: object = None, has_value: bool | None = None):
@@ -425,5 +447,44 @@ def _build(data: dict, source: str | None, fail) -> Instance:
         ratio_rules=tuple(rules),
         weights=weights,
         name=data.get("name", ""),
+        labels=_labels(data, order_id, fail),
     )
     return instance.check(source)
+
+
+def _labels(data: dict, order_id: np.ndarray, fail) -> Labels:
+    """The labels of a schema-valid document: printable texts, unique order labels, versions
+    that some order needs; :data:`NO_LABELS` when the document has none."""
+
+    origin = None
+    if "time_origin" in data:
+        try:
+            origin = datetime.fromisoformat(data["time_origin"])
+        except ValueError as exc:
+            fail(f"not an ISO 8601 date and time ({exc})", "time_origin", data["time_origin"])
+    order: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i, o in enumerate(data["orders"]):
+        if "label" not in o:
+            continue
+        text = o["label"]
+        if not text.isprintable() or text != text.strip():
+            fail("a label must be printable text without leading or trailing blanks",
+                 f"orders[{i}].label", text)
+        if text in seen:
+            fail(f"order labels must be unique (orders[{seen[text]}] has it too)",
+                 f"orders[{i}].label", text)
+        seen[text] = i
+        order[int(order_id[i])] = text
+    version: dict[str, dict[int, str]] = {}
+    for m, sup in enumerate(data["suppliers"]):
+        for key, text in sup.get("versions", {}).items():
+            where = f"suppliers[{m}].versions.{key}"
+            if int(key) > MAX_INTEGER:
+                fail(f"version must be <= {MAX_INTEGER}", where, key)
+            if not text.isprintable() or text != text.strip():
+                fail("a label must be printable text without leading or trailing blanks", where, text)
+            version.setdefault(sup["name"], {})[int(key)] = text
+    if origin is None and not order and not version:
+        return NO_LABELS
+    return Labels(order=order, version=version, time_origin=origin)

@@ -10,6 +10,9 @@ Schema ships as ``jisopt/data/plan.schema.json``; the field reference is
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 
 from jisopt.documents import (
@@ -26,7 +29,8 @@ from jisopt.instance import Instance
 from jisopt.instance_io import MAX_INTEGER
 from jisopt.plan import Plan, Swap
 
-__all__ = ["PLAN_FORMAT", "plan_from_dict", "plan_to_dict", "read_plan", "write_plan"]
+__all__ = ["PLAN_FORMAT", "plan_from_dict", "plan_table_csv", "plan_to_dict", "read_plan", "write_plan",
+           "write_plan_csv"]
 
 PLAN_FORMAT = "jisopt-plan/1"
 """Format marker written to and required in every plan file."""
@@ -58,6 +62,36 @@ def plan_to_dict(instance: Instance, plan: Plan) -> dict:
 def write_plan(instance: Instance, plan: Plan, path: PathLike) -> None:
     """Write ``plan`` (an answer to ``instance``) as a ``jisopt-plan/1`` file."""
     write_document(dump_document(plan_to_dict(instance, plan)), path)
+
+
+PLAN_CSV_COLUMNS = ("order", "label", "old_slot", "new_slot", "old_start", "new_start")
+"""Columns of :func:`plan_table_csv`."""
+
+
+def plan_table_csv(instance: Instance, plan: Plan) -> str:
+    """The plan as a CSV table, one row per order in its new slot order (unplaced orders last,
+    new slot empty): order id, the planner's label (the id without labels), old and new slot,
+    and their start times (:meth:`Labels.time_text <jisopt.labels.Labels.time_text>`: wall
+    clock with a time origin, else hours)."""
+    labels = instance.labels
+    takt = instance.takt_h
+    new = np.asarray(plan.slot)
+    order = np.lexsort((instance.slot, np.where(new >= 0, new, np.iinfo(np.int64).max)))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PLAN_CSV_COLUMNS)
+    for i in order.tolist():
+        oid, old, slot = int(instance.order_id[i]), int(instance.slot[i]), int(new[i])
+        placed = slot >= 0
+        writer.writerow([oid, labels.order_label(oid), old, slot if placed else "",
+                         labels.time_text(old * takt),
+                         labels.time_text(slot * takt) if placed else ""])
+    return buffer.getvalue()
+
+
+def write_plan_csv(instance: Instance, plan: Plan, path: PathLike) -> None:
+    """Write :func:`plan_table_csv` to ``path`` (for people and spreadsheets; not read back)."""
+    write_document(plan_table_csv(instance, plan), path)
 
 
 def read_plan(path: PathLike, instance: Instance) -> Plan:

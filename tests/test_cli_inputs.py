@@ -255,7 +255,7 @@ def test_an_empty_path_is_named_as_such(capsys):
     assert "empty path" in err
 
 
-@pytest.mark.parametrize("out", ["plan.csv", "plan", "plan.json.txt"])
+@pytest.mark.parametrize("out", ["plan.txt", "plan", "plan.json.txt"])
 def test_solve_out_must_be_json(capsys, tmp_path, out):
     err = one_error_line(*solve(capsys, SINGLE, "--out", tmp_path / out))
     assert "field '--out'" in err and ".json" in err

@@ -286,7 +286,7 @@ BAD_TEXTS = [
     ("not an object", '[1, 2]', ["JSON object", "'list'"]),
     ("missing format", '{"now_h": 1.0}', ["field 'format'", "missing format"]),
     ("wrong format", '{"format": "jisopt-plan/1"}', ["field 'format'", "'jisopt-plan/1'"]),
-    ("future version", '{"format": "jisopt-instance/2"}', ["newer", "'jisopt-instance/2'"]),
+    ("future version", '{"format": "jisopt-instance/3"}', ["newer", "'jisopt-instance/3'"]),
     ("not UTF-8", b'{"name": "\xff"}', ["not UTF-8"]),
 ]
 

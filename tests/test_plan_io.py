@@ -159,4 +159,4 @@ def test_malformed_and_missing_plan_files(single_delay, tmp_path):
     # An instance file given where a plan is expected.
     with pytest.raises(InputError, match="unsupported format") as info:
         read_plan(INSTANCES / "single_delay.json", single_delay)
-    assert "'jisopt-instance/1'" in str(info.value)
+    assert "'jisopt-instance/2'" in str(info.value)

@@ -20,7 +20,7 @@ from jisopt.errors import JisoptError
 __all__ = ["COMMANDS", "main"]
 
 COMMANDS: tuple[str, ...] = (
-    "solve", "check", "generate", "import_", "pareto", "gaps", "simulate", "reproduce",
+    "solve", "check", "generate", "import_", "migrate", "pareto", "gaps", "simulate", "reproduce",
 )
 """Sub-command modules of ``jisopt.cli``, in the order ``--help`` lists them."""
 

@@ -20,7 +20,7 @@ from jisopt.instance import Instance
 from jisopt.instance_io import read_instance
 from jisopt.plan import Plan
 from jisopt.plan_io import read_plan
-from jisopt.weights import OBJECTIVE_TERMS, Weights
+from jisopt.weights import Weights
 
 EXIT_STATUS = "exit status: 0 feasible plan, 1 infeasible plan, 2 usage error or bad file"
 
@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p = subparsers.add_parser(
         "check",
         help="validate a plan and report its KPIs and objective",
-        description="Check a plan (jisopt-plan/1) against its instance (jisopt-instance/1): list "
+        description="Check a plan (jisopt-plan/1) against its instance (jisopt-instance/2 or /1): list "
         "every violated constraint, the objective terms, the weighted objective and further KPIs.",
         epilog=EXIT_STATUS,
     )
@@ -44,7 +44,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def add_instance_argument(p: argparse.ArgumentParser) -> None:
     """The positional ``INSTANCE`` file argument."""
-    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/1 JSON)")
+    p.add_argument("instance", metavar="INSTANCE", help="instance file (jisopt-instance/2 or /1 JSON)")
 
 
 def add_constraint_arguments(p: argparse.ArgumentParser) -> None:
@@ -165,24 +165,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def evaluation_lines(evaluation: Evaluation, weights: Weights, shown: int = 20) -> list[str]:
-    """Readable report of an evaluation: terms with weights, objective, KPIs, feasibility
-    and the first ``shown`` violations."""
-    lines = ["objective terms:", f"  {'term':<20} {'value':>10} {'weight':>8} {'weighted':>10}"]
-    weight_of = weights.as_dict()
-    for key, term in OBJECTIVE_TERMS.items():
-        value, w = evaluation.terms[term], weight_of[key]
-        lines.append(f"  {term:<20} {value:>10g} {w:>8g} {w * value:>10g}")
-    lines.append(f"objective  {evaluation.objective(weights):g}  (weights {weights})")
-    kpis = ", ".join(f"{k} {v:g}" for k, v in evaluation.kpis.items())
-    lines.append(f"kpis       {kpis}")
-    if evaluation.feasible:
-        lines.append("feasible   yes")
-    else:
-        lines.append(f"feasible   no: {len(evaluation.violations)} violation(s)")
-        lines.extend(f"  {v.kind:<15} {printable(v.message)}" for v in evaluation.violations[:shown])
-        if len(evaluation.violations) > shown:
-            lines.append(f"  ... ({len(evaluation.violations) - shown} more; --json lists all)")
-    return lines
+    """:meth:`Evaluation.summary <jisopt.evaluate.Evaluation.summary>` as lines."""
+    return evaluation.summary(weights, shown).splitlines()
 
 
 def print_json(data: dict) -> None:

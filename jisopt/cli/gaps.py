@@ -26,6 +26,7 @@ from jisopt.cli._experiment import (
     parse_seed,
     scenario_overrides,
 )
+from jisopt.cli._out import output_format
 from jisopt.cli.check import add_constraint_arguments
 from jisopt.errors import InputError
 from jisopt.experiments.report import format_number, render_text
@@ -151,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
                                what="a positive number of seconds")
     workers = parse_int(args.jobs, "jobs", 0)
     out = Path(args.out) if args.out else None
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
-        raise InputError("the table is written as .csv or .parquet", field="out", value=args.out)
+    if args.out is not None:
+        output_format(args.out, (".csv", ".parquet"))
     jobs, source, kpis = _source(args)
     table = gap_table(jobs, weightings, rules=rules, workers=workers, max_later_slots=args.max_later,
                       enforce_bounds=not args.no_bounds, time_limit_s=time_limit_s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from jisopt.cli._experiment import parse_seed
+from jisopt.cli._out import output_format
 from jisopt.cli.check import bounded_int, parse_finite
 from jisopt.errors import InputError
 from jisopt.generate import generate_instance
@@ -18,11 +19,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "generate",
         help="write a random rescheduling instance (JSON)",
         description="Generate a steady-state snapshot of a scenario's line with disruptions "
-        "known now, as a jisopt-instance/1 JSON file.",
+        "known now, as a jisopt-instance/2 JSON file.",
     )
     p.add_argument("--seed", required=True, metavar="N",
                    help="random seed, an integer in [0, 2**63 - 1] (same seed, same instance)")
-    p.add_argument("--out", required=True, metavar="FILE", help="instance file to write")
+    p.add_argument("--out", required=True, metavar="FILE", help="instance file to write (.json)")
     p.add_argument("--scenario", default="tractor", help="scenario name or TOML path (default: tractor)")
     p.add_argument("--slots", type=bounded_int(2, MAX_HORIZON_SLOTS), default=1344,
                    help="slots in the sequence horizon (default: 1344, the paper's frozen zone)")
@@ -53,6 +54,7 @@ def _parse_ratio(text: str) -> tuple[int, int]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``jisopt generate``."""
+    output_format(args.out, (".json",))
     instance = generate_instance(
         parse_seed(args.seed),
         n_slots=args.slots,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jisopt.cli._out import output_format
 from jisopt.cli.check import (
     add_constraint_arguments,
     add_instance_argument,
@@ -61,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
     instance = read_instance(args.instance)
     base = Weights.parse(args.weights) if args.weights else None
-    if args.out and Path(args.out).suffix.lower() not in (".csv", ".parquet"):
-        raise InputError("the front is written as .csv or .parquet", field="--out", value=args.out)
+    if args.out is not None:
+        output_format(args.out, (".csv", ".parquet"))
     if not args.time_limit > 0:
         raise InputError("time limit must be a positive number of seconds", field="--time-limit",
                          value=args.time_limit)

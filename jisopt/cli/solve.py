@@ -5,17 +5,18 @@ constraint (a result, e.g. rules under hard ratio rules), 2 for usage errors
 and unreadable or invalid files, 3 when the exact model (``--policy milp``) is
 infeasible (the plan shown is then the fallback rule's). A solver failure or a time
 limit without any plan is not infeasibility: the fallback rule's plan is shown and
-the exit status is that plan's (0 or 1). ``--out`` must name a ``.json`` file.
+the exit status is that plan's (0 or 1). ``--out`` names a ``.json`` file (the plan,
+jisopt-plan/1) or a ``.csv`` file (the plan as a table, :func:`jisopt.plan_io.plan_table_csv`).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
 from jisopt.cli import _outputs
+from jisopt.cli._out import output_format
 from jisopt.cli.check import EXIT_STATUS as CHECK_EXIT_STATUS
 from jisopt.cli.check import (
     add_evaluation_arguments,
@@ -32,7 +33,7 @@ from jisopt.evaluate import unresolved_disrupted
 from jisopt.instance import KIND_NAMES, Instance
 from jisopt.instance_io import read_instance
 from jisopt.plan import Plan
-from jisopt.plan_io import plan_to_dict, write_plan
+from jisopt.plan_io import plan_to_dict, write_plan, write_plan_csv
 from jisopt.policies import POLICY_NAMES, make_policy
 from jisopt.subsequences import disruption_bounds
 from jisopt.weights import Weights
@@ -47,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p = subparsers.add_parser(
         "solve",
         help="resequence an instance with a policy and evaluate the plan",
-        description="Read a rescheduling instance (jisopt-instance/1), answer it with a policy, "
+        description="Read a rescheduling instance (jisopt-instance/2 or /1), answer it with a policy, "
         "print the disrupted orders' bounds and targets, the objective terms and feasibility, "
         "and optionally write the plan (jisopt-plan/1).",
         epilog=EXIT_STATUS,
@@ -59,7 +60,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--skew-h", type=parse_finite, default=0.0, metavar="H",
                    help="threshold of the skewed dynamic rule (h): step only if the completion "
                    "under leap exceeds the due date by more than H (default 0)")
-    p.add_argument("--out", metavar="PLAN", help="write the plan to this file (jisopt-plan/1 JSON)")
+    p.add_argument("--out", metavar="PLAN",
+                   help="write the plan to this file: .json (jisopt-plan/1) or .csv (a table: "
+                   "order, label, old and new slot and start times)")
     milp = p.add_argument_group("exact model (--policy milp); it uses --weights, --max-later and --no-bounds")
     milp.add_argument("--time-limit", type=parse_finite, default=None, metavar="S",
                       help="wall-clock limit of the whole exact solve (build, HiGHS, re-solves, "
@@ -78,13 +81,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run ``jisopt solve``."""
-    check_out_path(args.out)
+    out_format = None if args.out is None else output_format(args.out, (".json", ".csv"))
     instance = read_instance(args.instance)
     weights = resolve_weights(args.weights, instance)
     policy = make_policy(args.policy, swap=args.swap, skew_h=args.skew_h, **milp_options(args, weights))
     plan = policy(instance)
     evaluation = evaluate_args(instance, plan, args)
-    if args.out is not None:
+    if out_format == "csv":
+        write_plan_csv(instance, plan, args.out)
+    elif out_format == "json":
         write_plan(instance, plan, args.out)
     disrupted = disrupted_orders(instance, plan)
     if args.json:
@@ -118,22 +123,24 @@ def run(args: argparse.Namespace) -> int:
     return 0 if evaluation.feasible else 1
 
 
-def check_out_path(out: str | None) -> None:
-    """``--out`` names a ``.json`` file (plans are written as jisopt-plan/1 JSON only)."""
-    if out is None:
-        return
-    if not out:
-        raise InputError("empty path: name the plan file to write", field="--out", value=out)
-    if Path(out).suffix.lower() != ".json":
-        raise InputError("plans are written as jisopt-plan/1 JSON: give a .json file", field="--out",
-                         value=out)
-
-
 def moved_line(instance: Instance, plan: Plan, shown: int = 10) -> str:
-    """``moved  N order(s): id: old->new, ...`` (the first ``shown`` in slot order)."""
+    """``moved  N order(s): id: old->new, ...`` (the first ``shown`` in slot order); with the
+    instance's labels, ``TR-00017: slot 103 → 105 (06:43 → 06:45)``."""
     moved = plan.moved_rows(instance)
     moved = moved[np.argsort(instance.slot[moved], kind="stable")]
-    items = [f"{instance.order_id[i]}: {instance.slot[i]}->{plan.slot[i]}" for i in moved[:shown]]
+    labels = instance.labels
+    takt = instance.takt_h
+    items = []
+    for i in moved[:shown]:
+        name = printable(labels.order_label(int(instance.order_id[i])))
+        old, new = int(instance.slot[i]), int(plan.slot[i])
+        if labels.time_origin is None and not labels.order:
+            items.append(f"{name}: {old}->{new}")
+        elif labels.time_origin is None:
+            items.append(f"{name}: slot {old} → {new}")
+        else:
+            items.append(f"{name}: slot {old} → {new} ({labels.time_text(old * takt)} → "
+                         f"{labels.time_text(new * takt)})")
     if moved.size > shown:
         items.append(f"... ({moved.size - shown} more; --json lists all)")
     return f"moved      {moved.size} order(s): " + (", ".join(items) or "none")
@@ -197,6 +204,7 @@ def disrupted_orders(instance: Instance, plan: Plan) -> list[dict]:
     out = []
     for k, i in enumerate(bounds.rows.tolist()):
         oid = int(instance.order_id[i])
+        label = instance.labels.order.get(oid)
         parts = [
             {"supplier": instance.supplier_names[m], "kind": KIND_NAMES[kind],
              "ready_h": float(instance.ready_h[i, m])}
@@ -207,6 +215,7 @@ def disrupted_orders(instance: Instance, plan: Plan) -> list[dict]:
         ]
         out.append({
             "order": oid,
+            **({} if label is None else {"label": label}),
             "parts": parts,
             "slot": int(bounds.current_slot[k]),
             "ready_h": float(bounds.ready_h[k]),
@@ -227,8 +236,9 @@ def disrupted_lines(disrupted: list[dict]) -> list[str]:
     lines.append(f"  {'order':>8}  {'parts':<22} {'slot':>6} {'ready_h':>9} {'step':>6} {'leap':>6} "
                  f"{'target':>6} {'new slot':>8}")
     for d in disrupted:
+        name = printable(d.get("label", str(d["order"])))
         parts = ",".join(f"{p['supplier']} {p['kind']}" for p in d["parts"])
         target = "swap" if d["resolved_by_swap"] else ("-" if d["target"] is None else d["target"])
-        lines.append(f"  {d['order']:>8}  {parts:<22} {d['slot']:>6} {d['ready_h']:>9g} {d['step']:>6} "
+        lines.append(f"  {name:>8}  {parts:<22} {d['slot']:>6} {d['ready_h']:>9g} {d['step']:>6} "
                      f"{d['leap']:>6} {target!s:>6} {d['new_slot']:>8}")
     return lines
