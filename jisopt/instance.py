@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from typing import Any, NoReturn, Protocol
 
 import numpy as np
 
@@ -27,6 +28,12 @@ FAILURE = 1
 """Disruption kind: the component is unusable and is reproduced."""
 
 KIND_NAMES = ("delay", "failure")
+
+
+class _Fail(Protocol):
+    """How :meth:`Instance.check` reports a problem: it raises, it never returns."""
+
+    def __call__(self, problem: str, field: str | None = None, value: object = None) -> NoReturn: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -276,7 +283,7 @@ class Instance:
                 f"unknown supplier (suppliers are {list(self.supplier_names)})", value=name
             ) from None
 
-    def replace(self, **changes: object) -> Instance:
+    def replace(self, **changes: Any) -> Instance:
         """Return a copy with fields changed (caches are not carried over)."""
         return replace(self, _cache={}, **changes)
 
@@ -289,7 +296,7 @@ class Instance:
         InputError
             Naming the order, supplier, field and value at fault.
         """
-        def fail(problem: str, field: str | None = None, value: object = None) -> None:
+        def fail(problem: str, field: str | None = None, value: object = None) -> NoReturn:
             raise InputError(problem, source=source, field=field, value=value)
 
         n, M = self.n_orders, self.n_suppliers
@@ -358,7 +365,7 @@ class Instance:
         self._check_options(fail)
         return self
 
-    def _check_disruptions(self, fail) -> None:
+    def _check_disruptions(self, fail: _Fail) -> None:
         n, M = self.n_orders, self.n_suppliers
         d = self.disrupted_order
         frozen = self.frozen_by_line()
@@ -392,7 +399,7 @@ class Instance:
         if len(pairs) != d.shape[0]:
             fail("the same component is listed as disrupted twice", "disruptions")
 
-    def _check_options(self, fail) -> None:
+    def _check_options(self, fail: _Fail) -> None:
         n_opt = len(self.option_names)
         if self.options is not None and self.options.shape != (self.n_orders, n_opt):
             fail(f"options array has shape {self.options.shape}, expected {(self.n_orders, n_opt)}",

@@ -35,10 +35,9 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from jisopt.errors import InputError, JisoptError
-from jisopt.experiments.grid import Task
 
 __all__ = [
     "Backend",
@@ -51,13 +50,22 @@ __all__ = [
     "make_backend",
 ]
 
-TaskFunction = Callable[[Task], Any]
+class Job(Protocol):
+    """What a backend runs a function on: a grid's :class:`~jisopt.experiments.grid.Task`,
+    or any other item named by a ``key`` (used to order results and name failures)."""
+
+    @property
+    def key(self) -> str: ...
+
+
+JobT = TypeVar("JobT", bound=Job)
+ResultT = TypeVar("ResultT")
 
 
 class TaskError(JisoptError):
     """A task raised; the original exception is chained as ``__cause__``."""
 
-    def __init__(self, task: Task, exc: BaseException) -> None:
+    def __init__(self, task: Job, exc: BaseException) -> None:
         self.task = task
         super().__init__(f"task {task.key} failed: {type(exc).__name__}: {exc}")
 
@@ -101,7 +109,7 @@ def broken_pool_error(exc: BaseException) -> WorkerProcessError:
         "crashed; run with one job to see the task's own error")
 
 
-def _reraise(task: Task, exc: BaseException) -> NoReturn:
+def _reraise(task: Job, exc: BaseException) -> NoReturn:
     """Raise what ``task`` raised: a deliberate jisopt error (bad input) as it is, a broken
     pool as a :class:`WorkerProcessError`, anything else as a :class:`TaskError` caused by it."""
     if isinstance(exc, JisoptError):
@@ -117,7 +125,8 @@ class Backend(Protocol):
     name: str
     workers: int
 
-    def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+    def map_unordered(self, fn: Callable[[JobT], ResultT],
+                      tasks: Iterable[JobT]) -> Iterator[tuple[JobT, ResultT]]:
         """Yield ``(task, fn(task))`` in order of completion."""
         ...
 
@@ -140,7 +149,8 @@ class SerialBackend:
     name = "serial"
     workers = 1
 
-    def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+    def map_unordered(self, fn: Callable[[JobT], ResultT],
+                      tasks: Iterable[JobT]) -> Iterator[tuple[JobT, ResultT]]:
         """Yield ``(task, fn(task))`` in order of completion."""
         for task in tasks:
             try:
@@ -249,12 +259,13 @@ class ProcessBackend:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+    def map_unordered(self, fn: Callable[[JobT], ResultT],
+                      tasks: Iterable[JobT]) -> Iterator[tuple[JobT, ResultT]]:
         """Yield ``(task, fn(task))`` in order of completion."""
         if self._pool is None:
             raise RuntimeError("use ProcessBackend as a context manager")
         try:
-            pending: dict[Future, Task] = {self._pool.submit(fn, task): task for task in tasks}
+            pending: dict[Future[ResultT], JobT] = {self._pool.submit(fn, task): task for task in tasks}
         except BrokenProcessPool as broken:
             raise broken_pool_error(broken) from broken
         try:
@@ -330,7 +341,8 @@ class DaskBackend:
             self._cluster.close()
             self._cluster = None
 
-    def map_unordered(self, fn: TaskFunction, tasks: Iterable[Task]) -> Iterator[tuple[Task, Any]]:
+    def map_unordered(self, fn: Callable[[JobT], ResultT],
+                      tasks: Iterable[JobT]) -> Iterator[tuple[JobT, ResultT]]:
         """Yield ``(task, fn(task))`` in order of completion."""
         from distributed import as_completed
 

@@ -303,7 +303,7 @@ def make_grid(
                 name, options = (pol[0], dict(pol[1])) if isinstance(pol, tuple) else (pol, {})
                 for rep in range(replications):
                     tasks.append(Task(scenario=scenario, overrides=tuple(changed.items()),
-                                      reliability=reliability, policy=name,  # type: ignore[arg-type]
+                                      reliability=reliability, policy=name,  # type: ignore[arg-type]  # a spec or policy object is turned into its name by Task
                                       policy_options=tuple(options.items()),
                                       replication=rep, seed=seed))
     task_keys(tasks)

@@ -22,7 +22,7 @@ from jisopt.errors import InputError
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # None marks the missing module
 
 __all__ = ["LOCK_FILE", "lock_folder", "prepare_folder"]
 

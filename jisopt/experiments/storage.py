@@ -191,8 +191,8 @@ def _owners(table: pa.Table) -> set[str]:
     return owners
 
 
-def _read_problem(path: Path, task: Task, *, part: bool = True) -> tuple[pa.Table | None, str | None]:
-    """Read a stored table of ``task``: ``(table, None)``, or ``(None, what is wrong)``.
+def _read_stored(path: Path, task: Task, *, part: bool = True) -> pa.Table | str:
+    """Read a stored table of ``task``: the table, or a text saying what is wrong with it.
 
     Every key the table names (metadata, ``task_key`` column) must be the task's,
     and so must the parameter digest in its metadata; a part must name its task
@@ -201,16 +201,16 @@ def _read_problem(path: Path, task: Task, *, part: bool = True) -> tuple[pa.Tabl
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        return None, f"cannot be read ({_first_line(exc)})"
+        return f"cannot be read ({_first_line(exc)})"
     others = sorted(_owners(table) - {task.key})
     if others:
-        return None, f"belongs to task {others[0]!r}, not {task.key!r}"
+        return f"belongs to task {others[0]!r}, not {task.key!r}"
     if part and not _owners(table):
-        return None, "names no task (not written by jisopt)"
+        return "names no task (not written by jisopt)"
     digest = (table.schema.metadata or {}).get(_TASK_DIGEST)
     if digest is not None and digest.decode("utf-8", "replace") != task.digest:
-        return None, f"was written for other parameters of task {task.key!r}"
-    return table, None
+        return f"was written for other parameters of task {task.key!r}"
+    return table
 
 
 def _set_aside(path: Path) -> Path:
@@ -477,16 +477,16 @@ class ResultStore:
         parameter digest); if it says it has a per-order table, or one is
         stored, that table must be readable and name ``task`` too.
         """
-        table, problem = _read_problem(self._part(task.key), task)
-        if problem is not None:
-            return problem
+        table = _read_stored(self._part(task.key), task)
+        if isinstance(table, str):
+            return table
         if table.num_rows != 1:
             return f"holds {table.num_rows} rows instead of 1"
         orders = self._orders(task.key)
         if orders.is_file():
-            _, problem = _read_problem(orders, task, part=False)
-            if problem is not None:
-                return f"its per-order table {orders} {problem}"
+            stored_orders = _read_stored(orders, task, part=False)
+            if isinstance(stored_orders, str):
+                return f"its per-order table {orders} {stored_orders}"
         elif (table.schema.metadata or {}).get(_HAS_ORDERS) == b"1":
             return f"its per-order table {orders} is missing"
         return None
@@ -504,7 +504,7 @@ class ResultStore:
                 continue
             moved = [_set_aside(part)]
             orders = self._orders(task.key)
-            if orders.is_file() and _read_problem(orders, task, part=False)[1] is not None:
+            if orders.is_file() and isinstance(_read_stored(orders, task, part=False), str):
                 moved.append(_set_aside(orders))
             warn(f"{part}: {problem}; set aside as {', '.join(p.name for p in moved)}, "
                  "the run is repeated")
@@ -542,10 +542,10 @@ class ResultStore:
             return pd.DataFrame()
         parts = []
         for task in tasks:
-            table, problem = _read_problem(self._part(task.key), task)
-            if problem is not None:
-                raise InputError(problem, source=str(self._part(task.key)))
-            parts.append(_untagged(table))
+            stored = _read_stored(self._part(task.key), task)
+            if isinstance(stored, str):
+                raise InputError(stored, source=str(self._part(task.key)))
+            parts.append(_untagged(stored))
         table = pa.concat_tables(parts, promote_options="permissive").to_pandas()
         return _order_columns(table, [p.column_names for p in parts], tasks)
 
@@ -572,10 +572,10 @@ class ResultStore:
         columns = ("task_key", "policy_label", "reliability", "replication", "seed")
         tables = []
         for task, path in files:
-            table, problem = _read_problem(path, task, part=False)
-            if problem is not None:
-                raise InputError(problem, source=str(path))
-            table = _untagged(table)
+            stored = _read_stored(path, task, part=False)
+            if isinstance(stored, str):
+                raise InputError(stored, source=str(path))
+            table = _untagged(stored)
             row = task.row()
             for i, name in enumerate(columns):
                 if name not in table.column_names:

@@ -8,10 +8,11 @@ collected and raised together (:class:`~jisopt.importing.problems.TableError`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -81,6 +82,10 @@ def import_planner_table(
         If the file cannot be read.
     """
     return instance_from_table(read_table_file(path), scenario=scenario, settings=settings)
+
+
+_Cell = TypeVar("_Cell")
+"""What a cell parser returns."""
 
 
 @dataclass
@@ -244,7 +249,8 @@ def _rows(table: TableFile, suppliers: list[str], column: dict[str, int],
         def cell(name: str, cells: tuple[object, ...] = cells) -> object:
             return cells[column[name]] if name in column else None
 
-        def parsed(name: str, parse, required: bool = True):  # type: ignore[no-untyped-def]
+        def parsed(name: str, parse: Callable[[object], _Cell],
+                   required: bool = True) -> _Cell | None:
             value = cell(name)
             if value is None:
                 if required and name in column:
@@ -297,10 +303,14 @@ def _build(table: TableFile, suppliers: list[str], config: _Config, rows: list[_
            problems: list[TableProblem], overrides: Mapping[str, str]) -> Instance:
     assert config.takt_h is not None and config.lead_time_h is not None
     takt = config.takt_h
-    by_seq = isinstance(rows[0].position, int)
+    first_seq = rows[0].position
+    by_seq = isinstance(first_seq, int)
     # Slot offsets from the first row, and the wall-clock start of the first row's slot.
-    if by_seq:
-        offsets = [int(r.position) - int(rows[0].position) for r in rows]  # type: ignore[arg-type]
+    if isinstance(first_seq, int):
+        offsets = []
+        for r in rows:
+            assert isinstance(r.position, int)  # an empty seq cell was reported before
+            offsets.append(r.position - first_seq)
         first_start = config.start or config.now
         if first_start is None:
             problems.append(TableProblem(table.source, None, "start",

@@ -45,7 +45,7 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes
     return fig.add_subplot()
 
 
-def save_figure(fig: Figure | Axes, path: str | os.PathLike, dpi: int = 150) -> Path:
+def save_figure(fig: Figure | SubFigure | Axes, path: str | os.PathLike, dpi: int = 150) -> Path:
     """Save a figure as PNG (creating the directory) and return the path.
 
     Parameters

@@ -480,8 +480,11 @@ def _sha1_of_files(paths: Iterable[str | Path]) -> str:
 
 
 def _source_file(obj: object) -> str | None:
+    source = inspect.getmodule(obj) or obj
+    if not (isinstance(source, ModuleType) or callable(source)):
+        return None  # neither a module nor a class or function: no source file to name
     try:
-        return inspect.getsourcefile(inspect.getmodule(obj) or obj)  # type: ignore[arg-type]
+        return inspect.getsourcefile(source)
     except TypeError:
         return None
 
