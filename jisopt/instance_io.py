@@ -22,7 +22,9 @@ shared with :mod:`jisopt.plan_io`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
+from typing import NoReturn, Protocol
 
 import numpy as np
 
@@ -40,6 +42,17 @@ from jisopt.instance import KIND_NAMES, Instance, RatioRule
 from jisopt.labels import NO_LABELS, Labels
 from jisopt.slots import is_earlier
 from jisopt.weights import MAX_WEIGHT, Weights
+
+
+class _Fail(Protocol):
+    """The reader's error callback: raises :class:`InputError` naming the field."""
+
+    def __call__(self, problem: str, field: str, value: object = None,
+                 has_value: bool | None = None) -> NoReturn: ...
+
+
+_Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"]
+"""Per-order arrays read from a document: version, planned delivery, ready time, options."""
 
 __all__ = [
     "INSTANCE_FORMAT",
@@ -106,7 +119,7 @@ def instance_to_dict(instance: Instance) -> dict:
     version = inst.version.tolist()
     planned = inst.planned_delivery_h.tolist()
     ready = inst.ready_h.tolist()
-    has_options = inst.options is not None and len(inst.option_names) > 0
+    options = inst.options if inst.option_names else None
     orders = []
     for i, (oid, slot, due) in enumerate(zip(inst.order_id.tolist(), inst.slot.tolist(),
                                              inst.due_h.tolist(), strict=True)):
@@ -121,8 +134,8 @@ def instance_to_dict(instance: Instance) -> dict:
         if oid in labels.order:
             order["label"] = labels.order[oid]
         order.update({"slot": int(slot), "due_h": float(due), "components": components})
-        if has_options and inst.options[i].any():
-            order["options"] = [inst.option_names[o] for o in np.flatnonzero(inst.options[i])]
+        if options is not None and options[i].any():
+            order["options"] = [inst.option_names[o] for o in np.flatnonzero(options[i])]
         orders.append(order)
     data["orders"] = orders
     data["disruptions"] = [
@@ -191,7 +204,7 @@ def instance_from_dict(data: dict, source: str | None = None) -> Instance:
     check_format(data, INSTANCE_FORMAT, source, OLDER_INSTANCE_FORMATS)
     validate_document(data, "instance", source)
 
-    def fail(problem: str, field: str, value: object = None, has_value: bool | None = None):
+    def fail(problem: str, field: str, value: object = None, has_value: bool | None = None) -> NoReturn:
         raise InputError(problem, source=source, field=field, value=value, has_value=has_value)
 
     _check_scalars(data, fail)
@@ -202,7 +215,7 @@ def instance_from_dict(data: dict, source: str | None = None) -> Instance:
         raise  # pragma: no cover - _fail_big_integer raises
 
 
-def _check_scalars(data: dict, fail) -> None:
+def _check_scalars(data: dict, fail: _Fail) -> None:
     """Ranges of the fields that occur once per file (the per-order ones: :func:`_check_arrays`)."""
     def time(value: float, field: str, low: float = -MAX_TIME_H) -> None:
         if not low <= value <= MAX_TIME_H:
@@ -229,7 +242,7 @@ def _check_scalars(data: dict, fail) -> None:
             fail(f"must be <= {MAX_WEIGHT:g}", f"ratio_rules[{k}].penalty", rule["penalty"])
 
 
-def _fail_big_integer(data: dict, fail) -> None:
+def _fail_big_integer(data: dict, fail: _Fail) -> None:
     """Name the first per-order integer beyond :data:`MAX_INTEGER` (after an ``OverflowError``)."""
     for i, order in enumerate(data["orders"]):
         for key in ("id", "slot"):
@@ -245,7 +258,7 @@ def _fail_big_integer(data: dict, fail) -> None:
     fail("an integer is too large", "orders", has_value=False)  # pragma: no cover
 
 
-def _check_arrays(data: dict, fail, names: tuple[str, ...], order_id: np.ndarray, slot: np.ndarray,
+def _check_arrays(data: dict, fail: _Fail, names: tuple[str, ...], order_id: np.ndarray, slot: np.ndarray,
                   due: np.ndarray, version: np.ndarray, planned: np.ndarray, ready: np.ndarray,
                   lead_time: np.ndarray) -> None:
     """Ranges and consistency of the per-order fields, on the arrays (no per-order Python work
@@ -272,7 +285,7 @@ def _check_arrays(data: dict, fail, names: tuple[str, ...], order_id: np.ndarray
         fail(f"now lies more than {MAX_SLOT_OFFSET} slots (now_h / takt_h) from the horizon "
              f"[{first}, {end})", "now_h", now)
 
-    def times(arr: np.ndarray, where) -> None:
+    def times(arr: np.ndarray, where: Callable[..., str]) -> None:
         with np.errstate(invalid="ignore"):
             at = first_bad(np.abs(arr) > MAX_TIME_H)
             if at:
@@ -283,7 +296,7 @@ def _check_arrays(data: dict, fail, names: tuple[str, ...], order_id: np.ndarray
                 fail(f"lies more than {MAX_SLOT_OFFSET} slots (time / takt_h) from the horizon "
                      f"[{first}, {end})", where(*at), float(arr[at]))
 
-    def comp(field: str):
+    def comp(field: str) -> Callable[[int, int], str]:
         return lambda i, m: f"orders[{i}].components.{names[m]}.{field}"
 
     times(due, lambda i: f"orders[{i}].due_h")
@@ -306,7 +319,7 @@ def _check_arrays(data: dict, fail, names: tuple[str, ...], order_id: np.ndarray
 
 
 
-def _fill_fast(orders: list, names: tuple[str, ...], option_col: dict[str, int]):
+def _fill_fast(orders: list, names: tuple[str, ...], option_col: dict[str, int]) -> _Arrays | None:
     """The per-order arrays (version, planned delivery, ready time, options) built column-wise,
     or ``None`` when an order is irregular in any way (a missing or unknown component, a started
     component without a planned delivery or the reverse, an unknown option, a value that does
@@ -330,23 +343,23 @@ def _fill_fast(orders: list, names: tuple[str, ...], option_col: dict[str, int])
         ready = np.array([c.get("ready_h", nan) for c in comps], dtype=np.float64).reshape(n, M)
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    options = np.zeros((n, len(option_col)), dtype=bool) if option_col else None
+    options = np.zeros((n, len(option_col)), dtype=bool)
     for i, order in enumerate(orders):
         for opt in order.get("options", ()):
             if opt not in option_col:
                 return None
             options[i, option_col[opt]] = True
-    return version, planned, ready, options
+    return version, planned, ready, options if option_col else None
 
 
 def _fill_checked(orders: list, names: tuple[str, ...], column: dict[str, int],
-                  option_names: tuple[str, ...], option_col: dict[str, int], fail):
+                  option_names: tuple[str, ...], option_col: dict[str, int], fail: _Fail) -> _Arrays:
     """The per-order arrays, order by order, failing on the first irregular order."""
     n, M = len(orders), len(names)
     version = np.zeros((n, M), dtype=np.int64)
     planned = np.full((n, M), np.nan)
     ready = np.full((n, M), np.nan)
-    options = np.zeros((n, len(option_names)), dtype=bool) if option_names else None
+    options = np.zeros((n, len(option_names)), dtype=bool)
     for i, order in enumerate(orders):
         comps = order["components"]
         for name in comps:
@@ -375,10 +388,10 @@ def _fill_checked(orders: list, names: tuple[str, ...], column: dict[str, int],
                 fail(f"unknown option (options are {list(option_names)})", f"orders[{i}].options[{j}]",
                      opt)
             options[i, option_col[opt]] = True
-    return version, planned, ready, options
+    return version, planned, ready, options if option_names else None
 
 
-def _build(data: dict, source: str | None, fail) -> Instance:
+def _build(data: dict, source: str | None, fail: _Fail) -> Instance:
     """The :class:`Instance` of a schema-valid document (after :func:`_check_scalars`)."""
     suppliers = data["suppliers"]
     names = tuple(s["name"] for s in suppliers)
@@ -452,7 +465,7 @@ def _build(data: dict, source: str | None, fail) -> Instance:
     return instance.check(source)
 
 
-def _labels(data: dict, order_id: np.ndarray, fail) -> Labels:
+def _labels(data: dict, order_id: np.ndarray, fail: _Fail) -> Labels:
     """The labels of a schema-valid document: printable texts, unique order labels, versions
     that some order needs; :data:`NO_LABELS` when the document has none."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 
 from jisopt.cli import _outputs
 from jisopt.documents import json_ready
@@ -85,7 +86,7 @@ def parse_count(text: str) -> int:
     return value
 
 
-def bounded_int(low: int, high: int):
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
     """An argparse ``type``: an integer in ``[low, high]``."""
     def parse(text: str) -> int:
         try:

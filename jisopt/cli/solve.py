@@ -171,7 +171,7 @@ def milp_options(args: argparse.Namespace, weights: Weights) -> dict[str, object
 
 def solver_line(info: dict) -> str:
     """One line on the exact model's outcome."""
-    def fmt(x, empty: str = "-") -> str:
+    def fmt(x: float | None, empty: str = "-") -> str:
         return empty if x is None else f"{x:g}"
 
     if info.get("fallback") is not None and info["solver_status"] != "infeasible":
