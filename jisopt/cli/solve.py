@@ -105,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(instance_line(args.instance, instance))
         print(f"           {instance.n_orders} orders in slots [{instance.first_slot}, "
-              f"{instance.horizon_end}), now {instance.labels.time_text(instance.now_h)}, takt {instance.takt_h:g} h")
+              f"{instance.horizon_end}), now {instance.labels.time_text(instance.now_h)}, "
+              f"takt {instance.takt_h:g} h")
         print(f"policy     {plan.policy}  (status {plan.status}, runtime {plan.runtime_s * 1e3:.3g} ms)")
         if "solver_status" in plan.info:
             print(solver_line(plan.info))
