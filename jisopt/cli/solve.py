@@ -230,10 +230,20 @@ def disrupted_orders(instance: Instance, plan: Plan) -> list[dict]:
 
 
 def disrupted_lines(disrupted: list[dict]) -> list[str]:
-    """The disrupted orders as a small table."""
+    """The disrupted orders as a small table (the order column as wide as its longest label)."""
     lines = [f"disrupted  {len(disrupted)} order(s)"]
     if not disrupted:
         return lines
+    names = [printable(d.get("label", str(d["order"]))) for d in disrupted]
+    width = max(8, *(len(n) for n in names))
+    lines.append(f"  {'order':>{width}}  {'parts':<22} {'slot':>6} {'ready_h':>9} {'step':>6} "
+                 f"{'leap':>6} {'target':>6} {'new slot':>8}")
+    for name, d in zip(names, disrupted, strict=True):
+        parts = ",".join(f"{p['supplier']} {p['kind']}" for p in d["parts"])
+        target = "swap" if d["resolved_by_swap"] else ("-" if d["target"] is None else d["target"])
+        lines.append(f"  {name:>{width}}  {parts:<22} {d['slot']:>6} {d['ready_h']:>9g} {d['step']:>6} "
+                     f"{d['leap']:>6} {target!s:>6} {d['new_slot']:>8}")
+    return lines
     lines.append(f"  {'order':>8}  {'parts':<22} {'slot':>6} {'ready_h':>9} {'step':>6} {'leap':>6} "
                  f"{'target':>6} {'new slot':>8}")
     for d in disrupted:
