@@ -2,8 +2,8 @@
 (docs/model.md §3, "Ratio-aware rules").
 
 A ratio-aware rule takes the plain rule's plan when that plan keeps every hard
-ratio rule (:func:`jisopt.ratio.windows_kept`: no window above
-``max(H, its count in the input sequence)``). Otherwise it reinserts the
+ratio rule (:func:`jisopt.ratio.windows_kept`: no window above its cap
+``max(H, old[w], old[w - 1])``, ``old`` the input sequence's counts). Otherwise it reinserts the
 disrupted orders one by one, in the plain rule's insertion order, and gives
 each the first slot of its own [step, leap], in the rule's direction from its
 target, whose chain keeps the hard rules. An order with no such slot takes the
@@ -111,7 +111,7 @@ class _HardWindows:
         self.input = np.zeros((len(hard), length), dtype=np.int8)
         self.input[:, :n_valid] = self.opts_t[:, input_occupant[:n_valid]]
         self.current = self.input  # the state is the input until set_state
-        self._cap: np.ndarray | None = None  # max(H, input count) per window, for searches
+        self._cap: np.ndarray | None = None  # window_caps per window, for searches
         self.state: tuple | None = None  # window counts and shift sums of the state
 
     def set_state(self, occupant: np.ndarray) -> None:
@@ -137,8 +137,9 @@ class _HardWindows:
         Returns
         -------
         tuple
-            ``(kept, added_excess)``: no window exceeds ``max(H, input count, current
-            count)``; and the change of the total excess over ``max(H, input count)``.
+            ``(kept, added_excess)``: no window exceeds ``max(cap, current count)``
+            (:func:`jisopt.ratio.window_caps`); and the change of the total excess over
+            the caps.
         """
         lo, hi = int(pos[0]), int(pos[-1])
         a, b = max(lo - self.n_max + 1, 0), min(hi, self.n_valid - 1)
@@ -150,12 +151,9 @@ class _HardWindows:
         keep = pos < min(self.n_valid, b + self.n_max)
         new[:, pos[keep] - a] = self.opts_t[:, rows[keep]]
         w = b - a + 1
-        same = self.current is self.input  # judging a change of the input itself
-        counts = [self._window_counts(arr, w)
-                  for arr in ((cur, new) if same else (self.input[:, seg], cur, new))]
-        before, now, after = (counts[0], *counts) if same else counts
+        now, after = (self._window_counts(arr, w) for arr in (cur, new))
         valid = (a + np.arange(w))[None, :] <= self.n_valid - self.window[:, None]
-        cap = window_caps(before, self.max_count[:, None])
+        cap = self.caps()[:, a:a + w]
         kept = bool(np.all((after <= np.maximum(cap, now)) | ~valid))
         added = int(np.sum(np.where(valid, np.maximum(after - cap, 0) - np.maximum(now - cap, 0), 0)))
         return kept, added
@@ -184,16 +182,21 @@ class _HardWindows:
         """``(R, n_valid)`` count of every window start (0 for windows that do not fit)."""
         return self._window_counts(carried[:, :self.n_valid + self.n_max], self.n_valid)
 
-    def prepare(self) -> None:
-        """Window counts of the current state and, per window, what a shift by one slot
-        would do to it (prefix sums), for :meth:`judge_chain`."""
+    def caps(self) -> np.ndarray:
+        """``(R, n_valid)`` cap of every window start (:func:`jisopt.ratio.window_caps` of
+        the input's counts; windows that do not fit the area have none)."""
         if self._cap is None:
             cap = window_caps(self._counts(self.input), self.max_count[:, None])
             for r, n in enumerate(self.window.tolist()):
                 cap[r, self.n_valid - n + 1:] = 2**30  # windows that do not fit: no cap
             self._cap = cap
+        return self._cap
+
+    def prepare(self) -> None:
+        """Window counts of the current state and, per window, what a shift by one slot
+        would do to it (prefix sums), for :meth:`judge_chain`."""
+        cap = self.caps()
         cur = self._counts(self.current)
-        cap = self._cap
         # Window w after a shift holds what w - 1 held. It can break the rule or change the
         # excess only where that count, or the window's own, is above the cap.
         shifted_over = cur[:, :-1] > cap[:, 1:]
@@ -429,7 +432,7 @@ def ratio_reinsert(
         new_slot[occupant[filled]] = filled + first
         return new_slot, placed_at, ok, total
 
-    # The plain plan's excess over max(H, input count) is the sum of what each of its
+    # The plain plan's excess over the caps is the sum of what each of its
     # chains adds, from the state without the disrupted orders (which has none).
     plain, placed_at, _, excess = place(search=False)
     if excess == 0:
