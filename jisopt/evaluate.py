@@ -234,6 +234,7 @@ def evaluate(
         ratio_excess += int(excess.sum())
         if rule.hard:
             # Kept unless a window exceeds its cap (jisopt.ratio.window_caps).
+            assert input_counts is not None  # counted above when a rule is hard
             cap = window_caps(input_counts[r], rule.max_count)
             for w in np.flatnonzero(~windows_kept(counts, input_counts[r], rule.max_count)):
                 first = instance.first_slot + int(w)

@@ -104,6 +104,7 @@ class _HardWindows:
         self.n_valid = n_valid
         # Option of each order per hard rule; one extra all-False row for "empty".
         opts = np.zeros((instance.n_orders + 1, len(hard)), dtype=np.int8)
+        assert instance.options is not None  # hard rules come with options (Instance.check)
         opts[:-1] = instance.options[:, [r.option for r in hard]]
         self.opts = opts
         self.opts_t = np.ascontiguousarray(opts.T)  # (R, n + 1): indicators by order
@@ -112,7 +113,8 @@ class _HardWindows:
         self.input[:, :n_valid] = self.opts_t[:, input_occupant[:n_valid]]
         self.current = self.input  # the state is the input until set_state
         self._cap: np.ndarray | None = None  # window_caps per window, for searches
-        self.state: tuple | None = None  # window counts and shift sums of the state
+        self.state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # window counts and shift sums of the state
 
     def set_state(self, occupant: np.ndarray) -> None:
         """Take ``occupant`` (order row per position, -1 empty) as the current state."""
@@ -210,6 +212,13 @@ class _HardWindows:
             exc[where] = (np.maximum(sh - k, 0) - np.maximum(c - k, 0)).sum(axis=0)
         self.state = (cur, np.concatenate(([0], np.cumsum(bad))), np.concatenate(([0], np.cumsum(exc))))
 
+    def prepared(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The state's window counts and shift sums (:meth:`prepare` once per state)."""
+        if self.state is None:
+            self.prepare()
+        assert self.state is not None
+        return self.state
+
     def judge_chain(self, pos: np.ndarray, rows: np.ndarray, occupant: np.ndarray,
                     reinserted: np.ndarray) -> tuple[bool, int]:
         """:meth:`judge` for a chain (the same answer), in time independent of its length.
@@ -220,9 +229,7 @@ class _HardWindows:
         from prefix sums of the state. Only windows within ``N`` of ``t``, of ``e`` and
         of orders reinserted before (which the chain passes over) are counted anew.
         """
-        if self.state is None:
-            self.prepare()
-        cur, bad_sum, exc_sum = self.state
+        cur, bad_sum, exc_sum = self.prepared()
         t, e, n = int(pos[0]), int(pos[-1]), self.n_max
         last = self.n_valid - 1
         inside = t + np.flatnonzero(reinserted[t:e + 1])
@@ -258,7 +265,7 @@ class _HardWindows:
         carried = self.opts[occ]  # (W, n, R)
         in_window = np.arange(n)[:, None] < self.window[None, :]  # (n, R)
         new = np.einsum("wkr,kr->rw", carried.astype(np.int64), in_window.astype(np.int64))
-        cap, old = self._cap[:, ws], cur[:, ws]
+        cap, old = self.caps()[:, ws], cur[:, ws]
         lim = np.maximum(cap, old)
         kept = interior_bad == 0 and bool(np.all(new <= lim))
         added = interior_exc + int(np.sum(np.maximum(new - cap, 0) - np.maximum(old - cap, 0)))
@@ -268,7 +275,7 @@ class _HardWindows:
     def _simple_chains(self, ts: np.ndarray, es: np.ndarray, row: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`judge_chain` for many chains that pass over no reinserted order, at once:
         ``row`` at ``ts[k]``, the orders in ``(ts[k], es[k]]`` one slot later."""
-        cur, bad_sum, exc_sum = self.state
+        cur, bad_sum, exc_sum = self.prepared()
         n, last = self.n_max, self.n_valid - 1
         kept = np.ones(ts.shape[0], dtype=bool)
         added = np.zeros(ts.shape[0], dtype=np.int64)
@@ -293,7 +300,7 @@ class _HardWindows:
             if skip is not None:
                 use &= w > skip[:, None]
             wc = np.clip(w, 0, last)
-            cap, old = self._cap[:, wc], cur[:, wc]
+            cap, old = self.caps()[:, wc], cur[:, wc]
             kept &= np.all((new <= np.maximum(cap, old)) | ~use[None], axis=(0, 2))
             added += np.where(use[None], np.maximum(new - cap, 0) - np.maximum(old - cap, 0),
                               0).sum(axis=(0, 2))
@@ -342,9 +349,9 @@ class _HardWindows:
                 kept[j], added[j] = self.judge_chain(pos, new_rows, occupant, reinserted)
             if kept.any():
                 return int(blk[np.argmax(kept)]), True
-            j = int(np.argmin(added))
-            if best_added is None or added[j] < best_added:
-                best, best_added = int(blk[j]), int(added[j])
+            least = int(np.argmin(added))
+            if best_added is None or added[least] < best_added:
+                best, best_added = int(blk[least]), int(added[least])
             start, size = start + size, 4 * size
         return best, False
 
