@@ -60,7 +60,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "(default: delay=1,reschedules=1)")
     g.add_argument("--rules", default="step,leap,dynamic,ontime", metavar="RULE[,RULE...]",
                    help="rules to compare: step, leap, dynamic, ontime and the ratio-aware "
-                        "ratio-step, ratio-leap, ratio-dynamic, ratio-ontime (default: step,leap,dynamic,ontime)")
+                        "ratio-step, ratio-leap, ratio-dynamic, ratio-ontime "
+                        "(default: step,leap,dynamic,ontime)")
     add_constraint_arguments(g)
     g.add_argument("--time-limit", default="60", metavar="S",
                    help="wall-clock limit per exact solve in seconds (ratio rules only; default 60)")

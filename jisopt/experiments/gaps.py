@@ -89,7 +89,8 @@ _NOISE = 1e-9  # gaps within _NOISE * max(1, |optimum|) are reported as 0
 
 GAP_COLUMNS: tuple[str, ...] = (
     "instance", "time_h", "orders", "disrupted_orders", "weights", "rule",
-    "rule_feasible", "rule_status", "rule_hard_kept", "violations", "rule_objective", "rule_total_delay_h", "rule_reschedules",
+    "rule_feasible", "rule_status", "rule_hard_kept", "violations", "rule_objective",
+    "rule_total_delay_h", "rule_reschedules",
     "exact_status", "optimum", "opt_total_delay_h", "opt_reschedules",
     "gap_abs", "gap_rel", "rule_optimal", "exact_method", "exact_time_s",
 )

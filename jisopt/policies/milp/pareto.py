@@ -210,7 +210,7 @@ def pareto_front(
                        interrupted=interrupted)
 
 
-def _progress(method: str, max_points: int, enabled: bool | None):  # noqa: ANN202 (tqdm)
+def _progress(method: str, max_points: int, enabled: bool | None):
     """A progress bar of the solves on stderr (default: when stderr is a terminal)."""
     import sys
 
