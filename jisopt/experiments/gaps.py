@@ -141,6 +141,8 @@ class GapJob:
             return self.instance
         from jisopt.instance_io import read_instance
 
+        if self.path is None:
+            raise InputError("neither an instance nor a path", field="instances", has_value=False)
         return read_instance(self.path)
 
 
@@ -222,7 +224,7 @@ def instance_gaps(
     """
     from jisopt.policies.milp import SolveStatus, solve_exact
 
-    settings = {"max_later_slots": max_later_slots, "enforce_bounds": enforce_bounds}
+    settings: dict[str, Any] = {"max_later_slots": max_later_slots, "enforce_bounds": enforce_bounds}
     plans = {}
     from jisopt.policies import make_policy
 
@@ -244,7 +246,7 @@ def instance_gaps(
                              fallback=None, diagnose=False, **settings)
         exact_s = time.perf_counter() - t0
         optimum = opt_delay = opt_resched = math.nan
-        if result.status == SolveStatus.OPTIMAL:
+        if result.status == SolveStatus.OPTIMAL and result.plan is not None:
             best = _evaluation(instance, result.plan.slot, result.plan.swaps, policy="milp", **settings)
             if not best.feasible:  # pragma: no cover - the model's plans are feasible
                 raise RuntimeError(f"{key}: the exact model's plan violates "

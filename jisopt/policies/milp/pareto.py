@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
@@ -76,7 +77,7 @@ def _weights(base: Weights, reschedules: float, delay: float = 1.0) -> Weights:
     return replace(base, delay=delay, reschedules=reschedules)
 
 
-def _row(instance: Instance, plan: Plan, constraints: dict, **extra) -> dict:
+def _row(instance: Instance, plan: Plan, constraints: dict[str, Any], **extra: Any) -> dict[str, Any]:
     ev = evaluate(instance, plan, **constraints)
     return {**ev.terms, "feasible": ev.feasible, **extra}
 
@@ -126,9 +127,9 @@ def pareto_front(
     if max_points < 2:
         raise InputError("need at least 2 points", field="max_points", value=max_points)
     base = base or Weights(delay=0.0, reschedules=0.0)
-    constraints = {"max_later_slots": max_later_slots, "enforce_bounds": enforce_bounds}
-    opts = dict(max_later_slots=max_later_slots, enforce_bounds=enforce_bounds, time_limit_s=time_limit_s,
-                diagnose=False, fallback=None)
+    constraints: dict[str, Any] = {"max_later_slots": max_later_slots, "enforce_bounds": enforce_bounds}
+    opts: dict[str, Any] = dict(max_later_slots=max_later_slots, enforce_bounds=enforce_bounds,
+                                time_limit_s=time_limit_s, diagnose=False, fallback=None)
     rules = pd.DataFrame([
         {"rule": r, **_row(instance, RulePolicy(r)(instance), constraints)} for r in WARM_START_RULES
     ])
@@ -136,7 +137,7 @@ def pareto_front(
     notes: list[str] = []
     failures: list[str] = []
 
-    def solve(weights: Weights, **extra) -> tuple[float, float] | None:
+    def solve(weights: Weights, **extra: Any) -> tuple[float, float] | None:
         result = solve_exact(instance, weights, **opts, **extra)
         if not result.status.has_solution:
             notes.append(f"{extra or weights}: {result.status.value} {result.message}".strip())
@@ -144,6 +145,7 @@ def pareto_front(
             return None
         if result.status == SolveStatus.FEASIBLE:
             notes.append(f"{extra or weights}: time limit, point may be dominated")
+        assert result.plan is not None  # a status with a solution has its plan
         tag = {"epsilon": extra["max_reschedules"]} if extra else {}
         row = _row(instance, result.plan, constraints, status=result.status.value, **tag)
         key = (row["total_delay_h"], row["reschedules"])
@@ -222,9 +224,9 @@ def _progress(method: str, max_points: int, enabled: bool | None):
                 file=sys.stderr, dynamic_ncols=True)
 
 
-def _non_dominated(rows: list[dict]) -> list[dict]:
+def _non_dominated(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows not dominated in (total_delay_h, reschedules), one per distinct point."""
-    out = []
+    out: list[dict[str, Any]] = []
     for r in rows:
         d, n = r["total_delay_h"], r["reschedules"]
         dominated = any(
