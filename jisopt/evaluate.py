@@ -27,7 +27,7 @@ from jisopt.objective import (
     window_excess,
 )
 from jisopt.plan import Plan
-from jisopt.ratio import windows_kept
+from jisopt.ratio import window_caps, windows_kept
 from jisopt.slots import is_earlier, is_later, is_not_later
 from jisopt.subsequences import disruption_bounds, slot_end, window_start
 
@@ -318,13 +318,13 @@ def evaluate(
         excess = window_excess(counts, rule.max_count)
         ratio_excess += int(excess.sum())
         if rule.hard:
-            # Kept unless a window exceeds max(H, its count in the input) (jisopt.ratio).
-            assert input_counts is not None  # computed when a rule is hard
-            before = input_counts[r]
-            for w in np.flatnonzero(~windows_kept(counts, before, rule.max_count)):
+            # Kept unless a window exceeds its cap (jisopt.ratio.window_caps).
+            assert input_counts is not None  # counted above when a rule is hard
+            cap = window_caps(input_counts[r], rule.max_count)
+            for w in np.flatnonzero(~windows_kept(counts, input_counts[r], rule.max_count)):
                 first = instance.first_slot + int(w)
-                was = (f"more than {rule.max_count}" if before[w] <= rule.max_count else
-                       f"more than the {before[w]} of the input sequence (H = {rule.max_count})")
+                was = (f"more than {rule.max_count}" if cap[w] <= rule.max_count else
+                       f"more than the {cap[w]} of the input sequence (H = {rule.max_count})")
                 viol.append(Violation(
                     "ratio", None,
                     f"option {instance.option_names[rule.option]} appears {counts[w]} times in "

@@ -3,7 +3,8 @@
 A hard ``H:N`` rule allows at most ``H`` carriers of its option in any ``N``
 consecutive slots. Real sequences already break some windows before any
 disruption, so a plan is not asked to repair them; it is asked not to make
-anything worse. :func:`window_caps` and :func:`windows_kept` define that;
+anything worse, where a broken window that a displacement chain moves one slot
+later is not worse. :func:`window_caps` and :func:`windows_kept` define that;
 :func:`jisopt.evaluate.evaluate`, the exact model
 (:mod:`jisopt.policies.milp`) and the ratio-aware rules
 (:mod:`jisopt.policies.ratio_rules`) all use them.
@@ -22,24 +23,42 @@ __all__ = ["hard_rules_kept", "window_caps", "windows_kept"]
 
 
 def window_caps(input_counts: np.ndarray, max_count: int | np.ndarray) -> np.ndarray:
-    """Largest count a plan may give each window of a hard rule.
+    """Largest count a plan may give each window of a hard rule (docs/model.md §5).
+
+    A displacement chain moves every order it passes by one slot later, so a window
+    lying on a chain holds what the window one slot earlier held. A window's cap is
+    therefore the worst of the two input windows it can come from, and at least ``H``:
+    ``max(H, old[w], old[w - 1])``, where ``old`` is the count under the input sequence
+    (the first window of the area has no earlier one: ``max(H, old[0])``). A window
+    within ``H`` whose left neighbour is too stays within ``H``; a window the input
+    breaks may move one slot later but not get worse.
 
     Parameters
     ----------
     input_counts
         Count of the option in each window under the input sequence (the
         instance's own slots), as :func:`jisopt.objective.ratio_window_counts`
-        computes it.
+        computes it, windows along the last axis (one row per rule if 2-D).
     max_count
-        The rule's ``H``.
+        The rule's ``H`` (broadcast against ``input_counts``).
 
     Returns
     -------
     numpy.ndarray
-        ``max(H, input count)`` per window: a window within ``H`` must stay
-        within ``H``; a window the input already breaks may not get worse.
+        The cap of every window, the shape of ``input_counts``.
+
+    Examples
+    --------
+    A 1:2 rule whose input has 2 carriers in the first window (slots 0, 1):
+
+    >>> window_caps(np.array([2, 1, 0, 0]), 1).tolist()
+    [2, 2, 1, 1]
     """
-    return np.maximum(np.asarray(input_counts), max_count)
+    old = np.asarray(input_counts)
+    earlier = old.copy()
+    if old.shape[-1] > 1:
+        earlier[..., 1:] = old[..., :-1]
+    return np.maximum(np.maximum(old, earlier), max_count)
 
 
 def windows_kept(new_counts: np.ndarray, input_counts: np.ndarray, max_count: int) -> np.ndarray:
@@ -57,15 +76,16 @@ def windows_kept(new_counts: np.ndarray, input_counts: np.ndarray, max_count: in
     Returns
     -------
     numpy.ndarray
-        Bool per window: ``new count <= max(H, input count)``. The plan keeps
-        the rule when every window is kept.
+        Bool per window: ``new count <= cap`` (:func:`window_caps`). The plan
+        keeps the rule when every window is kept.
 
     Examples
     --------
-    A 1:2 rule whose input already has 2 carriers in the first window:
+    A 1:2 rule whose input has 2 carriers in the first window: the broken pair may
+    move one slot later (second window 2 <= its cap 2), not two (third window 2 > 1):
 
-    >>> windows_kept(np.array([2, 2, 1]), np.array([2, 1, 1]), 1).tolist()
-    [True, False, True]
+    >>> windows_kept(np.array([1, 2, 2]), np.array([2, 1, 0]), 1).tolist()
+    [True, True, False]
     """
     return np.asarray(new_counts) <= window_caps(input_counts, max_count)
 

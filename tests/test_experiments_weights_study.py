@@ -110,3 +110,15 @@ def test_bad_reschedule_weights_exit_2_with_one_line(value, capsys, tmp_path):
 def test_reschedule_weights_need_the_weights_study(capsys, tmp_path):
     assert cli("reproduce", "--study", "skew", "--reschedule-weights", "1", "--out", tmp_path) == 2
     assert "reschedule-weights" in capsys.readouterr().err
+
+
+def test_car_variant_adds_the_ratio_aware_rules_and_ignores_ratio_rules_in_the_model():
+    from jisopt.experiments.weights_study import weights_grid
+
+    car = weights_grid(replications=1, scenario="car", reschedule_weights=(0.1, 1.0))
+    assert [t.policy for t in car] == ["step", "leap", "dynamic", "ontime", "ratio-step",
+                                       "ratio-leap", "ratio-dynamic", "ratio-ontime", "milp", "milp"]
+    assert all(dict(t.policy_options).get("ratio") == "ignore" for t in car if t.policy == "milp")
+    tractor = weights_grid(replications=1, scenario="tractor", reschedule_weights=(0.1,))
+    assert [t.policy for t in tractor] == ["step", "leap", "dynamic", "ontime", "milp"]
+    assert "ratio" not in dict(tractor[-1].policy_options)

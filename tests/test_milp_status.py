@@ -61,9 +61,10 @@ def test_time_limit_with_incumbent_returns_the_best_plan_and_says_so():
 
 
 def test_time_limit_without_any_plan_falls_back_to_the_named_rule():
-    inst = car_sequencing(3, hard=True)  # 34 cars, hard rules: no rule plan keeps them
+    inst = car_sequencing(3, hard=True)  # 34 cars, hard rules, no rule plan as a start
     n = inst.n_orders
-    result = solve_exact(inst, max_later_slots=n, time_limit_s=0.001, fallback="leap")
+    result = solve_exact(inst, max_later_slots=n, time_limit_s=0.001, fallback="leap",
+                         warm_start=False)
     assert result.status == SolveStatus.TIME_LIMIT_NO_SOLUTION
     assert result.fallback == "leap" and "leap rule's plan" in result.message
     np.testing.assert_array_equal(result.plan.slot, RulePolicy("leap")(inst).slot)
@@ -73,7 +74,7 @@ def test_time_limit_without_any_plan_falls_back_to_the_named_rule():
     assert info["objective"] is None and info["bound"] is None and info["gap"] is None
     assert info["fallback"] == "leap" and "not a solution of the model" in info["message"]
     assert info["fallback_objective"] == pytest.approx(evaluate(inst, result.plan).objective())
-    none = solve_exact(inst, max_later_slots=n, time_limit_s=0.001, fallback=None)
+    none = solve_exact(inst, max_later_slots=n, time_limit_s=0.001, fallback=None, warm_start=False)
     assert none.status == SolveStatus.TIME_LIMIT_NO_SOLUTION and none.plan is None
 
 

@@ -29,6 +29,9 @@ from jisopt.weights import Weights
 EXIT_NO_FRONT = 1
 """Exit status when the solver failed or stopped before any plan (not infeasibility)."""
 
+EXIT_INTERRUPTED = 130
+"""Exit status after an interrupt (Ctrl-C): the partial front is printed and written."""
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``pareto``."""
@@ -38,7 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Sweep the weight of reschedules (supported points, fast) or constrain their "
         "number (every point, MILP) and write the non-dominated plans' delay and reschedules.",
         epilog="exit status: 0 front written, 1 no front: solver error or time limit without a plan, "
-        "2 usage error or bad file, 3 exact model infeasible",
+        "2 usage error or bad file, 3 exact model infeasible, 130 interrupted (the partial front "
+        "is written)",
     )
     add_instance_argument(p)
     p.add_argument("--method", choices=("weights", "epsilon"), default="weights",
@@ -52,6 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="wall-clock limit per exact solve in seconds (default 60)")
     p.add_argument("--max-points", type=bounded_int(2, 100_000), default=100, metavar="N",
                    help="at most N solves (default 100)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar of the solves on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=run)
     return p
 
@@ -69,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                          value=args.time_limit)
     front = pareto_front(instance, method=args.method, base=base, max_later_slots=args.max_later,
                          enforce_bounds=not args.no_bounds, time_limit_s=args.time_limit,
-                         max_points=args.max_points)
+                         max_points=args.max_points, progress=args.progress)
     print(instance_line(args.instance, instance))
     rules = [f"{r['rule']} {r['total_delay_h']:g} h / {r['reschedules']:g}"
              + ("" if r["feasible"] else " (infeasible)") for _, r in front.rules.iterrows()]
@@ -82,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_MODEL_INFEASIBLE
         print(f"front      none: the solver gave no plan (status {front.failure}; see notes)")
         return EXIT_NO_FRONT
-    print(f"front      {len(front.points)} point(s) ({args.method})")
+    partial = " - PARTIAL: interrupted before the trace ended" if front.interrupted else ""
+    print(f"front      {len(front.points)} point(s) ({args.method}){partial}")
     print(f"  {'reschedules':>11}  {'total_delay_h':>13}")
     for _, r in front.points.iterrows():
         print(f"  {r['reschedules']:>11g}  {r['total_delay_h']:>13g}")
@@ -101,4 +108,4 @@ def run(args: argparse.Namespace) -> int:
 
         ax = plot_pareto(front, title=instance.name or Path(args.instance).stem)
         print(f"plot written to {save_figure(ax.figure, args.plot)}")
-    return 0
+    return EXIT_INTERRUPTED if front.interrupted else 0

@@ -17,7 +17,16 @@ Gap
     floating-point noise and is reported as exactly 0. For a plan that is feasible
     under the model the gap is never negative (docs/model.md §5); a rule plan the
     model does not allow (``rule_feasible`` false) may cost less than the
-    optimum, and its gap is reported as it is.
+    optimum, and its gap is reported as it is -- except a plan that breaks a hard
+    ratio rule (``rule_hard_kept`` false, :func:`jisopt.ratio.hard_rules_kept`): it
+    is not a comparison point, and its gaps are NaN.
+
+Rules
+    The plain rules (:data:`GAP_RULES`) and the ratio-aware ones (``ratio-step``, ...;
+    :data:`COMPARABLE_RULES`); ``rule_status`` is the plan's status (``ok`` or
+    ``ratio_infeasible``). With ratio rules the exact model is the Pyomo model with
+    the same caps; ``exact_status`` other than ``optimal`` (a time limit per event,
+    ``time_limit_s``) leaves the optimum NaN: the event is not proven optimal.
 
 Sources of instances
     :func:`captured_instances` (the files ``jisopt simulate --capture DIR``
@@ -46,10 +55,13 @@ from jisopt.instance import Instance
 from jisopt.objective import Weights
 from jisopt.plan import Plan
 from jisopt.policies.base import Policy
+from jisopt.policies.ratio_rules import RATIO_RULE_NAMES
 from jisopt.policies.spec import PolicySpec
+from jisopt.ratio import hard_rules_kept
 from jisopt.scenario import Scenario
 
 __all__ = [
+    "COMPARABLE_RULES",
     "GAP_COLUMNS",
     "GAP_RULES",
     "RELATIVE_GAP_FLOOR",
@@ -68,6 +80,9 @@ __all__ = [
 GAP_RULES: tuple[str, ...] = ("step", "leap", "dynamic", "ontime")
 """Rules compared with the optimum by default (without component swaps)."""
 
+COMPARABLE_RULES: tuple[str, ...] = (*GAP_RULES, *RATIO_RULE_NAMES)
+"""Every rule ``jisopt gaps`` can compare: the plain rules and the ratio-aware ones."""
+
 RELATIVE_GAP_FLOOR = 1e-9
 """Denominator floor of the relative gap: ``gap_abs / max(optimum, RELATIVE_GAP_FLOOR)``."""
 
@@ -75,14 +90,15 @@ _NOISE = 1e-9  # gaps within _NOISE * max(1, |optimum|) are reported as 0
 
 GAP_COLUMNS: tuple[str, ...] = (
     "instance", "time_h", "orders", "disrupted_orders", "weights", "rule",
-    "rule_feasible", "violations", "rule_objective", "rule_total_delay_h", "rule_reschedules",
+    "rule_feasible", "rule_status", "rule_hard_kept", "violations", "rule_objective",
+    "rule_total_delay_h", "rule_reschedules",
     "exact_status", "optimum", "opt_total_delay_h", "opt_reschedules",
     "gap_abs", "gap_rel", "rule_optimal", "exact_method", "exact_time_s",
 )
 """Columns of :func:`gap_table`: one row per instance, weighting and rule."""
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "weights", "rule", "events", "solved", "share_infeasible", "share_optimal",
+    "weights", "rule", "events", "solved", "share_infeasible", "share_ratio_broken", "share_optimal",
     "gap_abs_mean", "gap_abs_median", "gap_abs_p95", "gap_abs_max",
     "gap_rel_mean", "gap_rel_median", "gap_rel_p95",
 )
@@ -126,6 +142,8 @@ class GapJob:
             return self.instance
         from jisopt.instance_io import read_instance
 
+        if self.path is None:
+            raise InputError("neither an instance nor a path", field="instances", has_value=False)
         return read_instance(self.path)
 
 
@@ -207,11 +225,14 @@ def instance_gaps(
     """
     from jisopt.policies.milp import SolveStatus, solve_exact
 
-    settings = {"max_later_slots": max_later_slots, "enforce_bounds": enforce_bounds}
+    settings: dict[str, Any] = {"max_later_slots": max_later_slots, "enforce_bounds": enforce_bounds}
     plans = {}
+
+    status, kept = {}, {}
     for rule in rules:
         plan = PolicySpec.parse(rule).build()(instance)
         plans[rule] = _evaluation(instance, plan.slot, plan.swaps, policy=rule, **settings)
+        status[rule], kept[rule] = plan.status, hard_rules_kept(instance, plan.slot)
     base = {
         "instance": key or instance.name,
         "time_h": float(instance.now_h),
@@ -225,7 +246,7 @@ def instance_gaps(
                              fallback=None, diagnose=False, **settings)
         exact_s = time.perf_counter() - t0
         optimum = opt_delay = opt_resched = math.nan
-        if result.status == SolveStatus.OPTIMAL:
+        if result.status == SolveStatus.OPTIMAL and result.plan is not None:
             best = _evaluation(instance, result.plan.slot, result.plan.swaps, policy="milp", **settings)
             if not best.feasible:  # pragma: no cover - the model's plans are feasible
                 raise RuntimeError(f"{key}: the exact model's plan violates "
@@ -237,11 +258,15 @@ def instance_gaps(
             gap = value - optimum
             if abs(gap) <= _NOISE * max(1.0, abs(optimum)):
                 gap = 0.0
+            if not kept[rule]:  # breaks a hard ratio rule: not a comparison point, no gap
+                gap = math.nan
             rows.append({
                 **base,
                 "weights": weights_label(weights),
                 "rule": rule,
                 "rule_feasible": ev.feasible,
+                "rule_status": status[rule],
+                "rule_hard_kept": kept[rule],
                 "violations": ",".join(sorted({v.kind for v in ev.violations})),
                 "rule_objective": value,
                 "rule_total_delay_h": ev.terms["total_delay_h"],
@@ -261,13 +286,14 @@ def instance_gaps(
 
 def check_rules(rules: Sequence[str]) -> None:
     """Raise :class:`~jisopt.errors.InputError` unless ``rules`` are distinct rules that
-    resequence (any of :data:`GAP_RULES`) or plug-in policies (docs/policies.md) that build."""
+    resequence (any of :data:`COMPARABLE_RULES`) or plug-in policies (docs/policies.md) that
+    build."""
     if not rules:
         raise InputError("at least one rule is needed", field="rules", has_value=False)
     for k, rule in enumerate(rules):
         spec = PolicySpec.parse(rule)
-        if spec.is_builtin and rule not in GAP_RULES:
-            raise InputError(f"not a rule to compare (rules: {', '.join(GAP_RULES)})", field="rules",
+        if spec.is_builtin and rule not in COMPARABLE_RULES:
+            raise InputError(f"not a rule to compare (rules: {', '.join(COMPARABLE_RULES)})", field="rules",
                              value=rule)
         if rule in rules[:k]:
             raise InputError("rule given twice", field="rules", value=rule)
@@ -324,7 +350,8 @@ def gap_table(
     rule_order = {r: k for k, r in enumerate(rules)}
     table = table.assign(_w=table["weights"].map(order), _r=table["rule"].map(rule_order))
     table = table.sort_values(["_index", "_w", "_r"], kind="stable", ignore_index=True)
-    return table.drop(columns=["_index", "_w", "_r"]).astype({"rule_feasible": bool, "rule_optimal": bool})
+    return table.drop(columns=["_index", "_w", "_r"]).astype(
+        {"rule_feasible": bool, "rule_hard_kept": bool, "rule_optimal": bool})
 
 
 def summarize_gaps(table: pd.DataFrame) -> pd.DataFrame:
@@ -337,6 +364,8 @@ def summarize_gaps(table: pd.DataFrame) -> pd.DataFrame:
 
         * ``events``: instances; ``solved``: those with a proven optimum;
         * ``share_infeasible``: rule plans the model does not allow, over ``events``;
+        * ``share_ratio_broken``: rule plans that break a hard ratio rule (no gap), over
+          ``events``;
         * ``share_optimal``: feasible rule plans with gap 0, over ``solved``;
         * ``gap_*``: mean, median, 95th percentile (and largest absolute gap) over the
           feasible rule plans of solved instances.
@@ -353,6 +382,7 @@ def summarize_gaps(table: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "weights": weights, "rule": rule, "events": len(group), "solved": len(solved),
             "share_infeasible": float((~group["rule_feasible"]).mean()) if len(group) else math.nan,
+            "share_ratio_broken": float((~group["rule_hard_kept"]).mean()) if len(group) else math.nan,
             "share_optimal": float(solved["rule_optimal"].mean()) if len(solved) else math.nan,
             "gap_abs_mean": stat(g_abs, np.mean),
             "gap_abs_median": stat(g_abs, np.median),

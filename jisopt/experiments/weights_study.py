@@ -21,6 +21,7 @@ from jisopt.experiments.report import kpi_table, render_text
 from jisopt.experiments.simulation import KPI_NAMES
 from jisopt.experiments.statistics import summarize
 from jisopt.experiments.studies import SUMMARY_KPIS, StudyResults, write_summary_markdown
+from jisopt.policies.ratio_rules import RATIO_RULE_NAMES
 from jisopt.weights import Weights
 
 __all__ = [
@@ -64,13 +65,32 @@ def weights_policies(reschedule_weights: Sequence[float] = DEFAULT_RESCHEDULE_WE
             *((EXACT_POLICY, {"weights": weights_text(w)}) for w in reschedule_weights)]
 
 
+def has_hard_ratio_rules(scenario: str) -> bool:
+    """Whether the scenario's options carry a hard ``H:N`` rule (the car plant does)."""
+    from jisopt.scenario import load_scenario
+
+    return any(o.rule is not None and o.hard for o in load_scenario(scenario).options)
+
+
 def weights_grid(*, replications: int, seed: int = 1, reliability: float = 0.97,
                  scenario: str = "tractor", overrides: dict[str, Scalar] | None = None,
                  reschedule_weights: Sequence[float] = DEFAULT_RESCHEDULE_WEIGHTS) -> list[Task]:
-    """Policies and weightings × replications at one reliability, all on the same seeds."""
-    return make_grid(scenario=scenario, reliabilities=(reliability,),
-                     policies=weights_policies(reschedule_weights), replications=replications,
-                     seed=seed, overrides=overrides)
+    """Policies and weightings × replications at one reliability, all on the same seeds.
+
+    On a scenario with hard ratio rules (the car plant) the study is its documented car
+    variant: the ratio-aware rules join the rules, and the exact policy ignores the ratio
+    rules in its model (``milp`` with ``ratio=ignore``, as in the car study), so every
+    weighting stays on the fast assignment path of an 8640-slot frozen zone; its plans'
+    ratio violations are measured by the simulator like every policy's.
+    """
+    if has_hard_ratio_rules(scenario):
+        policies = [(p, {**params, "ratio": "ignore"}) if p == EXACT_POLICY else (p, params)
+                    for p, params in weights_policies(reschedule_weights,
+                                                      (*RULES_COMPARED, *RATIO_RULE_NAMES))]
+    else:
+        policies = weights_policies(reschedule_weights)
+    return make_grid(scenario=scenario, reliabilities=(reliability,), policies=policies,
+                     replications=replications, seed=seed, overrides=overrides)
 
 
 def reschedule_weight(weights: object) -> float:

@@ -2,8 +2,8 @@
 (docs/model.md §3, "Ratio-aware rules").
 
 A ratio-aware rule takes the plain rule's plan when that plan keeps every hard
-ratio rule (:func:`jisopt.ratio.windows_kept`: no window above
-``max(H, its count in the input sequence)``). Otherwise it reinserts the
+ratio rule (:func:`jisopt.ratio.windows_kept`: no window above its cap
+``max(H, old[w], old[w - 1])``, ``old`` the input sequence's counts). Otherwise it reinserts the
 disrupted orders one by one, in the plain rule's insertion order, and gives
 each the first slot of its own [step, leap], in the rule's direction from its
 target, whose chain keeps the hard rules. An order with no such slot takes the
@@ -104,6 +104,7 @@ class _HardWindows:
         self.n_valid = n_valid
         # Option of each order per hard rule; one extra all-False row for "empty".
         opts = np.zeros((instance.n_orders + 1, len(hard)), dtype=np.int8)
+        assert instance.options is not None  # hard rules come with options (Instance.check)
         opts[:-1] = instance.options[:, [r.option for r in hard]]
         self.opts = opts
         self.opts_t = np.ascontiguousarray(opts.T)  # (R, n + 1): indicators by order
@@ -111,8 +112,9 @@ class _HardWindows:
         self.input = np.zeros((len(hard), length), dtype=np.int8)
         self.input[:, :n_valid] = self.opts_t[:, input_occupant[:n_valid]]
         self.current = self.input  # the state is the input until set_state
-        self._cap: np.ndarray | None = None  # max(H, input count) per window, for searches
-        self.state: tuple | None = None  # window counts and shift sums of the state
+        self._cap: np.ndarray | None = None  # window_caps per window, for searches
+        self.state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # window counts and shift sums of the state
 
     def set_state(self, occupant: np.ndarray) -> None:
         """Take ``occupant`` (order row per position, -1 empty) as the current state."""
@@ -137,8 +139,9 @@ class _HardWindows:
         Returns
         -------
         tuple
-            ``(kept, added_excess)``: no window exceeds ``max(H, input count, current
-            count)``; and the change of the total excess over ``max(H, input count)``.
+            ``(kept, added_excess)``: no window exceeds ``max(cap, current count)``
+            (:func:`jisopt.ratio.window_caps`); and the change of the total excess over
+            the caps.
         """
         lo, hi = int(pos[0]), int(pos[-1])
         a, b = max(lo - self.n_max + 1, 0), min(hi, self.n_valid - 1)
@@ -150,12 +153,9 @@ class _HardWindows:
         keep = pos < min(self.n_valid, b + self.n_max)
         new[:, pos[keep] - a] = self.opts_t[:, rows[keep]]
         w = b - a + 1
-        same = self.current is self.input  # judging a change of the input itself
-        counts = [self._window_counts(arr, w)
-                  for arr in ((cur, new) if same else (self.input[:, seg], cur, new))]
-        before, now, after = (counts[0], *counts) if same else counts
+        now, after = (self._window_counts(arr, w) for arr in (cur, new))
         valid = (a + np.arange(w))[None, :] <= self.n_valid - self.window[:, None]
-        cap = window_caps(before, self.max_count[:, None])
+        cap = self.caps()[:, a:a + w]
         kept = bool(np.all((after <= np.maximum(cap, now)) | ~valid))
         added = int(np.sum(np.where(valid, np.maximum(after - cap, 0) - np.maximum(now - cap, 0), 0)))
         return kept, added
@@ -184,16 +184,21 @@ class _HardWindows:
         """``(R, n_valid)`` count of every window start (0 for windows that do not fit)."""
         return self._window_counts(carried[:, :self.n_valid + self.n_max], self.n_valid)
 
-    def prepare(self) -> None:
-        """Window counts of the current state and, per window, what a shift by one slot
-        would do to it (prefix sums), for :meth:`judge_chain`."""
+    def caps(self) -> np.ndarray:
+        """``(R, n_valid)`` cap of every window start (:func:`jisopt.ratio.window_caps` of
+        the input's counts; windows that do not fit the area have none)."""
         if self._cap is None:
             cap = window_caps(self._counts(self.input), self.max_count[:, None])
             for r, n in enumerate(self.window.tolist()):
                 cap[r, self.n_valid - n + 1:] = 2**30  # windows that do not fit: no cap
             self._cap = cap
+        return self._cap
+
+    def prepare(self) -> None:
+        """Window counts of the current state and, per window, what a shift by one slot
+        would do to it (prefix sums), for :meth:`judge_chain`."""
+        cap = self.caps()
         cur = self._counts(self.current)
-        cap = self._cap
         # Window w after a shift holds what w - 1 held. It can break the rule or change the
         # excess only where that count, or the window's own, is above the cap.
         shifted_over = cur[:, :-1] > cap[:, 1:]
@@ -207,6 +212,13 @@ class _HardWindows:
             exc[where] = (np.maximum(sh - k, 0) - np.maximum(c - k, 0)).sum(axis=0)
         self.state = (cur, np.concatenate(([0], np.cumsum(bad))), np.concatenate(([0], np.cumsum(exc))))
 
+    def prepared(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The state's window counts and shift sums (:meth:`prepare` once per state)."""
+        if self.state is None:
+            self.prepare()
+        assert self.state is not None
+        return self.state
+
     def judge_chain(self, pos: np.ndarray, rows: np.ndarray, occupant: np.ndarray,
                     reinserted: np.ndarray) -> tuple[bool, int]:
         """:meth:`judge` for a chain (the same answer), in time independent of its length.
@@ -217,9 +229,7 @@ class _HardWindows:
         from prefix sums of the state. Only windows within ``N`` of ``t``, of ``e`` and
         of orders reinserted before (which the chain passes over) are counted anew.
         """
-        if self.state is None:
-            self.prepare()
-        cur, bad_sum, exc_sum = self.state
+        cur, bad_sum, exc_sum = self.prepared()
         t, e, n = int(pos[0]), int(pos[-1]), self.n_max
         last = self.n_valid - 1
         inside = t + np.flatnonzero(reinserted[t:e + 1])
@@ -255,7 +265,7 @@ class _HardWindows:
         carried = self.opts[occ]  # (W, n, R)
         in_window = np.arange(n)[:, None] < self.window[None, :]  # (n, R)
         new = np.einsum("wkr,kr->rw", carried.astype(np.int64), in_window.astype(np.int64))
-        cap, old = self._cap[:, ws], cur[:, ws]
+        cap, old = self.caps()[:, ws], cur[:, ws]
         lim = np.maximum(cap, old)
         kept = interior_bad == 0 and bool(np.all(new <= lim))
         added = interior_exc + int(np.sum(np.maximum(new - cap, 0) - np.maximum(old - cap, 0)))
@@ -265,7 +275,7 @@ class _HardWindows:
     def _simple_chains(self, ts: np.ndarray, es: np.ndarray, row: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`judge_chain` for many chains that pass over no reinserted order, at once:
         ``row`` at ``ts[k]``, the orders in ``(ts[k], es[k]]`` one slot later."""
-        cur, bad_sum, exc_sum = self.state
+        cur, bad_sum, exc_sum = self.prepared()
         n, last = self.n_max, self.n_valid - 1
         kept = np.ones(ts.shape[0], dtype=bool)
         added = np.zeros(ts.shape[0], dtype=np.int64)
@@ -290,7 +300,7 @@ class _HardWindows:
             if skip is not None:
                 use &= w > skip[:, None]
             wc = np.clip(w, 0, last)
-            cap, old = self._cap[:, wc], cur[:, wc]
+            cap, old = self.caps()[:, wc], cur[:, wc]
             kept &= np.all((new <= np.maximum(cap, old)) | ~use[None], axis=(0, 2))
             added += np.where(use[None], np.maximum(new - cap, 0) - np.maximum(old - cap, 0),
                               0).sum(axis=(0, 2))
@@ -339,9 +349,9 @@ class _HardWindows:
                 kept[j], added[j] = self.judge_chain(pos, new_rows, occupant, reinserted)
             if kept.any():
                 return int(blk[np.argmax(kept)]), True
-            j = int(np.argmin(added))
-            if best_added is None or added[j] < best_added:
-                best, best_added = int(blk[j]), int(added[j])
+            least = int(np.argmin(added))
+            if best_added is None or added[least] < best_added:
+                best, best_added = int(blk[least]), int(added[least])
             start, size = start + size, 4 * size
         return best, False
 
@@ -429,7 +439,7 @@ def ratio_reinsert(
         new_slot[occupant[filled]] = filled + first
         return new_slot, placed_at, ok, total
 
-    # The plain plan's excess over max(H, input count) is the sum of what each of its
+    # The plain plan's excess over the caps is the sum of what each of its
     # chains adds, from the state without the disrupted orders (which has none).
     plain, placed_at, _, excess = place(search=False)
     if excess == 0:
