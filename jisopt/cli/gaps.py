@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -106,7 +107,7 @@ def _weightings(texts: list[str] | None) -> list[Weights]:
     return weightings
 
 
-def _source(args: argparse.Namespace):
+def _source(args: argparse.Namespace) -> tuple[list[Any], str, dict[str, float] | None]:
     """The instances to study and a line describing them (and the run's KPIs, if simulated)."""
     from jisopt.experiments.gaps import captured_instances, simulated_instances
 
@@ -119,9 +120,9 @@ def _source(args: argparse.Namespace):
         from jisopt.policies import PolicySpec
         from jisopt.scenario import load_scenario
 
-        reliability = parse_reliability(args.reliability) if args.reliability is not None else None
+        given_reliability = parse_reliability(args.reliability) if args.reliability is not None else None
         scenario = check_scenario_flags(args.scenario, load_scenario(args.scenario),
-                                        scenario_overrides(args), [reliability])
+                                        scenario_overrides(args), [given_reliability])
         seed = parse_seed(args.seed)
         replication = parse_int(args.replication, "replication", 0) if args.replication else 0
         policy = PolicySpec.parse(args.policy or "dynamic").build(scenario)

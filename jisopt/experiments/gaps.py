@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -376,7 +376,7 @@ def summarize_gaps(table: pd.DataFrame) -> pd.DataFrame:
         ok = solved[solved["rule_feasible"]]
         g_abs, g_rel = ok["gap_abs"].to_numpy(dtype=float), ok["gap_rel"].to_numpy(dtype=float)
 
-        def stat(values: np.ndarray, fn) -> float:
+        def stat(values: np.ndarray, fn: Callable[[np.ndarray], Any]) -> float:
             return float(fn(values)) if values.size else math.nan
 
         rows.append({

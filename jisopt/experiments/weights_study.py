@@ -61,8 +61,9 @@ def weights_policies(reschedule_weights: Sequence[float] = DEFAULT_RESCHEDULE_WE
                      rules: Sequence[str] = RULES_COMPARED) -> list[tuple[str, dict[str, Scalar]]]:
     """The rules, then the exact policy once per reschedule weight (labels
     ``milp[weights=delay=1,reschedules=0.1]``)."""
-    return [*((rule, {}) for rule in rules),
-            *((EXACT_POLICY, {"weights": weights_text(w)}) for w in reschedule_weights)]
+    policies: list[tuple[str, dict[str, Scalar]]] = [(rule, {}) for rule in rules]
+    policies += [(EXACT_POLICY, {"weights": weights_text(w)}) for w in reschedule_weights]
+    return policies
 
 
 def has_hard_ratio_rules(scenario: str) -> bool:

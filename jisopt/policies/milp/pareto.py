@@ -212,7 +212,7 @@ def pareto_front(
                        interrupted=interrupted)
 
 
-def _progress(method: str, max_points: int, enabled: bool | None):
+def _progress(method: str, max_points: int, enabled: bool | None) -> Any:
     """A progress bar of the solves on stderr (default: when stderr is a terminal)."""
     import sys
 
