@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from jisopt.instance import Instance
+
+if TYPE_CHECKING:
+    from jisopt.policies.milp.result import SolveResult
 
 __all__ = ["Plan", "Swap", "ready_after_swaps"]
 
@@ -50,6 +54,10 @@ class Plan:
         ``"ok"`` for rules; solver status for exact methods.
     info
         Policy-specific details (bounds, solver statistics, ...), JSON-friendly.
+    solver
+        The exact model's typed outcome (:class:`~jisopt.policies.milp.result.SolveResult`:
+        status, objective, bound, gap, message; ``summary()`` gives its text) for a plan of
+        the exact policy; ``None`` for the rules and for plans read from a file.
     """
 
     slot: np.ndarray
@@ -58,6 +66,7 @@ class Plan:
     runtime_s: float = 0.0
     status: str = "ok"
     info: dict = field(default_factory=dict)
+    solver: SolveResult | None = field(default=None, repr=False)
 
     def moved_rows(self, instance: Instance) -> np.ndarray:
         """Rows whose slot differs from the instance's."""

@@ -35,6 +35,7 @@ from jisopt.instance_io import read_instance
 from jisopt.plan import Plan
 from jisopt.plan_io import plan_to_dict, write_plan, write_plan_csv
 from jisopt.policies import POLICY_NAMES, make_policy
+from jisopt.policies.milp.result import solver_summary
 from jisopt.subsequences import disruption_bounds
 from jisopt.weights import Weights
 
@@ -108,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
               f"{instance.horizon_end}), now {instance.labels.time_text(instance.now_h)}, "
               f"takt {instance.takt_h:g} h")
         print(f"policy     {plan.policy}  (status {plan.status}, runtime {plan.runtime_s * 1e3:.3g} ms)")
-        if "solver_status" in plan.info:
+        if plan.solver is not None:
+            print(plan.solver.summary())
+        elif "solver_status" in plan.info:
             print(solver_line(plan.info))
         print("\n".join(disrupted_lines(disrupted)))
         swaps = [f"order {s['order']} takes the {s['supplier']} part of order {s['partner']}"
@@ -171,23 +174,8 @@ def milp_options(args: argparse.Namespace, weights: Weights) -> dict[str, object
 
 
 def solver_line(info: dict) -> str:
-    """One line on the exact model's outcome."""
-    def fmt(x: float | None, empty: str = "-") -> str:
-        return empty if x is None else f"{x:g}"
-
-    if info.get("fallback") is not None and info["solver_status"] != "infeasible":
-        text = (f"solver     {info['solver_status']} ({info['method']}): no plan of the model "
-                f"(objective, bound and gap empty); the plan is the {info['fallback']} rule's")
-    else:
-        unknown = "unknown" if info["solver_status"] == "feasible" else "-"
-        text = (f"solver     {info['solver_status']} ({info['method']}): objective "
-                f"{fmt(info['objective'])}, bound {fmt(info['bound'], unknown)}, "
-                f"gap {fmt(info['gap'], unknown)}")
-    if info.get("warm_start_accepted") is not None:
-        text += f", warm start {'accepted' if info['warm_start_accepted'] else 'rejected'}"
-    if info.get("message"):
-        text += f"\n           {printable(info['message'])}"
-    return text
+    """One line on the exact model's outcome (:func:`~jisopt.policies.milp.result.solver_summary`)."""
+    return solver_summary(info)
 
 
 def disrupted_orders(instance: Instance, plan: Plan) -> list[dict]:

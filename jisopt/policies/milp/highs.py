@@ -131,7 +131,8 @@ def checked_options(options: dict[str, object] | None = None) -> dict[str, objec
 
 
 def _same(a: object, b: object) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
+    if (isinstance(a, int | float) and isinstance(b, int | float)
+            and (isinstance(a, float) or isinstance(b, float))):
         return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=0.0)
     return a == b
 

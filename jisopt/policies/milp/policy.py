@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jisopt.errors import InputError
 from jisopt.instance import Instance
@@ -88,19 +88,19 @@ class ExactPolicy:
             fallback=self.fallback,
             diagnose=self.diagnose, highs_options=self.highs_options,
         )
-        info = result.as_info()
         swaps = () if result.plan is None else result.plan.swaps
         if result.plan is not None:
             slot = result.plan.slot
         elif self.fallback is not None:
             fb = RulePolicy(self.fallback, swap=self.swap)(instance)
             slot, swaps = fb.slot, fb.swaps
-            info["fallback"] = self.fallback
-            info["message"] = f"{result.message}; returning the {self.fallback} rule's plan instead"
+            result = replace(result, fallback=self.fallback, message=(
+                f"{result.message}; returning the {self.fallback} rule's plan instead"))
         else:
             slot = instance.slot.copy()
-            info["message"] = f"{result.message}; keeping the current sequence"
-        return Plan(slot, self.name, swaps, time.perf_counter() - t0, result.status.value, info)
+            result = replace(result, message=f"{result.message}; keeping the current sequence")
+        return Plan(slot, self.name, swaps, time.perf_counter() - t0, result.status.value,
+                    result.as_info(), solver=result)
 
 
 def parse_weights(value: object) -> Weights | None:

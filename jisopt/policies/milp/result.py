@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
+import numpy as np
+
+from jisopt.errors import printable
 from jisopt.plan import Plan
 
-__all__ = ["SolveResult", "SolveStatus"]
+__all__ = ["SolveResult", "SolveStatus", "solver_summary"]
 
 
 class SolveStatus(StrEnum):
@@ -89,6 +94,10 @@ class SolveResult:
     diagnosis: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
 
+    def summary(self) -> str:
+        """The text ``jisopt solve`` prints on this outcome (:func:`solver_summary`)."""
+        return solver_summary(self.as_info())
+
     def as_info(self) -> dict:
         """JSON-friendly summary (what :class:`~jisopt.plan.Plan.info` carries)."""
         def num(x: float | None) -> float | None:
@@ -137,9 +146,31 @@ class PathOutcome:
     """
 
     status: SolveStatus
-    chosen: object = None
+    chosen: np.ndarray | None = None
     objective: float | None = None
     bound: float | None = None
     warm_start_accepted: bool | None = None
     message: str = ""
     solve_s: float = 0.0
+
+
+def solver_summary(info: Mapping[str, Any]) -> str:
+    """The text on the exact model's outcome that ``jisopt solve`` prints, from
+    :meth:`SolveResult.as_info` (also a plan's ``info``): status, method, objective, bound,
+    gap, warm start and the message; after a fallback, whose plan it is."""
+    def fmt(x: float | None, empty: str = "-") -> str:
+        return empty if x is None else f"{x:g}"
+
+    if info.get("fallback") is not None and info["solver_status"] != "infeasible":
+        text = (f"solver     {info['solver_status']} ({info['method']}): no plan of the model "
+                f"(objective, bound and gap empty); the plan is the {info['fallback']} rule's")
+    else:
+        unknown = "unknown" if info["solver_status"] == "feasible" else "-"
+        text = (f"solver     {info['solver_status']} ({info['method']}): objective "
+                f"{fmt(info['objective'])}, bound {fmt(info['bound'], unknown)}, "
+                f"gap {fmt(info['gap'], unknown)}")
+    if info.get("warm_start_accepted") is not None:
+        text += f", warm start {'accepted' if info['warm_start_accepted'] else 'rejected'}"
+    if info.get("message"):
+        text += f"\n           {printable(info['message'])}"
+    return text

@@ -39,7 +39,7 @@ def policy_name(swap: bool) -> str:
 
 def _is_count(value: object) -> bool:
     """An integer >= 0 (a bool is not one)."""
-    return not isinstance(value, bool) and isinstance(value, int | np.integer) and value >= 0
+    return not isinstance(value, bool) and isinstance(value, int | np.integer) and bool(value >= 0)
 
 
 def check_arguments(method: str, time_limit_s: float, mip_rel_gap: float,
@@ -142,7 +142,7 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
     use_start = warm_start is not None
     accepted = None
     solve_s = 0.0  # HiGHS's own run time, over both attempts
-    previous = None  # (chosen, objective) of a mis-valued first attempt
+    previous: tuple[np.ndarray, float] | None = None  # (chosen, objective) of a mis-valued first attempt
     overrun = ""
     for _attempt in range(2):
         left = deadline - _clock()
@@ -157,6 +157,7 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
                                message=f"time limit of {time_limit_s:g} s spent before HiGHS could run",
                                solve_s=solve_s)
         if left <= 0:
+            assert previous is not None  # the case without one returned above
             chosen, objective = previous
             notes.append(f"time limit of {time_limit_s:g} s spent: not solved again; the plan is "
                          "HiGHS's incumbent, its optimality is not proven")
@@ -189,22 +190,25 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
                                message="; ".join([f"HiGHS stopped ({run.termination}) before finding "
                                                   "any plan", *notes]),
                                solve_s=solve_s)
-        chosen = chosen_pairs(model, data)
-        if chosen is None:
+        found = chosen_pairs(model, data)
+        if found is None:
             return PathOutcome(SolveStatus.ERROR, message="HiGHS solution does not give every window "
                                "order exactly one slot", solve_s=solve_s)
+        chosen = found
         objective = data.plan_objective(chosen)
         tol = 1e-6 * max(1.0, abs(objective))
-        if run.objective < objective - tol and use_start:
-            notes.append(f"HiGHS valued its incumbent at {run.objective:.9g} but the plan costs "
+        incumbent = run.objective
+        assert incumbent is not None  # a run with a solution has its value
+        if incumbent < objective - tol and use_start:
+            notes.append(f"HiGHS valued its incumbent at {incumbent:.9g} but the plan costs "
                          f"{objective:.9g} (warm start mis-valued after presolve); solved again "
                          f"without the warm start")
             use_start = False
             previous = (chosen, objective)
             continue
-        if run.objective < objective - tol:
+        if incumbent < objective - tol:
             return PathOutcome(SolveStatus.ERROR, message=(
-                f"HiGHS valued its incumbent at {run.objective:.9g} but the plan costs {objective:.9g}"),
+                f"HiGHS valued its incumbent at {incumbent:.9g} but the plan costs {objective:.9g}"),
                 solve_s=solve_s)
         break
     status = SolveStatus.OPTIMAL if run.termination == "optimal" else SolveStatus.FEASIBLE
@@ -217,8 +221,9 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
         notes.append("returning the best plan found")
         if bound is None:
             notes.append("HiGHS proved no lower bound before it stopped: bound and gap unknown")
-    if run.objective > objective + tol:
-        notes.append(f"HiGHS incumbent value {run.objective:.9g} exceeds the plan's objective "
+    assert incumbent is not None  # the loop ends only with a solved run
+    if incumbent > objective + tol:
+        notes.append(f"HiGHS incumbent value {incumbent:.9g} exceeds the plan's objective "
                      f"{objective:.9g} (slack in soft-excess variables)")
     return PathOutcome(status, chosen, objective, None if bound is None else min(bound, objective),
                        accepted, "; ".join(notes), solve_s)
@@ -424,9 +429,11 @@ def solve_exact(
     out = _run_path(data, path, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, warm_start=start,
                     highs_options=highs_options, reschedule_limit=limit, deadline=deadline)
     stats.update(build_s=build_s, solve_s=out.solve_s)
-    message, diagnosis, plan, fb = out.message, {}, None, None
+    diagnosis: dict[str, bool | None] = {}
+    message, plan, fb = out.message, None, None
     objective, bound = out.objective, out.bound
     if out.status.has_solution:
+        assert out.chosen is not None  # a path with a solution gives its pairs
         plan_slot = data.slot_array(out.chosen)
     elif out.status == SolveStatus.INFEASIBLE:
         message = "model infeasible: " + out.message
