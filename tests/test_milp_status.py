@@ -44,7 +44,9 @@ def test_time_limit_with_incumbent_returns_the_best_plan_and_says_so():
     result = solve_exact(inst, max_later_slots=n, time_limit_s=1.0)
     assert result.status == SolveStatus.FEASIBLE
     assert "time limit" in result.message
-    assert result.warm_start_accepted is True
+    # HiGHS took the start, or (on a loaded machine) the second was spent before HiGHS ran
+    # and the start itself is returned, saying so
+    assert result.warm_start_accepted is True or "before HiGHS could run" in result.message
     ev = evaluate(inst, result.plan, max_later_slots=n)
     assert ev.feasible
     assert result.objective == pytest.approx(ev.objective())

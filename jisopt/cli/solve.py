@@ -70,8 +70,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                       "diagnosis) in seconds (default 60)")
     milp.add_argument("--mip-gap", type=parse_finite, default=None, metavar="G",
                       help="relative optimality gap at which HiGHS stops (default 1e-6)")
-    milp.add_argument("--method", choices=("auto", "pyomo", "fast"), default=None,
-                      help="auto: assignment path without ratio rules, Pyomo model with them")
+    milp.add_argument("--method", choices=("auto", "pyomo", "highs", "fast"), default=None,
+                      help="auto: assignment path without ratio rules, Pyomo model with them; "
+                           "highs: the same model built from arrays for highspy, hard ratio "
+                           "windows added lazily (faster with ratio rules)")
     milp.add_argument("--fallback", default=None, metavar="RULE",
                       help="rule whose plan is used when the model has none (default dynamic)")
     add_evaluation_arguments(p)

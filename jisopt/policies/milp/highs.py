@@ -29,7 +29,7 @@ from pyomo.common.tee import capture_output
 
 from jisopt.errors import InputError
 
-__all__ = ["DEFAULT_HIGHS_OPTIONS", "HighsRun", "checked_options", "solve_with_highs"]
+__all__ = ["DEFAULT_HIGHS_OPTIONS", "HighsRun", "checked_options", "new_highs", "solve_with_highs"]
 
 DEFAULT_HIGHS_OPTIONS: dict[str, object] = {
     "threads": 1,
@@ -82,7 +82,7 @@ class HighsRun:
         return cls("error", False, None, None, runtime_s, None, log, message)
 
 
-def _new_highs():
+def new_highs():
     """A raw HiGHS instance, silent, with ``threads=1`` set first."""
     import highspy
 
@@ -115,7 +115,7 @@ def checked_options(options: dict[str, object] | None = None) -> dict[str, objec
                          field="highs_options.threads", value=merged["threads"])
     import highspy
 
-    h = _new_highs()
+    h = new_highs()
     for name, value in merged.items():
         with capture_output(capture_fd=True):
             status = h.setOptionValue(name, value)

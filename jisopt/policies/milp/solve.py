@@ -21,7 +21,7 @@ from jisopt.policies.swap import find_swaps
 
 __all__ = ["METHODS", "POLICY_NAME", "WARM_START_RULES", "best_rule_plan", "solve_exact"]
 
-METHODS = ("auto", "pyomo", "fast")
+METHODS = ("auto", "pyomo", "highs", "fast")
 """``auto``: the assignment path without ratio rules, the Pyomo model with them."""
 
 WARM_START_RULES = ("step", "leap", "dynamic", "ontime")
@@ -229,6 +229,54 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
                        accepted, "; ".join(notes), solve_s)
 
 
+def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: float,
+                  warm_start: np.ndarray | None, highs_options: dict | None,
+                  reschedule_limit: tuple[np.ndarray, int] | None,
+                  deadline: float | None) -> PathOutcome:
+    """The model built from the arrays for highspy (:mod:`.highs_model`), hard ratio windows
+    added lazily; the same outcomes as :func:`_solve_pyomo` (``deadline``: as there). HiGHS's
+    incumbent value is compared with the model's own recomputation, and the solve is repeated
+    without the warm start when HiGHS values it lower (the defect :func:`_solve_pyomo` guards
+    against)."""
+    from jisopt.policies.milp.highs_model import build_array_model, solve_array_model
+
+    if deadline is None:
+        deadline = _clock() + time_limit_s
+    model = build_array_model(data, reschedule_limit=reschedule_limit)
+    start, solve_s, notes = warm_start, 0.0, []
+    for _attempt in range(2):
+        left = deadline - _clock()
+        if left <= 0:
+            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, solve_s=solve_s, message=(
+                f"time limit of {time_limit_s:g} s spent before HiGHS could run"))
+        run, chosen = solve_array_model(model, time_limit_s=left, mip_rel_gap=mip_rel_gap,
+                                        options=highs_options, start=start, lazy=True)
+        solve_s += run.runtime_s
+        if run.termination == "error":
+            return PathOutcome(SolveStatus.ERROR, message=run.message, solve_s=solve_s)
+        if run.termination == "infeasible":
+            return PathOutcome(SolveStatus.INFEASIBLE, message="HiGHS proved the model infeasible",
+                               warm_start_accepted=run.warm_start_accepted, solve_s=solve_s)
+        if chosen is None:
+            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=run.bound,
+                               warm_start_accepted=run.warm_start_accepted, solve_s=solve_s,
+                               message=f"HiGHS stopped ({run.termination}) before finding any plan")
+        objective = data.plan_objective(chosen)
+        tol = 1e-6 * max(1.0, abs(objective))
+        if run.objective is not None and run.objective < objective - tol and start is not None:
+            notes.append(f"HiGHS valued its incumbent at {run.objective:.9g} but the plan costs "
+                         f"{objective:.9g}; solved again without the warm start")
+            start = None
+            continue
+        status = SolveStatus.OPTIMAL if run.termination == "optimal" else SolveStatus.FEASIBLE
+        bound = objective if status == SolveStatus.OPTIMAL and run.bound is None else run.bound
+        if status == SolveStatus.FEASIBLE:
+            notes.append(f"time limit of {time_limit_s:g} s reached; returning the best plan found")
+        return PathOutcome(status, chosen, objective, None if bound is None else min(bound, objective),
+                           run.warm_start_accepted, "; ".join(notes), solve_s)
+    return PathOutcome(SolveStatus.ERROR, message="; ".join(notes), solve_s=solve_s)
+
+
 def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_rel_gap: float,
               warm_start: np.ndarray | None = None, highs_options: dict | None = None,
               reschedule_limit: tuple[np.ndarray, int] | None = None,
@@ -254,6 +302,10 @@ def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_re
             "model cannot move"))
     if method == "fast":
         return solve_assignment(data)
+    if method == "highs":
+        return _solve_arrays(data, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                             warm_start=warm_start, highs_options=highs_options,
+                             reschedule_limit=reschedule_limit, deadline=deadline)
     return _solve_pyomo(data, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
                         warm_start=warm_start, highs_options=highs_options,
                         reschedule_limit=reschedule_limit, deadline=deadline)
@@ -397,7 +449,7 @@ def solve_exact(
                       ready_h=ready)
     if method == "fast" and data.has_ratio_rules:
         raise InputError("the fast (assignment) path cannot handle ratio rules; use method "
-                         "'pyomo' or 'auto'", field="method", value=method)
+                         "'highs', 'pyomo' or 'auto'", field="method", value=method)
     limit = None
     if max_reschedules is not None:
         if not _is_count(max_reschedules):
@@ -415,7 +467,7 @@ def solve_exact(
                    "max_later_slots": data.max_later_slots, "enforce_bounds": enforce_bounds}
 
     start = None
-    if path == "pyomo" and warm_start and data.n_window:
+    if path in ("pyomo", "highs") and warm_start and data.n_window:
         best = best_rule_plan(instance, weights, max_later_slots=data.max_later_slots,
                               enforce_bounds=enforce_bounds, swap=swap, max_reschedules=max_reschedules)
         if best is not None:
@@ -454,7 +506,7 @@ def solve_exact(
         objective = bound = None
     status = out.status
     runtime = _clock() - t0
-    if path == "pyomo" and runtime > time_limit_s + _overrun_tolerance_s(time_limit_s):
+    if path in ("pyomo", "highs") and runtime > time_limit_s + _overrun_tolerance_s(time_limit_s):
         message = f"{message}; the whole solve took {runtime:.3g} s of a {time_limit_s:g} s limit"
     gap = 0.0 if status == SolveStatus.OPTIMAL else relative_gap(objective, bound)
     result = SolveResult(status, None, objective, bound, gap, runtime, path, out.warm_start_accepted,
