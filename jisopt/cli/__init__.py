@@ -11,7 +11,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
 from jisopt import __version__
@@ -32,8 +32,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every sub-command."""
+_MODULE_OF_COMMAND = {"import": "import_"}
+"""Sub-command modules whose name differs from the command's (``import`` is a keyword)."""
+
+
+def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
+    """The argument parser with the sub-commands of the modules ``commands`` (default: all)."""
     parser = _Parser(
         prog="jisopt",
         description="Resequencing mixed-model assembly lines under unreliable JIS supply.",
@@ -41,14 +45,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"jisopt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:  # a module per command (``import_``: ``import`` is a keyword)
+    for name in commands:  # a module per command (``import_``: ``import`` is a keyword)
         importlib.import_module(f"jisopt.cli.{name}").add_parser(sub)
     return parser
 
 
+def _commands_needed(argv: Sequence[str]) -> Sequence[str]:
+    """The command modules a command line needs: only its own when it names one, else all.
+
+    A run or ``--help`` of one command then loads only that command's module (not,
+    say, the experiment stack of ``simulate``); ``jisopt --help`` and a mistyped
+    command build the full parser, so their texts list every command.
+    """
+    if not argv or argv[0].startswith("-"):
+        return COMMANDS
+    module = _MODULE_OF_COMMAND.get(argv[0], argv[0])
+    is_command = module in COMMANDS and argv[0] not in _MODULE_OF_COMMAND.values()
+    return (module,) if is_command else COMMANDS
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``jisopt`` console command."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(_commands_needed(argv))
     args = parser.parse_args(argv)
     stdout = sys.stdout
     if stdout is not None:

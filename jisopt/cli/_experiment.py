@@ -10,16 +10,16 @@ import shlex
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jisopt.documents import json_ready
 from jisopt.errors import InputError
-from jisopt.experiments import ResultStore, Task, make_backend, run_tasks
-from jisopt.experiments.locking import lock_folder
-from jisopt.experiments.runner import RunReport
-from jisopt.experiments.simulation import SimulationTask, experiment_manifest
-from jisopt.scenario import Scenario
-from jisopt.sim.streams import MAX_SEED
+
+if TYPE_CHECKING:  # the experiment and simulator stack (pandas, pyarrow) loads when a run starts
+    from jisopt.experiments import Task
+    from jisopt.experiments.runner import RunReport
+    from jisopt.experiments.simulation import SimulationTask
+    from jisopt.scenario import Scenario
 
 __all__ = [
     "SCENARIO_FLAGS",
@@ -96,6 +96,8 @@ def parse_seed(text: str, field: str = "--seed") -> int:
         value = int(text)
     except (TypeError, ValueError):
         raise InputError("not an integer", field=field, value=text) from None
+    from jisopt.sim.streams import MAX_SEED  # the simulator loads on use only
+
     if not 0 <= value <= MAX_SEED:
         raise InputError("must be an integer in [0, 2**63 - 1]", field=field, value=text)
     return value
@@ -247,6 +249,10 @@ def experiment_run(
     such a name that jisopt did not write is refused before anything runs.
     Files rejected on resume are reported on stderr, one line each.
     """
+    from jisopt.experiments import ResultStore, make_backend, run_tasks
+    from jisopt.experiments.locking import lock_folder
+    from jisopt.experiments.simulation import experiment_manifest
+
     if not tasks:
         raise InputError("nothing to run", field="grid", has_value=False)
     sim.validate(list(tasks))
@@ -272,6 +278,8 @@ def run_experiment(args: argparse.Namespace, tasks: Sequence[Task], sim: Simulat
 
 def record_outputs(report: RunReport, files: Iterable[str | Path]) -> None:
     """List files a command writes into ``--out`` in its manifest (the next run removes them)."""
+    from jisopt.experiments import ResultStore
+
     ResultStore(out_dir(report)).record_outputs(files)
 
 
