@@ -12,13 +12,17 @@ each column and action.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from jisopt.changes import plan_changes
 from jisopt.instance import FAILURE, Instance
 from jisopt.objective import component_stock_h
 from jisopt.plan import Plan
+
+if TYPE_CHECKING:  # pandas is loaded when a table is built (a fast-starting `jisopt solve`)
+    import pandas as pd
 
 __all__ = [
     "ACTIONS",
@@ -85,6 +89,8 @@ def calloffs(instance: Instance, plan: Plan) -> pd.DataFrame:
         origin, else hours (:meth:`jisopt.labels.Labels.time_text`); ``stock_h`` is the
         hours a started part waits in stock under the plan (empty for unstarted parts).
     """
+    import pandas as pd
+
     frames = [_supplier_calloffs(instance, plan, m) for m in range(instance.n_suppliers)]
     if not frames:
         return pd.DataFrame(columns=list(CALLOFF_COLUMNS))
@@ -113,6 +119,8 @@ def calloff_summary(instance: Instance, plan: Plan, table: pd.DataFrame | None =
         ``sequence_adherence``, the share of the stream's orders built in their planned
         takt (new slot = old slot; 1.0 for an empty stream).
     """
+    import pandas as pd
+
     table = calloffs(instance, plan) if table is None else table
     inversions = plan_changes(instance, plan).inversions
     placed = np.flatnonzero(np.asarray(plan.slot) >= 0)
@@ -142,6 +150,8 @@ def calloff_summary(instance: Instance, plan: Plan, table: pd.DataFrame | None =
 
 def _supplier_calloffs(instance: Instance, plan: Plan, m: int) -> pd.DataFrame:
     """The call-off stream of supplier ``m`` (see :func:`calloffs`)."""
+    import pandas as pd
+
     labels = instance.labels
     name = instance.supplier_names[m]
     takt = instance.takt_h
