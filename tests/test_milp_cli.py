@@ -96,3 +96,18 @@ def test_time_limit_without_plan_prints_the_fallback_as_such(capsys, monkeypatch
     assert ("solver     time_limit_no_solution (pyomo): no plan of the model (objective, bound and "
             "gap empty); the plan is the dynamic rule's") in out
     assert "returning the dynamic rule's plan instead" in out
+
+
+@pytest.mark.parametrize("method", ["pyomo", "highs"])
+def test_verbose_shows_the_highs_log_on_stderr_and_only_then(capsys, tmp_path, method):
+    from jisopt.cli import main
+    from jisopt.generate import generate_instance
+    from jisopt.instance_io import write_instance
+
+    write_instance(generate_instance(seed=2, n_slots=60, ratio_rules=((1, 2),)), tmp_path / "r.json")
+    args = ["solve", str(tmp_path / "r.json"), "--policy", "milp", "--method", method]
+    assert main(args) == 0
+    assert capsys.readouterr().err == ""
+    assert main([*args, "--verbose"]) == 0
+    err = capsys.readouterr().err
+    assert "MIP has" in err and "rows" in err  # HiGHS's own model line

@@ -12,6 +12,7 @@ jisopt-plan/1) or a ``.csv`` file (the plan as a table, :func:`jisopt.plan_io.pl
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -74,6 +75,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                       help="auto: assignment path without ratio rules, Pyomo model with them; "
                            "highs: the same model built from arrays for highspy, hard ratio "
                            "windows added lazily (faster with ratio rules)")
+    milp.add_argument("--verbose", action="store_true",
+                      help="show the HiGHS log of every solver run on standard error")
     milp.add_argument("--fallback", default=None, metavar="RULE",
                       help="rule whose plan is used when the model has none (default dynamic)")
     add_evaluation_arguments(p)
@@ -88,7 +91,13 @@ def run(args: argparse.Namespace) -> int:
     instance = read_instance(args.instance)
     weights = resolve_weights(args.weights, instance)
     policy = make_policy(args.policy, swap=args.swap, skew_h=args.skew_h, **milp_options(args, weights))
-    plan = policy(instance)
+    if args.verbose:
+        from jisopt.policies.milp.highs_model import highs_log_to
+
+        with highs_log_to(sys.stderr):
+            plan = policy(instance)
+    else:
+        plan = policy(instance)
     evaluation = evaluate_args(instance, plan, args)
     if out_format == "csv":
         write_plan_csv(instance, plan, args.out)

@@ -194,6 +194,12 @@ def solve_with_highs(
         runtime = float(results.wallclock_time or (time.perf_counter() - t0))
         tc = results.termination_condition
         log = buffer.getvalue()
+        from jisopt.policies.milp.highs_model import log_stream
+
+        shown = log_stream()
+        if shown is not None:  # --verbose: the log of this run, as HiGHS wrote it
+            shown.write(log)
+            shown.flush()
         option_errors = [ln for ln in log.splitlines() if _OPTION_ERROR_RE.search(ln)]
         if option_errors:
             return HighsRun.error("HiGHS reported an option error: " + option_errors[0].strip(), runtime, log)
