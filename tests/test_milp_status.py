@@ -451,3 +451,39 @@ def test_warm_start_mis_valued_by_highs_is_caught():
     assert result.objective == pytest.approx(ev.objective(w))
     assert solve_exact(inst, w, max_reschedules=4, warm_start=False).objective == pytest.approx(
         result.objective)
+
+
+def test_the_diagnosis_takes_at_most_its_share_of_the_time_limit(monkeypatch):
+    """The first solve (simulated as 1 s of a 10 s limit) proves infeasibility; with a share
+    of 0.25 the diagnosis gets 2.5 s and each re-solve (simulated as 2 s) eats into it: the
+    first relaxation runs, the rest are not tried — whatever is left of the whole limit."""
+    from jisopt.policies.milp import solve
+
+    clock = FakeClock()
+    _overrunning_highs(monkeypatch, clock, 0.0)
+    real_run_path = solve._run_path
+    paths = []
+
+    def counting(*args, **kwargs):
+        paths.append(args[1])
+        out = real_run_path(*args, **kwargs)
+        clock.t += 1.0 if len(paths) == 1 else 2.0
+        return out
+
+    monkeypatch.setattr(solve, "_run_path", counting)
+    inst = car_sequencing(3, hard=True)
+    result = solve_exact(inst, max_later_slots=0, time_limit_s=10.0, diagnosis_share=0.25)
+    assert result.status == SolveStatus.INFEASIBLE
+    assert len(paths) == 3  # the model, then two relaxations started within 2.5 s
+    assert list(result.diagnosis.values())[-1] is None  # the last was not tried
+    assert "diagnosis stopped" in result.message
+    with pytest.raises(InputError, match="diagnosis_share"):
+        solve_exact(inst, diagnosis_share=1.5)
+
+
+def test_the_exact_policy_does_not_diagnose_unless_asked():
+    inst = read_instance(INSTANCES / "failure.json")
+    plan = ExactPolicy(max_later_slots=0)(inst)  # as in a simulation
+    assert plan.status == "infeasible" and plan.info["diagnosis"] == {}
+    asked = ExactPolicy(max_later_slots=0, diagnose=True)(inst)
+    assert asked.info["diagnosis"] == {"no_bounds": True, "larger_K": True}

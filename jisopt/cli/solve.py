@@ -181,7 +181,7 @@ def milp_options(args: argparse.Namespace, weights: Weights) -> dict[str, object
             raise InputError(f"{flag} applies to --policy milp only", field="policy", value=args.policy)
         return {}
     return {"weights": weights, "max_later_slots": args.max_later,
-            "enforce_bounds": not args.no_bounds, **given}
+            "enforce_bounds": not args.no_bounds, "diagnose": True, **given}
 
 
 def solver_line(info: dict) -> str:

@@ -33,12 +33,17 @@ class ExactPolicy:
     time_limit_s, mip_rel_gap
         HiGHS limits (the Pyomo path, i.e. with ratio rules).
     method
-        ``auto``, ``pyomo`` or ``fast``; see :func:`~jisopt.policies.milp.solve_exact`.
+        ``auto``, ``pyomo``, ``highs`` or ``fast``; see :func:`~jisopt.policies.milp.solve_exact`.
     fallback
         Rule whose plan is returned when the model has no plan (infeasible,
         solver error, time limit without incumbent); ``None``: keep the sequence.
-    warm_start, diagnose, highs_options
+    warm_start, highs_options
         As in :func:`~jisopt.policies.milp.solve_exact`.
+    diagnose
+        As in :func:`~jisopt.policies.milp.solve_exact`, but off by default: inside a
+        simulation an infeasible event is answered by the fallback rule without the
+        diagnosis re-solves (``jisopt solve`` turns it on; ``milp[diagnose=true]`` asks for
+        it in a simulation).
     ratio
         ``model``: the instance's ratio rules are constraints / costs of the model;
         ``ignore``: the model is solved without them (the assignment path, fast at car
@@ -62,7 +67,7 @@ class ExactPolicy:
     method: str = "auto"
     fallback: str | None = "dynamic"
     warm_start: bool = True
-    diagnose: bool = True
+    diagnose: bool = False  # off in simulations; jisopt solve asks for it
     highs_options: dict | None = field(default=None, hash=False)
     ratio: str = "model"
 

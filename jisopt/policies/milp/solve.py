@@ -22,6 +22,9 @@ from jisopt.policies.swap import find_swaps
 __all__ = ["METHODS", "POLICY_NAME", "WARM_START_RULES", "best_rule_plan", "solve_exact"]
 
 METHODS = ("auto", "pyomo", "highs", "fast")
+
+DIAGNOSIS_SHARE = 0.25
+"""Share of the time limit the infeasibility diagnosis may take at most."""
 """``auto``: the assignment path without ratio rules, the Pyomo model with them."""
 
 WARM_START_RULES = ("step", "leap", "dynamic", "ontime")
@@ -388,6 +391,7 @@ def solve_exact(
     diagnose: bool = True,
     highs_options: dict | None = None,
     max_reschedules: int | None = None,
+    diagnosis_share: float = DIAGNOSIS_SHARE,
 ) -> SolveResult:
     """Reinsert the disrupted orders optimally within their permutable-subsequence bounds.
 
@@ -420,6 +424,9 @@ def solve_exact(
     diagnose
         For an infeasible model, re-solve with each relaxation (soft ratio rules,
         no [step, leap] bounds, larger ``K``) and say which one restores feasibility.
+    diagnosis_share
+        Share of ``time_limit_s`` the diagnosis may take at most (within what is left
+        of the limit); the larger-``K`` relaxation is built with the candidate reduction.
     highs_options
         Further HiGHS options (each checked; ``threads`` must stay 1).
     max_reschedules
@@ -440,6 +447,8 @@ def solve_exact(
     """
     t0 = _clock()
     deadline = t0 + time_limit_s
+    if not (isinstance(diagnosis_share, int | float) and 0.0 <= diagnosis_share <= 1.0):
+        raise InputError("must be a number in [0, 1]", field="diagnosis_share", value=diagnosis_share)
     check_arguments(method, time_limit_s, mip_rel_gap, max_later_slots, fallback, weights,
                     highs_options)
     weights = weights or instance.weights or Weights()
@@ -490,8 +499,9 @@ def solve_exact(
     elif out.status == SolveStatus.INFEASIBLE:
         message = "model infeasible: " + out.message
         if diagnose and limit is None:
+            budget_end = min(deadline, _clock() + diagnosis_share * time_limit_s)
             diagnosis, text = _diagnose(instance, weights, data, ready, time_limit_s=time_limit_s,
-                                        highs_options=highs_options, deadline=deadline)
+                                        highs_options=highs_options, deadline=budget_end)
             message += "; " + text
     if (not out.status.has_solution and out.status != SolveStatus.INFEASIBLE and fallback is not None
             and limit is None):
