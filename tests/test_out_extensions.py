@@ -65,3 +65,15 @@ def test_allowed_extension_is_written(tmp_path, capsys, command, name):
     code, _, err = run(capsys, *argv(tmp_path / name))
     assert code == 0 and err == ""
     assert json.loads((tmp_path / name).read_text())["format"].startswith("jisopt-")
+
+
+def test_import_refuses_an_extension_it_cannot_write(tmp_path, capsys):
+    from pathlib import Path
+
+    from jisopt.cli import main
+
+    example = Path(__file__).resolve().parents[1] / "models" / "sequences" / "frozen_sequence.csv"
+    assert main(["import", str(example), "--out", str(tmp_path / "x.txt")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "give a .json file" in err
+    assert not (tmp_path / "x.txt").exists()

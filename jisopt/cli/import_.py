@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from jisopt.cli._experiment import parse_seed
+from jisopt.cli._out import output_format
 from jisopt.cli.check import bounded_int
 from jisopt.errors import InputError
 from jisopt.importing.csplib import read_csplib
@@ -76,6 +77,7 @@ def _table_settings(args: argparse.Namespace) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``jisopt import``."""
+    output_format(args.out, (".json",))  # refused before any reading
     instance: Instance
     if args.format == "csplib":
         table_only = [flag for flag, value in (
