@@ -108,7 +108,7 @@ def test_time_limit_without_plan_reports_no_model_numbers(monkeypatch):
     plan = ExactPolicy()(inst)
     assert plan.status == "time_limit_no_solution" and plan.info["fallback"] == "dynamic"
     assert plan.info["objective"] is None and plan.info["gap"] is None
-    from jisopt.cli.solve import solver_line
+    from jisopt.policies.milp.result import solver_summary as solver_line
 
     assert "no plan of the model (objective, bound and gap empty); the plan is the dynamic " \
         "rule's" in solver_line(plan.info)
@@ -124,7 +124,7 @@ def test_feasible_without_a_bound_says_the_bound_is_unknown(monkeypatch):
     assert result.status == SolveStatus.FEASIBLE and result.objective is not None
     assert result.bound is None and result.gap is None
     assert "HiGHS proved no lower bound before it stopped: bound and gap unknown" in result.message
-    from jisopt.cli.solve import solver_line
+    from jisopt.policies.milp.result import solver_summary as solver_line
 
     line = solver_line(result.plan.info)
     assert "bound unknown, gap unknown" in line

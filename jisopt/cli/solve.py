@@ -36,7 +36,6 @@ from jisopt.instance_io import read_instance
 from jisopt.plan import Plan
 from jisopt.plan_io import plan_to_dict, write_plan, write_plan_csv
 from jisopt.policies import POLICY_NAMES, make_policy
-from jisopt.policies.milp.result import solver_summary
 from jisopt.subsequences import disruption_bounds
 from jisopt.weights import Weights
 
@@ -122,8 +121,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"policy     {plan.policy}  (status {plan.status}, runtime {plan.runtime_s * 1e3:.3g} ms)")
         if plan.solver is not None:
             print(plan.solver.summary())
-        elif "solver_status" in plan.info:
-            print(solver_line(plan.info))
         print("\n".join(disrupted_lines(disrupted)))
         swaps = [f"order {s['order']} takes the {s['supplier']} part of order {s['partner']}"
                  for s in plan_to_dict(instance, plan)["swaps"]]
@@ -182,11 +179,6 @@ def milp_options(args: argparse.Namespace, weights: Weights) -> dict[str, object
         return {}
     return {"weights": weights, "max_later_slots": args.max_later,
             "enforce_bounds": not args.no_bounds, "diagnose": True, **given}
-
-
-def solver_line(info: dict) -> str:
-    """One line on the exact model's outcome (:func:`~jisopt.policies.milp.result.solver_summary`)."""
-    return solver_summary(info)
 
 
 def disrupted_orders(instance: Instance, plan: Plan) -> list[dict]:
