@@ -81,7 +81,7 @@ def test_rule_plans_the_model_forbids_are_reported():
     assert flags == {"step": False, "leap": True, "dynamic": False, "ontime": False}
     assert set(table.loc[~table["rule_feasible"], "violations"]) == {"ratio"}
     assert not table.loc[~table["rule_feasible"], "rule_optimal"].any()
-    assert (table["exact_method"] == "pyomo").all()
+    assert (table["exact_method"] == "highs").all()
     assert by_row(table, "leap", inst.weights)["gap_abs"] >= 0
     summary = summarize_gaps(table)
     assert summary.set_index("rule").loc["step", "share_infeasible"] == 1.0

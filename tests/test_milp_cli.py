@@ -91,7 +91,8 @@ def test_time_limit_without_plan_prints_the_fallback_as_such(capsys, monkeypatch
     real = highs.solve_with_highs
     monkeypatch.setattr(highs, "solve_with_highs", lambda *a, **k: replace(
         real(*a, **k), termination="time_limit", has_solution=False, objective=None))
-    code, out, err = run(capsys, "solve", INSTANCES / "options.json", "--policy", "milp")
+    code, out, err = run(capsys, "solve", INSTANCES / "options.json", "--policy", "milp",
+                         "--method", "pyomo")
     assert err == "" and code in (0, 1)
     assert ("solver     time_limit_no_solution (pyomo): no plan of the model (objective, bound and "
             "gap empty); the plan is the dynamic rule's") in out

@@ -90,7 +90,7 @@ def test_pyomo_path_never_worse_and_equals_fast_path(inst, w):
 @given(inst=instances(soft_ratio=True), w=st.sampled_from(WEIGHTINGS))
 def test_soft_ratio_rules_go_to_the_milp_and_beat_every_rule(inst, w):
     result = solve_exact(inst, w)
-    assert result.method == "pyomo"
+    assert result.method == "highs"
     rules = rule_objectives(inst, w)  # rules ignore options: their plans pay the soft penalty
     if not rules and result.status == SolveStatus.INFEASIBLE:
         return
@@ -279,7 +279,7 @@ def test_options_instance_with_hard_and_soft_ratio_rules():
     plan that keeps every hard rule and costs at most 0.7."""
     inst = read_instance(INSTANCES / "options.json")
     result = solve_exact(inst)
-    assert result.method == "pyomo"
+    assert result.method == "highs"
     value = assert_consistent(inst, result, inst.weights)
     assert value <= 0.7 + TOL
     assert result.warm_start_accepted is True

@@ -62,7 +62,7 @@ def test_hard_rules_hold_when_the_model_is_feasible():
     plan of the window does better (brute force over evaluate)."""
     inst = dincbas_instance(6, 1.0)
     result = solve_exact(inst)
-    assert result.status == SolveStatus.OPTIMAL and result.method == "pyomo"
+    assert result.status == SolveStatus.OPTIMAL and result.method == "highs"
     ev = evaluate(inst, result.plan)
     assert ev.feasible and ev.kpis["ratio_excess"] == 0
     assert result.objective == pytest.approx(ev.objective()) == pytest.approx(brute_force(inst, Weights()))

@@ -93,7 +93,7 @@ def _patched_highs(monkeypatch, change):
 
 
 def test_time_limit_without_plan_reports_no_model_numbers(monkeypatch):
-    """HiGHS stopped with a dual bound but no incumbent (simulated): the fallback plan
+    """(Pyomo path) HiGHS stopped with a dual bound but no incumbent (simulated): the fallback plan
     gets no objective, bound or gap of the model, and the text says whose plan it is."""
     from dataclasses import replace as dc_replace
 
@@ -101,11 +101,11 @@ def test_time_limit_without_plan_reports_no_model_numbers(monkeypatch):
                                                        has_solution=False, objective=None,
                                                        bound=1.0))
     inst = read_instance(INSTANCES / "options.json")
-    result = solve_exact(inst)
+    result = solve_exact(inst, method="pyomo")
     assert result.status == SolveStatus.TIME_LIMIT_NO_SOLUTION and result.fallback == "dynamic"
     assert (result.objective, result.bound, result.gap) == (None, None, None)
     assert "returning the dynamic rule's plan instead" in result.message
-    plan = ExactPolicy()(inst)
+    plan = ExactPolicy(method="pyomo")(inst)
     assert plan.status == "time_limit_no_solution" and plan.info["fallback"] == "dynamic"
     assert plan.info["objective"] is None and plan.info["gap"] is None
     from jisopt.policies.milp.result import solver_summary as solver_line
@@ -120,7 +120,7 @@ def test_feasible_without_a_bound_says_the_bound_is_unknown(monkeypatch):
 
     _patched_highs(monkeypatch, lambda run: dc_replace(run, termination="time_limit", bound=None))
     inst = read_instance(INSTANCES / "options.json")
-    result = solve_exact(inst)
+    result = solve_exact(inst, method="pyomo")
     assert result.status == SolveStatus.FEASIBLE and result.objective is not None
     assert result.bound is None and result.gap is None
     assert "HiGHS proved no lower bound before it stopped: bound and gap unknown" in result.message
@@ -172,7 +172,7 @@ def test_highs_overrunning_its_limit_is_reported_and_no_re_solve_starts(monkeypa
     limits = _overrunning_highs(monkeypatch, clock, 5.0,
                                 lambda run: dc_replace(run, objective=run.objective - 100.0))
     inst = read_instance(INSTANCES / "options.json")
-    result = solve_exact(inst, time_limit_s=2.0)
+    result = solve_exact(inst, time_limit_s=2.0, method="pyomo")
     assert len(limits) == 1 and 0 < limits[0] <= 2.0
     assert result.status == SolveStatus.FEASIBLE and result.bound is None and result.gap is None
     assert "time limit of 2 s exceeded: HiGHS stopped after 5 s" in result.message
@@ -195,7 +195,7 @@ def test_re_solve_gets_only_the_time_left(monkeypatch):
 
     limits = _overrunning_highs(monkeypatch, clock, 3.0, change)
     inst = read_instance(INSTANCES / "options.json")
-    result = solve_exact(inst, time_limit_s=10.0)
+    result = solve_exact(inst, time_limit_s=10.0, method="pyomo")
     assert limits == [pytest.approx(10.0), pytest.approx(7.0)]
     assert result.status == SolveStatus.OPTIMAL and "solved again" in result.message
     assert "exceeded" not in result.message and result.runtime_s == pytest.approx(6.0)
@@ -219,13 +219,13 @@ def test_time_limit_spent_before_highs_runs(monkeypatch):
 
     monkeypatch.setattr(highs, "solve_with_highs", never)
     inst = read_instance(INSTANCES / "options.json")
-    result = solve_exact(inst, time_limit_s=5.0)
+    result = solve_exact(inst, time_limit_s=5.0, method="pyomo")
     assert result.status == SolveStatus.FEASIBLE and result.bound is None
     assert "time limit of 5 s spent before HiGHS could run; returning the warm start" in result.message
     assert "the whole solve took 100 s of a 5 s limit" in result.message
     assert result.objective == pytest.approx(result.stats["warm_start_objective"])
     calls.clear()
-    cold = solve_exact(inst, time_limit_s=5.0, warm_start=False)
+    cold = solve_exact(inst, time_limit_s=5.0, warm_start=False, method="pyomo")
     assert cold.status == SolveStatus.TIME_LIMIT_NO_SOLUTION and cold.fallback == "dynamic"
     assert "time limit of 5 s spent before HiGHS could run" in cold.message
 
@@ -433,7 +433,7 @@ def test_policy_plan_carries_solver_status_and_uses_instance_weights():
     assert info["solver_status"] == "optimal" and info["gap"] == 0.0
     assert info["objective"] == pytest.approx(evaluate(inst, plan).objective(inst.weights))
     assert info["bound"] == pytest.approx(info["objective"])
-    assert info["method"] == "pyomo" and info["warm_start_accepted"] is True
+    assert info["method"] == "highs" and info["warm_start_accepted"] is True
 
 
 def test_warm_start_mis_valued_by_highs_is_caught():

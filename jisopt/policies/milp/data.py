@@ -25,7 +25,7 @@ the model is:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -92,6 +92,12 @@ class ReinsertionData:
     reduced
         The candidate reduction was applied (``build_data(..., reduce=True)`` and
         the weights carry only terms it knows).
+    ratio_exempt
+        ``(n_window,)`` bool: window orders whose options the ratio windows ignore (the
+        option relaxation, ``build_data(..., ratio_exempt=...)``), else ``None`` (the model).
+    ready_h
+        The ready times after component swaps the model was built with (``None``: the
+        instance's).
     max_later_slots
         ``K``: how far an order that is not a bounded disrupted order may move later.
     enforce_bounds
@@ -144,6 +150,8 @@ class ReinsertionData:
     candidate_lower: np.ndarray | None = None
     candidate_upper: np.ndarray | None = None
     reduced: bool = False
+    ratio_exempt: np.ndarray | None = None
+    ready_h: np.ndarray | None = None
 
     @property
     def pair_lower(self) -> np.ndarray:
@@ -197,18 +205,33 @@ class ReinsertionData:
         """Index of the candidate pair each window order takes in a plan.
 
         Returns ``None`` if some window order's slot in the plan is not a candidate
-        (outside its interval, or cut by the candidate reduction: :meth:`exchanged`
-        turns any plan of the model into one of the candidates that costs no more).
+        (outside its interval, cut by the candidate reduction, or left out of a
+        :meth:`restricted` model; :meth:`exchanged` turns any plan of the model into one
+        of the candidates of the reduced model that costs no more).
         """
-        lo, hi = self.pair_lower, self.pair_upper
         want = np.asarray(plan_slot)[self.rows]
-        ok = (want >= lo) & (want <= hi)
-        if not ok.all():
-            return None
         # Pairs are stored order by order, slots ascending within each order.
-        width = np.maximum(hi - lo + 1, 0)
-        offset = np.concatenate(([0], np.cumsum(width)[:-1]))
-        return (offset + want - lo).astype(np.int64)
+        span = self.n_slots + 1
+        keys = self.pair_order * span + (self.pair_slot - self.window_start)
+        wanted = np.arange(self.n_window) * span + (want - self.window_start)
+        if ((want < self.window_start) | (want >= self.end)).any():
+            return None
+        at = np.searchsorted(keys, wanted)
+        if (at >= keys.shape[0]).any() or not np.array_equal(keys[np.minimum(at, keys.shape[0] - 1)],
+                                                              wanted):
+            return None
+        return at.astype(np.int64)
+
+    def restricted(self, keep: np.ndarray) -> ReinsertionData:
+        """The model with only the candidate pairs ``keep`` (``(P,)`` bool): a restriction,
+        so each of its plans is a plan of this model with the same objective.
+
+        Ratio windows that no kept carrier pair enters stay in the model (their rows
+        then hold constants only).
+        """
+        keep = np.asarray(keep, dtype=bool)
+        return replace(self, pair_order=self.pair_order[keep], pair_slot=self.pair_slot[keep],
+                       pair_cost=self.pair_cost[keep])
 
     def exchanged(self, plan_slot: np.ndarray) -> np.ndarray:
         """The plan with the slots of each exchangeable group handed out by old slot.
@@ -223,7 +246,8 @@ class ReinsertionData:
         if not self.reduced:
             return slot
         positions, group = exchangeable_groups(
-            self.instance, self.rows, self.lower, self.upper, bool(self.weights.delay)
+            _grouping_instance(self.instance, self.rows, self.ratio_exempt), self.rows,
+            self.lower, self.upper, bool(self.weights.delay)
         )
         rows = self.rows[positions]
         by_old = np.lexsort((self.instance.slot[rows], group))
@@ -234,13 +258,25 @@ class ReinsertionData:
     def soft_excess(self, chosen: np.ndarray) -> list[np.ndarray]:
         """Per ratio rule, the excess over ``H`` in each of its model windows
         when every window order takes its chosen pair."""
+        return [np.maximum(count - rw.rule.max_count, 0)
+                for rw, count in zip(self.ratio, self.window_counts(chosen), strict=True)]
+
+    def window_counts(self, chosen: np.ndarray) -> list[np.ndarray]:
+        """Per ratio rule, the option count in each of its model windows when every window
+        order takes its chosen pair (``(n_window,)`` pair indices)."""
         slot_of = self.pair_slot[chosen]
         out = []
         for rw in self.ratio:
             carried = np.sort(slot_of[rw.carrier])
             n_in = np.searchsorted(carried, rw.start + rw.rule.window) - np.searchsorted(carried, rw.start)
-            out.append(np.maximum(rw.fixed_count + n_in - rw.rule.max_count, 0))
+            out.append(rw.fixed_count + n_in)
         return out
+
+    def broken_hard_windows(self, chosen: np.ndarray) -> list[np.ndarray]:
+        """Per ratio rule, ``(W,)`` bool: the window's count exceeds its cap under ``chosen``
+        (all ``False`` for a soft rule)."""
+        return [(count > rw.cap) & rw.rule.hard
+                for rw, count in zip(self.ratio, self.window_counts(chosen), strict=True)]
 
     def plan_objective(self, chosen: np.ndarray) -> float:
         """Model objective of the plan given by one chosen pair per window order."""
@@ -263,9 +299,13 @@ class ReinsertionData:
 
 def _ratio_windows(
     inst: Instance, rows: np.ndarray, end: int, pair_order: np.ndarray, pair_slot: np.ndarray,
-    weights: Weights,
+    weights: Weights, exempt: np.ndarray | None = None,
 ) -> tuple[tuple[RatioWindows, ...], tuple[tuple[int, int, int], ...], float]:
     """Windows of every rule that a window order carrying the option can enter.
+
+    ``exempt`` (``(n_window,)`` bool, optional): window orders whose options no window
+    counts (the option relaxation of :func:`build_data`); caps and the counts of the
+    orders outside the window stay those of the real options.
 
     Every other window's count is fixed by the orders outside the reinsertion
     window: its soft excess goes into the constant, a hard count above the
@@ -288,6 +328,8 @@ def _ratio_windows(
                else np.full(counts.shape[0], rule.max_count, dtype=np.int64))
         starts = inst.first_slot + np.arange(counts.shape[0])
         carrier = options[rows, rule.option].astype(bool)
+        if exempt is not None:
+            carrier &= ~exempt
         # Candidate pairs of carriers per slot, prefix-summed over [first_slot, end).
         per_slot = np.zeros(end - inst.first_slot + 1, dtype=np.int64)
         np.add.at(per_slot, pair_slot[carrier[pair_order]] - inst.first_slot + 1, 1)
@@ -314,6 +356,7 @@ def build_data(
     enforce_bounds: bool = True,
     ready_h: np.ndarray | None = None,
     reduce: bool = True,
+    ratio_exempt: np.ndarray | None = None,
 ) -> ReinsertionData:
     """Build the sets and coefficients of the exact model.
 
@@ -337,6 +380,13 @@ def build_data(
         the optimum is that of the full model, docs/milp.md "Candidate reduction");
         ``False`` builds every pair of every slot interval. The reduction switches
         itself off for weights with terms it does not know.
+    ratio_exempt
+        ``(n,)`` bool over the instance's orders, optional: window orders whose options
+        no ratio window counts. The result is a *relaxation* of the model (every plan of
+        the model is one of the relaxation, at no higher cost: hard caps and the counts of
+        the orders outside the window stay the real ones, and a count can only fall), used
+        for the lower bound of :mod:`jisopt.policies.milp.relaxation`. The candidate
+        reduction then groups the exempt orders as carrying no option.
 
     Returns
     -------
@@ -357,7 +407,9 @@ def build_data(
         work, rows, start, end, K, enforce_bounds
     )
     reduced = reduce and reduction_applies(weights)
-    pair_lower = (exchange_lower_bounds(work, rows, lower, upper, bool(weights.delay)) if reduced
+    exempt = None if ratio_exempt is None else np.asarray(ratio_exempt, dtype=bool)[rows]
+    grouping = _grouping_instance(work, rows, exempt)
+    pair_lower = (exchange_lower_bounds(grouping, rows, lower, upper, bool(weights.delay)) if reduced
                   else lower)
     # Candidate pairs: order by order, slots ascending (pair_index relies on it).
     width = np.maximum(upper - pair_lower + 1, 0)
@@ -372,7 +424,7 @@ def build_data(
         constant += float(weighted_pair_costs(work, outside, inst.slot[outside], weights).sum())
     late_parts = _fixed_late_parts(work, outside)
     ratio, hard_excess, ratio_constant = _ratio_windows(
-        inst, rows, end, pair_order, pair_slot, weights
+        inst, rows, end, pair_order, pair_slot, weights, exempt
     )
     return ReinsertionData(
         instance=inst,
@@ -396,7 +448,19 @@ def build_data(
         candidate_lower=pair_lower if reduced else None,
         candidate_upper=upper if reduced else None,
         reduced=reduced,
+        ratio_exempt=exempt,
+        ready_h=ready_h,
     )
+
+
+def _grouping_instance(inst: Instance, rows: np.ndarray, exempt: np.ndarray | None) -> Instance:
+    """The instance the candidate reduction groups by: the options of ``exempt`` window
+    orders (positions in ``rows``) cleared, as the option relaxation counts them."""
+    if exempt is None or inst.options is None or not exempt.any():
+        return inst
+    options = inst.options.copy()
+    options[rows[exempt]] = False
+    return inst.replace(options=options)
 
 
 def _fixed_late_parts(work: Instance, outside: np.ndarray) -> tuple[tuple[int, int, float], ...]:

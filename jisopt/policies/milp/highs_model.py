@@ -144,16 +144,8 @@ class ArrayModel:
 
     def broken_hard_windows(self, chosen: np.ndarray) -> np.ndarray:
         """Rows of the hard ratio windows whose count exceeds the cap under ``chosen``."""
-        data = self.data
-        slot_of = data.pair_slot[chosen]
-        broken = []
-        for r, rw in enumerate(data.ratio):
-            if not rw.rule.hard:
-                continue
-            carried = np.sort(slot_of[rw.carrier])
-            n_in = (np.searchsorted(carried, rw.start + rw.rule.window)
-                    - np.searchsorted(carried, rw.start))
-            broken.append(self.window_row[r][rw.fixed_count + n_in > rw.cap])
+        broken = [self.window_row[r][mask]
+                  for r, mask in enumerate(self.data.broken_hard_windows(chosen))]
         return np.concatenate(broken) if broken else np.zeros(0, np.int64)
 
 
@@ -192,7 +184,8 @@ def ratio_nonzeros(data: ReinsertionData) -> dict[str, int]:
 
 
 def build_array_model(data: ReinsertionData, *, ratio_form: str = "auto",
-                      reschedule_limit: tuple[np.ndarray, int] | None = None) -> ArrayModel:
+                      reschedule_limit: tuple[np.ndarray, int] | None = None,
+                      objective_floor: float | None = None) -> ArrayModel:
     """Build the exact model of ``data`` as arrays.
 
     Parameters
@@ -205,6 +198,10 @@ def build_array_model(data: ReinsertionData, *, ratio_form: str = "auto",
         ``(flags, limit)``: the Pareto front's epsilon row
         ``sum rescheduled[k, s] x[k, s] <= limit`` (see
         :func:`jisopt.policies.milp.model.add_reschedule_limit`).
+    objective_floor
+        A proven lower bound of the optimum (e.g. an option relaxation's,
+        :mod:`jisopt.policies.milp.relaxation`): the valid row ``objective >= floor``, which
+        lets HiGHS stop as soon as a plan reaches it.
     """
     if ratio_form not in RATIO_FORMS:
         raise ValueError(f"ratio_form must be one of {RATIO_FORMS}, not {ratio_form!r}")
@@ -287,6 +284,10 @@ def build_array_model(data: ReinsertionData, *, ratio_form: str = "auto",
         add_rows(np.zeros(on.shape[0], np.int64), on, np.ones(on.shape[0]), np.array([-np.inf]),
                  np.array([float(limit)]))
     col_cost = np.concatenate(cost)
+    if objective_floor is not None and math.isfinite(objective_floor):
+        on = np.flatnonzero(col_cost)
+        add_rows(np.zeros(on.shape[0], np.int64), on, col_cost[on],
+                 np.array([objective_floor - float(data.constant)]), np.array([np.inf]))
     matrix = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                            shape=(n_rows, n_cols))
     n_extra = n_cols - P

@@ -16,6 +16,7 @@ from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.milp.data import ReinsertionData, build_data
 from jisopt.policies.milp.fast import solve_assignment
 from jisopt.policies.milp.result import PathOutcome, SolveResult, SolveStatus, relative_gap
+from jisopt.policies.ratio_rules import RATIO_PREFIX, RATIO_RULES, RatioRulePolicy
 from jisopt.policies.rules import RULES, RulePolicy
 from jisopt.policies.swap import find_swaps
 
@@ -28,6 +29,8 @@ DIAGNOSIS_SHARE = 0.25
 """``auto``: the assignment path without ratio rules, the Pyomo model with them."""
 
 WARM_START_RULES = ("step", "leap", "dynamic", "ontime")
+RELAXATION_SHARE = 0.5
+"""Share of the time left that the option relaxation may take on the ``highs`` path."""
 """Rules whose best feasible plan is the warm start of the Pyomo model."""
 
 POLICY_NAME = "milp"
@@ -88,14 +91,21 @@ def best_rule_plan(
     """The feasible rule plan with the lowest objective (``None`` if no rule's plan
     is feasible under :func:`~jisopt.evaluate.evaluate`).
 
+    With ratio rules the default ``rules`` also take the ratio-aware variants
+    (``ratio-step`` …), whose plans keep the hard rules where the plain ones break them.
+
     Returns
     -------
     tuple or None
         ``(rule, plan, objective)``.
     """
     best = None
+    if instance.ratio_rules and rules == WARM_START_RULES:
+        rules = rules + tuple(RATIO_PREFIX + r for r in RATIO_RULES)
     for rule in rules:
-        plan = RulePolicy(rule, swap=swap)(instance)
+        policy = (RatioRulePolicy(rule[len(RATIO_PREFIX):], swap=swap)
+                  if rule.startswith(RATIO_PREFIX) else RulePolicy(rule, swap=swap))
+        plan = policy(instance)
         ev = evaluate(instance, plan, enforce_bounds=enforce_bounds, max_later_slots=max_later_slots)
         if ev.feasible and (max_reschedules is None or ev.terms["reschedules"] <= max_reschedules):
             value = ev.objective(weights)
@@ -235,23 +245,63 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
 def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: float,
                   warm_start: np.ndarray | None, highs_options: dict | None,
                   reschedule_limit: tuple[np.ndarray, int] | None,
-                  deadline: float | None) -> PathOutcome:
+                  deadline: float | None, relax: bool = True) -> PathOutcome:
     """The model built from the arrays for highspy (:mod:`.highs_model`), hard ratio windows
     added lazily; the same outcomes as :func:`_solve_pyomo` (``deadline``: as there). HiGHS's
     incumbent value is compared with the model's own recomputation, and the solve is repeated
     without the warm start when HiGHS values it lower (the defect :func:`_solve_pyomo` guards
-    against)."""
+    against).
+
+    With ratio rules (and no reschedule limit) the option relaxation comes first
+    (:mod:`.relaxation`, ``relax``): when its plan, or its completion, meets its bound, that
+    plan is optimal and the whole model is not built; otherwise the whole model starts from
+    the better of that plan and the warm start, with the bound as a cut on the objective.
+    """
     from jisopt.policies.milp.highs_model import build_array_model, solve_array_model
+    from jisopt.policies.milp.relaxation import solve_by_relaxation
 
     if deadline is None:
         deadline = _clock() + time_limit_s
-    model = build_array_model(data, reschedule_limit=reschedule_limit)
     start, solve_s, notes = warm_start, 0.0, []
+    floor = None
+    if relax and data.has_ratio_rules and reschedule_limit is None:
+        # at most RELAXATION_SHARE of the time: the whole model gets the rest
+        relax_deadline = _clock() + RELAXATION_SHARE * (deadline - _clock())
+        outcome = solve_by_relaxation(
+            data, deadline=relax_deadline, mip_rel_gap=mip_rel_gap, highs_options=highs_options,
+            start_slot=None if warm_start is None else data.slot_array(warm_start), clock=_clock)
+        if outcome is not None:
+            solve_s += outcome.solve_s
+            floor = outcome.bound
+            if outcome.proven and outcome.chosen is not None:
+                return PathOutcome(SolveStatus.OPTIMAL, outcome.chosen, outcome.objective,
+                                   min(outcome.bound, outcome.objective),
+                                   outcome.warm_start_accepted,
+                                   "optimal by the option relaxation: " + outcome.note, solve_s)
+            notes.append("option relaxation: " + outcome.note)
+            if outcome.chosen is not None and (
+                    start is None or outcome.objective < data.plan_objective(start)):
+                start = outcome.chosen
+            if deadline - _clock() <= 0 and start is not None:
+                objective = data.plan_objective(start)
+                notes.append(f"time limit of {time_limit_s:g} s spent; returning the best plan "
+                             "found")
+                return PathOutcome(SolveStatus.FEASIBLE, start, objective,
+                                   None if floor is None else min(floor, objective), None,
+                                   "; ".join(notes), solve_s)
+    model = build_array_model(data, reschedule_limit=reschedule_limit, objective_floor=floor)
     for _attempt in range(2):
         left = deadline - _clock()
         if left <= 0:
-            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, solve_s=solve_s, message=(
-                f"time limit of {time_limit_s:g} s spent before HiGHS could run"))
+            spent = f"time limit of {time_limit_s:g} s spent before HiGHS could run"
+            if start is not None:
+                objective = data.plan_objective(start)
+                return PathOutcome(SolveStatus.FEASIBLE, start, objective,
+                                   None if floor is None else min(floor, objective), None,
+                                   "; ".join([*notes, spent + "; returning the warm start"]),
+                                   solve_s)
+            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, solve_s=solve_s, bound=floor,
+                               message="; ".join([*notes, spent]))
         run, chosen = solve_array_model(model, time_limit_s=left, mip_rel_gap=mip_rel_gap,
                                         options=highs_options, start=start, lazy=True)
         solve_s += run.runtime_s
@@ -260,10 +310,12 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
         if run.termination == "infeasible":
             return PathOutcome(SolveStatus.INFEASIBLE, message="HiGHS proved the model infeasible",
                                warm_start_accepted=run.warm_start_accepted, solve_s=solve_s)
+        run_bound = run.bound if floor is None or run.bound is None else max(run.bound, floor)
         if chosen is None:
-            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=run.bound,
+            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=run_bound,
                                warm_start_accepted=run.warm_start_accepted, solve_s=solve_s,
-                               message=f"HiGHS stopped ({run.termination}) before finding any plan")
+                               message="; ".join([*notes, f"HiGHS stopped ({run.termination}) "
+                                                  "before finding any plan"]))
         objective = data.plan_objective(chosen)
         tol = 1e-6 * max(1.0, abs(objective))
         if run.objective is not None and run.objective < objective - tol and start is not None:
@@ -272,7 +324,7 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
             start = None
             continue
         status = SolveStatus.OPTIMAL if run.termination == "optimal" else SolveStatus.FEASIBLE
-        bound = objective if status == SolveStatus.OPTIMAL and run.bound is None else run.bound
+        bound = objective if status == SolveStatus.OPTIMAL and run_bound is None else run_bound
         if status == SolveStatus.FEASIBLE:
             notes.append(f"time limit of {time_limit_s:g} s reached; returning the best plan found")
         return PathOutcome(status, chosen, objective, None if bound is None else min(bound, objective),
@@ -470,7 +522,7 @@ def solve_exact(
                            terms=("reschedules",))["reschedules"]
         limit = (flags, int(max_reschedules))
     needs_milp = data.has_ratio_rules or limit is not None
-    path = "fast" if method == "auto" and not needs_milp else ("pyomo" if method == "auto" else method)
+    path = "fast" if method == "auto" and not needs_milp else ("highs" if method == "auto" else method)
     build_s = _clock() - t0
     stats: dict = {"window_orders": data.n_window, "window_slots": data.n_slots, "pairs": data.n_pairs,
                    "max_later_slots": data.max_later_slots, "enforce_bounds": enforce_bounds}

@@ -1,0 +1,208 @@
+"""Ratio-rule models solved through the option relaxation and a completion (exact).
+
+With ratio rules most of the model's size is in the *free* window orders: nothing of
+them is started, they are on time wherever they may go, so (with the default weights)
+any slot of their interval costs them the same, and they may move far earlier. Their
+only part in the objective is through the ratio windows. Two small models then
+decide most events (docs/milp.md, "Option relaxation"):
+
+1. **Bound.** The same model in which the free orders' options count in no ratio
+   window (:func:`~jisopt.policies.milp.data.build_data` with ``ratio_exempt``): a
+   relaxation (every plan of the model is one of it at no higher cost), and small,
+   since the candidate reduction then puts all free orders of one lower bound into one
+   group. Its optimum ``L`` is a lower bound of the model's optimum.
+2. **Completion.** The model restricted to the relaxation's slots for every other
+   order and to slots near their own for the free orders (those the others do not
+   take): a restriction, so each of its plans is a plan of the model. If its optimum
+   ``U`` meets ``L`` (within the gap), that plan is optimal for the model.
+
+When the completion does not meet the bound (the free orders' options do matter), the
+caller solves the whole model, starting from the completion's plan and with ``L`` as
+a cut on the objective (a valid inequality: no plan of the model costs less).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from jisopt.policies.milp.bounds import exchangeable_groups
+from jisopt.policies.milp.data import ReinsertionData, build_data
+from jisopt.policies.milp.highs_model import build_array_model, solve_array_model
+
+__all__ = ["RelaxationOutcome", "free_orders", "solve_by_relaxation"]
+
+
+
+@dataclass(frozen=True)
+class RelaxationOutcome:
+    """What the option relaxation and its completion established.
+
+    Attributes
+    ----------
+    chosen
+        ``(n_window,)`` chosen pair (of the model's data) per window order of the best
+        completion, a plan of the model; ``None`` if no completion was found.
+    objective
+        Its objective (``None`` without a plan).
+    bound
+        A lower bound of the model's optimum: the relaxation's (HiGHS's dual bound),
+        ``None`` if the relaxation was not solved to optimality.
+    proven
+        ``objective`` meets ``bound`` within the gap: the plan is optimal for the model.
+    relaxed_pairs, completion_pairs
+        Sizes of the relaxation and of the last completion solved (pairs; 0: none).
+    solve_s
+        Time spent, seconds.
+    warm_start_accepted
+        Whether HiGHS accepted the start in the relaxation (``None``: no start given).
+    note
+        What happened, for the solver message.
+    """
+
+    chosen: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    proven: bool
+    relaxed_pairs: int
+    completion_pairs: int
+    solve_s: float
+    warm_start_accepted: bool | None
+    note: str
+
+
+def free_orders(data: ReinsertionData) -> np.ndarray:
+    """``(n_window,)`` bool: the window orders of the candidate reduction's exchangeable
+    groups (nothing started, on time over their interval)."""
+    positions, _ = exchangeable_groups(data.instance, data.rows, data.lower, data.upper,
+                                       bool(data.weights.delay))
+    free = np.zeros(data.n_window, dtype=bool)
+    free[positions] = True
+    return free
+
+
+def _completion(data: ReinsertionData, free: np.ndarray, relaxed_slot: np.ndarray,
+                radius: int) -> ReinsertionData:
+    """The model restricted to the relaxation's slots for the orders that are not free and,
+    for the free ones, to the slots those do not take, at most ``radius`` before their own."""
+    slot_of = relaxed_slot[data.rows]
+    owner_free = free[data.pair_order]
+    fixed_slot = np.zeros(data.n_slots + 1, dtype=bool)
+    fixed_slot[slot_of[~free] - data.window_start] = True
+    near = data.pair_slot >= data.instance.slot[data.rows][data.pair_order] - radius
+    keep = np.where(owner_free, ~fixed_slot[data.pair_slot - data.window_start] & near,
+                    data.pair_slot == slot_of[data.pair_order])
+    return data.restricted(keep)
+
+
+def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: float,
+                        highs_options: dict | None = None,
+                        start_slot: np.ndarray | None = None,
+                        clock: Callable[[], float] = time.perf_counter) -> RelaxationOutcome | None:
+    """Bound the model by its option relaxation and complete the relaxation's plan.
+
+    The relaxation exempts every free order (:func:`free_orders`) carrying an option of a
+    ratio rule. Its plan, counted with the real options, is a plan of the model; if it
+    keeps every hard window and its objective meets the relaxation's bound, it is
+    optimal. Otherwise the completion (:func:`_completion`: the other orders where the
+    relaxation put them, the free orders near their own slots, radius ``N_max + K + 1``,
+    then twice that) is solved; a completion that meets the bound is optimal too.
+
+    Parameters
+    ----------
+    data
+        The model (with ratio rules; reduced or not).
+    deadline
+        ``clock()`` time by which to stop; each HiGHS run gets the time left.
+    mip_rel_gap
+        The relative gap of the model's solve; also the test of ``proven``.
+    highs_options
+        Further HiGHS options.
+    start_slot
+        ``(n,)`` slots of a plan of the model (e.g. the best rule plan): the relaxation's
+        MIP start (a plan of the model is a plan of the relaxation).
+    clock
+        The clock ``deadline`` refers to.
+
+    Returns
+    -------
+    RelaxationOutcome or None
+        ``None`` when there is nothing to relax (no free order carries an option of a
+        ratio rule), when the relaxation is not solved to optimality in time, or on
+        solver trouble: the caller then solves the whole model.
+    """
+    t0 = clock()
+    options = data.instance.options
+    if options is None or not data.ratio or not data.n_window:
+        return None
+    free = free_orders(data)
+    rule_options = sorted({rw.rule.option for rw in data.ratio})
+    exempt_window = free & options[data.rows][:, rule_options].any(axis=1)
+    if not exempt_window.any():
+        return None
+    exempt = np.zeros(data.instance.n_orders, dtype=bool)
+    exempt[data.rows[exempt_window]] = True
+    relaxed = build_data(data.instance, data.weights, max_later_slots=data.max_later_slots,
+                         enforce_bounds=data.enforce_bounds, ready_h=data.ready_h,
+                         reduce=data.reduced, ratio_exempt=exempt)
+    start = None if start_slot is None else relaxed.pair_index(relaxed.exchanged(start_slot))
+    left = deadline - clock()
+    if left <= 0:
+        return None
+    run, chosen = solve_array_model(build_array_model(relaxed), time_limit_s=left,
+                                    mip_rel_gap=mip_rel_gap, options=highs_options, start=start)
+    if run.termination != "optimal" or chosen is None:
+        return None
+    value = relaxed.plan_objective(chosen)
+    bound = value if run.bound is None else min(run.bound, value)
+    relaxed_slot = relaxed.slot_array(chosen)
+    notes = [f"relaxation bound {bound:.9g} ({relaxed.n_pairs} pairs, {clock() - t0:.2f} s)"]
+    own = data.pair_index(data.exchanged(relaxed_slot))
+    best: tuple[np.ndarray, float] | None = None
+    if own is not None and not any(b.any() for b in data.broken_hard_windows(own)):
+        best = (own, data.plan_objective(own))
+        notes.append(f"its plan keeps every hard window: {best[1]:.9g}")
+    completion_pairs = 0
+    radius = max(rw.rule.window for rw in data.ratio) + data.max_later_slots + 1
+    for _try in range(2):
+        if best is not None and _meets(best[1], bound, mip_rel_gap):
+            break
+        left = deadline - clock()
+        if left <= 0:
+            notes.append("time limit spent")
+            break
+        completion = _completion(data, free, relaxed_slot, radius)
+        completion_pairs = completion.n_pairs
+        if np.bincount(completion.pair_order, minlength=data.n_window).min() == 0:
+            notes.append(f"completion within {radius} slots: an order has no slot")
+        else:
+            run_c, chosen_c = solve_array_model(build_array_model(completion, objective_floor=bound), time_limit_s=left,
+                                                mip_rel_gap=mip_rel_gap, options=highs_options)
+            notes.append(f"completion within {radius} slots: {run_c.termination} "
+                         f"({completion.n_pairs} pairs, {run_c.runtime_s:.2f} s)")
+            if run_c.termination == "error":
+                break
+            if chosen_c is not None:
+                pairs = data.pair_index(completion.slot_array(chosen_c))
+                if pairs is not None:
+                    objective = data.plan_objective(pairs)
+                    if best is None or objective < best[1]:
+                        best = (pairs, objective)
+                if run_c.termination == "optimal":
+                    break
+        radius *= 2
+    solve_s = clock() - t0
+    if best is None:
+        return RelaxationOutcome(None, None, bound, False, relaxed.n_pairs, completion_pairs,
+                                 solve_s, run.warm_start_accepted, "; ".join(notes))
+    return RelaxationOutcome(best[0], best[1], bound, _meets(best[1], bound, mip_rel_gap),
+                             relaxed.n_pairs, completion_pairs, solve_s, run.warm_start_accepted,
+                             "; ".join(notes))
+
+
+def _meets(objective: float, bound: float, mip_rel_gap: float) -> bool:
+    """The objective is within the relative gap of the bound (HiGHS's test)."""
+    return objective - bound <= mip_rel_gap * max(1.0, abs(objective)) + 1e-9
