@@ -71,9 +71,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     milp.add_argument("--mip-gap", type=parse_finite, default=None, metavar="G",
                       help="relative optimality gap at which HiGHS stops (default 1e-6)")
     milp.add_argument("--method", choices=("auto", "pyomo", "highs", "fast"), default=None,
-                      help="auto: assignment path without ratio rules, Pyomo model with them; "
-                           "highs: the same model built from arrays for highspy, hard ratio "
-                           "windows added lazily (faster with ratio rules)")
+                      help="auto: assignment path without ratio rules, highs with them; "
+                           "highs: the model built from arrays for highspy, after the option "
+                           "relaxation (docs/milp.md); pyomo: the readable reference model")
     milp.add_argument("--verbose", action="store_true",
                       help="show the HiGHS log of every solver run on standard error")
     milp.add_argument("--fallback", default=None, metavar="RULE",

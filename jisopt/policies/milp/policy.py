@@ -31,7 +31,7 @@ class ExactPolicy:
         Carry out the component swaps first, then reinsert the orders still
         disrupted (as the rules' swap option does).
     time_limit_s, mip_rel_gap
-        HiGHS limits (the Pyomo path, i.e. with ratio rules).
+        HiGHS limits (the MILP paths, i.e. with ratio rules).
     method
         ``auto``, ``pyomo``, ``highs`` or ``fast``; see :func:`~jisopt.policies.milp.solve_exact`.
     fallback

@@ -179,8 +179,9 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
         if np.bincount(completion.pair_order, minlength=data.n_window).min() == 0:
             notes.append(f"completion within {radius} slots: an order has no slot")
         else:
-            run_c, chosen_c = solve_array_model(build_array_model(completion, objective_floor=bound), time_limit_s=left,
-                                                mip_rel_gap=mip_rel_gap, options=highs_options)
+            run_c, chosen_c = solve_array_model(build_array_model(completion, objective_floor=bound),
+                                                time_limit_s=left, mip_rel_gap=mip_rel_gap,
+                                                options=highs_options)
             notes.append(f"completion within {radius} slots: {run_c.termination} "
                          f"({completion.n_pairs} pairs, {run_c.runtime_s:.2f} s)")
             if run_c.termination == "error":

@@ -26,7 +26,8 @@ METHODS = ("auto", "pyomo", "highs", "fast")
 
 DIAGNOSIS_SHARE = 0.25
 """Share of the time limit the infeasibility diagnosis may take at most."""
-"""``auto``: the assignment path without ratio rules, the Pyomo model with them."""
+"""``auto``: the assignment path without ratio rules, the array model for highspy (after the
+option relaxation) with them or with a reschedule limit; ``pyomo``: the readable reference."""
 
 WARM_START_RULES = ("step", "leap", "dynamic", "ontime")
 RELAXATION_SHARE = 0.5
@@ -327,6 +328,8 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
         bound = objective if status == SolveStatus.OPTIMAL and run_bound is None else run_bound
         if status == SolveStatus.FEASIBLE:
             notes.append(f"time limit of {time_limit_s:g} s reached; returning the best plan found")
+            if bound is None:
+                notes.append("HiGHS proved no lower bound before it stopped: bound and gap unknown")
         return PathOutcome(status, chosen, objective, None if bound is None else min(bound, objective),
                            run.warm_start_accepted, "; ".join(notes), solve_s)
     return PathOutcome(SolveStatus.ERROR, message="; ".join(notes), solve_s=solve_s)
@@ -395,7 +398,7 @@ def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, ready
             continue
         d = build_data(inst, weights, max_later_slots=changes.get("max_later_slots", K),
                        enforce_bounds=changes.get("enforce_bounds", data.enforce_bounds), ready_h=ready_h)
-        method = "pyomo" if d.has_ratio_rules else "fast"
+        method = "highs" if d.has_ratio_rules else "fast"
         limit = min(left, _DIAGNOSIS_TIME_LIMIT_S)
         out = _run_path(d, method, time_limit_s=limit, mip_rel_gap=1e-4, highs_options=highs_options,
                         deadline=_clock() + limit)
@@ -463,8 +466,9 @@ def solve_exact(
         (:func:`~jisopt.policies.swap.find_swaps`), then reinsert optimally the
         orders still disrupted, with the ready times after the swaps.
     method
-        ``auto`` (assignment path without ratio rules, else the Pyomo model),
-        ``pyomo`` or ``fast`` (assignment; not with ratio rules).
+        ``auto`` (assignment path without ratio rules or a reschedule limit, else
+        ``highs``), ``highs`` (the array model, option relaxation first), ``pyomo`` (the
+        readable reference model) or ``fast`` (assignment; not with ratio rules).
     time_limit_s, mip_rel_gap
         Limits of the Pyomo path: ``time_limit_s`` is wall-clock time over the whole
         call (build, warm start, every HiGHS run with the time left, diagnosis).
