@@ -26,13 +26,13 @@ METHODS = ("auto", "pyomo", "highs", "fast")
 
 DIAGNOSIS_SHARE = 0.25
 """Share of the time limit the infeasibility diagnosis may take at most."""
-"""``auto``: the assignment path without ratio rules, the array model for highspy (after the
-option relaxation) with them or with a reschedule limit; ``pyomo``: the readable reference."""
 
 WARM_START_RULES = ("step", "leap", "dynamic", "ontime")
+"""Rules whose best feasible plan is the warm start of the MILP paths (with ratio rules the
+ratio-aware variants are added, :func:`best_rule_plan`)."""
+
 RELAXATION_SHARE = 0.5
 """Share of the time left that the option relaxation may take on the ``highs`` path."""
-"""Rules whose best feasible plan is the warm start of the Pyomo model."""
 
 POLICY_NAME = "milp"
 
