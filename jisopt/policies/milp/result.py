@@ -63,7 +63,8 @@ class SolveResult:
     runtime_s
         Wall-clock time of the whole call (build, solve, diagnosis), seconds.
     method
-        ``"fast"`` (assignment) or ``"pyomo"`` (Pyomo model solved by HiGHS).
+        ``"fast"`` (assignment), ``"highs"`` (the array model for highspy, option
+        relaxation first) or ``"pyomo"`` (the Pyomo reference model solved by HiGHS).
     warm_start_accepted
         Whether HiGHS accepted the best rule's plan as a start (``None``: no warm
         start was given, or the method takes none).

@@ -271,16 +271,21 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
         outcome = solve_by_relaxation(
             data, deadline=relax_deadline, mip_rel_gap=mip_rel_gap, highs_options=highs_options,
             start_slot=None if warm_start is None else data.slot_array(warm_start), clock=_clock)
+        if outcome is not None and outcome.infeasible:
+            return PathOutcome(SolveStatus.INFEASIBLE, message=outcome.note + " (so is the model)",
+                               warm_start_accepted=outcome.warm_start_accepted,
+                               solve_s=outcome.solve_s)
         if outcome is not None:
             solve_s += outcome.solve_s
             floor = outcome.bound
             if outcome.proven and outcome.chosen is not None:
+                assert outcome.bound is not None and outcome.objective is not None
                 return PathOutcome(SolveStatus.OPTIMAL, outcome.chosen, outcome.objective,
                                    min(outcome.bound, outcome.objective),
                                    outcome.warm_start_accepted,
                                    "optimal by the option relaxation: " + outcome.note, solve_s)
             notes.append("option relaxation: " + outcome.note)
-            if outcome.chosen is not None and (
+            if outcome.chosen is not None and outcome.objective is not None and (
                     start is None or outcome.objective < data.plan_objective(start)):
                 start = outcome.chosen
             if deadline - _clock() <= 0 and start is not None:
@@ -470,10 +475,12 @@ def solve_exact(
         ``highs``), ``highs`` (the array model, option relaxation first), ``pyomo`` (the
         readable reference model) or ``fast`` (assignment; not with ratio rules).
     time_limit_s, mip_rel_gap
-        Limits of the Pyomo path: ``time_limit_s`` is wall-clock time over the whole
-        call (build, warm start, every HiGHS run with the time left, diagnosis).
+        Limits of the MILP paths (``highs``, ``pyomo``): ``time_limit_s`` is wall-clock
+        time over the whole call (build, warm start, option relaxation, every HiGHS run
+        with the time left, diagnosis).
     warm_start
-        Give HiGHS the best feasible rule plan (step, leap, dynamic, ontime) as a start.
+        Give HiGHS the best feasible rule plan (step, leap, dynamic, ontime, with ratio
+        rules also their ratio-aware variants) as a start.
     fallback
         Rule whose plan is returned if the solver fails or stops without a plan
         (``None``: return no plan).
