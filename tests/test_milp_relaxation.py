@@ -332,3 +332,24 @@ def test_a_relaxation_that_counts_options_the_orders_lack_gives_a_bound_above_th
         # the real relaxation of the same instance passes the check
         assert relaxed_optimum(inst, weights, exempt_mask(data)) <= optimum + TOL
     assert caught >= 1
+
+
+# ---- the Pareto front's epsilon row goes into the relaxation and the completion too ----------
+
+
+@pytest.mark.parametrize("seed", (2, 10, 14, 18))
+def test_reschedule_limit_through_the_relaxation_equals_the_pyomo_reference(seed: int) -> None:
+    inst, weights = ratio_instance(seed), Weights(delay=1.0, reschedules=0.0)
+    unlimited = solve_exact(inst, Weights(delay=1.0, reschedules=1.0), method="pyomo", diagnose=False)
+    assert unlimited.status == SolveStatus.OPTIMAL and unlimited.plan is not None
+    moved = int(evaluate(inst, unlimited.plan).terms["reschedules"])
+    for limit in sorted({0, max(moved - 1, 0), moved}):
+        default = solve_exact(inst, weights, max_reschedules=limit, diagnose=False)
+        reference = solve_exact(inst, weights, max_reschedules=limit, method="pyomo", diagnose=False)
+        assert default.method == "highs" and default.status == reference.status, (seed, limit)
+        if reference.status != SolveStatus.OPTIMAL:
+            continue
+        assert default.objective == pytest.approx(reference.objective, rel=TOL, abs=TOL)
+        ev = evaluate(inst, default.plan)
+        assert ev.feasible and ev.terms["reschedules"] <= limit
+        assert ev.objective(weights) == pytest.approx(default.objective, rel=1e-9, abs=1e-9)

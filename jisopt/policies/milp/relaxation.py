@@ -29,9 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jisopt.objective import pair_terms
 from jisopt.policies.milp.bounds import exchangeable_groups
 from jisopt.policies.milp.data import ReinsertionData, build_data
-from jisopt.policies.milp.highs_model import build_array_model, solve_array_model
+from jisopt.policies.milp.highs_model import ArrayModel, build_array_model, solve_array_model
 
 __all__ = ["RELAXATION_HIGHS_OPTIONS", "RelaxationOutcome", "free_orders", "solve_by_relaxation"]
 
@@ -111,6 +112,7 @@ def _completion(data: ReinsertionData, free: np.ndarray, relaxed_slot: np.ndarra
 def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: float,
                         highs_options: dict | None = None,
                         start_slot: np.ndarray | None = None,
+                        max_reschedules: int | None = None,
                         clock: Callable[[], float] = time.perf_counter) -> RelaxationOutcome | None:
     """Bound the model by its option relaxation and complete the relaxation's plan.
 
@@ -134,6 +136,9 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     start_slot
         ``(n,)`` slots of a plan of the model (e.g. the best rule plan): the relaxation's
         MIP start (a plan of the model is a plan of the relaxation).
+    max_reschedules
+        The Pareto front's epsilon row (at most this many rescheduled orders), in the model
+        and so in the relaxation and the completion.
     clock
         The clock ``deadline`` refers to.
 
@@ -163,7 +168,7 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     if left <= 0:
         return None
     run_options = {**RELAXATION_HIGHS_OPTIONS, **(highs_options or {})}
-    run, chosen = solve_array_model(build_array_model(relaxed), time_limit_s=left,
+    run, chosen = solve_array_model(_model(relaxed, max_reschedules), time_limit_s=left,
                                     mip_rel_gap=mip_rel_gap, options=run_options, start=start)
     if run.termination == "infeasible":
         return RelaxationOutcome(True, None, None, None, False, relaxed.n_pairs, 0, clock() - t0,
@@ -194,7 +199,7 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
         if np.bincount(completion.pair_order, minlength=data.n_window).min() == 0:
             notes.append(f"completion within {radius} slots: an order has no slot")
         else:
-            run_c, chosen_c = solve_array_model(build_array_model(completion, objective_floor=bound),
+            run_c, chosen_c = solve_array_model(_model(completion, max_reschedules, bound),
                                                 time_limit_s=left, mip_rel_gap=mip_rel_gap,
                                                 options=run_options)
             notes.append(f"completion within {radius} slots: {run_c.termination} "
@@ -217,6 +222,18 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     return RelaxationOutcome(False, best[0], best[1], bound, _meets(best[1], bound, mip_rel_gap),
                              relaxed.n_pairs, completion_pairs, solve_s, run.warm_start_accepted,
                              "; ".join(notes))
+
+
+def _model(data: ReinsertionData, max_reschedules: int | None,
+           objective_floor: float | None = None) -> ArrayModel:
+    """The array model of ``data``, with the epsilon row when there is a reschedule limit."""
+    limit = None
+    if max_reschedules is not None:
+        work = data.instance if data.ready_h is None else data.instance.replace(ready_h=data.ready_h)
+        flags = pair_terms(work, data.rows[data.pair_order], data.pair_slot,
+                           terms=("reschedules",))["reschedules"]
+        limit = (flags, int(max_reschedules))
+    return build_array_model(data, reschedule_limit=limit, objective_floor=objective_floor)
 
 
 def _meets(objective: float, bound: float, mip_rel_gap: float) -> bool:

@@ -253,7 +253,7 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
     without the warm start when HiGHS values it lower (the defect :func:`_solve_pyomo` guards
     against).
 
-    With ratio rules (and no reschedule limit) the option relaxation comes first
+    With ratio rules the option relaxation comes first
     (:mod:`.relaxation`, ``relax``): when its plan, or its completion, meets its bound, that
     plan is optimal and the whole model is not built; otherwise the whole model starts from
     the better of that plan and the warm start, with the bound as a cut on the objective.
@@ -265,12 +265,13 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
         deadline = _clock() + time_limit_s
     start, solve_s, notes = warm_start, 0.0, []
     floor = None
-    if relax and data.has_ratio_rules and reschedule_limit is None:
+    if relax and data.has_ratio_rules:
         # at most RELAXATION_SHARE of the time: the whole model gets the rest
         relax_deadline = _clock() + RELAXATION_SHARE * (deadline - _clock())
         outcome = solve_by_relaxation(
             data, deadline=relax_deadline, mip_rel_gap=mip_rel_gap, highs_options=highs_options,
-            start_slot=None if warm_start is None else data.slot_array(warm_start), clock=_clock)
+            start_slot=None if warm_start is None else data.slot_array(warm_start),
+            max_reschedules=None if reschedule_limit is None else reschedule_limit[1], clock=_clock)
         if outcome is not None and outcome.infeasible:
             return PathOutcome(SolveStatus.INFEASIBLE, message=outcome.note + " (so is the model)",
                                warm_start_accepted=outcome.warm_start_accepted,
