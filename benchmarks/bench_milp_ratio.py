@@ -7,7 +7,9 @@ unit of excess). The default plant is the tractor case with its 1344-slot frozen
 ``--events`` single-order events (one disrupted order) and ``--batches`` batches (2 or 3
 disrupted orders) are generated.
 
-Every event is solved by ``solve_exact(inst, Weights(), time_limit_s=T)`` with the default
+Every event is solved by ``solve_exact(inst, Weights(), time_limit_s=T, diagnose=False)``
+(as the exact policy decides an event in a simulation; ``--diagnose`` adds the explanation of
+an infeasible model that ``jisopt solve`` gives) with the default
 method (with ratio rules the ``highs`` path: arrays for highspy, the option relaxation
 first); the whole call is timed, in one process, with HiGHS on one thread. Per kind the
 script prints the median and 95th percentile of the wall time, the share proven optimal,
@@ -145,10 +147,11 @@ class Run:
 
 
 def solve_and_check(inst: Instance, kind: str, seed: int, method: str, time_limit_s: float,
-                    weights: Weights) -> Run:
+                    weights: Weights, diagnose: bool = False) -> Run:
     """Time the whole :func:`solve_exact` call and check the plan with :func:`evaluate`."""
     t0 = time.perf_counter()
-    result = solve_exact(inst, weights, method=method, time_limit_s=time_limit_s)
+    result = solve_exact(inst, weights, method=method, time_limit_s=time_limit_s,
+                         diagnose=diagnose)
     wall = time.perf_counter() - t0
     feasible, n_viol, ev_obj, ok = None, 0, None, True
     if result.plan is not None:
@@ -210,7 +213,7 @@ def seconds(values: list[float]) -> str:
 
 def run_kind(kind: str, seeds: range, n_disrupted: tuple[int, int], n_slots: int,
              scenario: Scenario | None, time_limit_s: float, n_baseline: int, weights: Weights,
-             rows: list[dict]) -> tuple[int, int]:
+             rows: list[dict], diagnose: bool = False) -> tuple[int, int]:
     """Solve and report one kind of event; returns ``(mismatches, failed checks)``."""
     rng = np.random.default_rng(12345 + seeds.start)
     runs: list[Run] = []
@@ -219,7 +222,7 @@ def run_kind(kind: str, seeds: range, n_disrupted: tuple[int, int], n_slots: int
     for k, seed in enumerate(seeds):
         n_dis = int(rng.integers(n_disrupted[0], n_disrupted[1] + 1))
         inst = ratio_instance(seed, n_slots, n_dis, scenario)
-        run = solve_and_check(inst, kind, seed, "auto", time_limit_s, weights)
+        run = solve_and_check(inst, kind, seed, "auto", time_limit_s, weights, diagnose)
         runs.append(run)
         rows.append(run.row())
         r = run.result
@@ -227,7 +230,7 @@ def run_kind(kind: str, seeds: range, n_disrupted: tuple[int, int], n_slots: int
                 f"{r.method} {run.wall_s:7.3f} s {r.status.value:<8} objective {fmt(r.objective)}"
                 f"{'  [relaxation]' if run.by_relaxation else ''}")
         if k < n_baseline:
-            ref = solve_and_check(inst, kind, seed, "pyomo", time_limit_s, weights)
+            ref = solve_and_check(inst, kind, seed, "pyomo", time_limit_s, weights, diagnose)
             refs.append((run, ref))
             rows.append(ref.row())
             line += (f" | pyomo {ref.wall_s:7.3f} s {ref.result.status.value:<8} objective "
@@ -288,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batches", type=int, default=10, help="batches of 2-3 disrupted orders (default 10)")
     p.add_argument("--baseline", type=int, default=5,
                    help="how many events of each kind also go through method='pyomo' (default 5)")
+    p.add_argument("--diagnose", action="store_true",
+                   help="explain infeasible models (as jisopt solve does); default off, as in a "
+                        "simulation")
     p.add_argument("--time-limit", type=float, default=60.0,
                    help="time_limit_s of every solve, seconds (default 60)")
     p.add_argument("--scenario", default=None, help="plant scenario, e.g. car (default: the tractor case)")
@@ -310,9 +316,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.slots} slots; time limit {args.time_limit:g} s; weights {weights}\n", flush=True)
     rows: list[dict] = []
     m1, f1 = run_kind("single-order events", range(1000, 1000 + args.events), (1, 1), args.slots,
-                      scenario, args.time_limit, args.baseline, weights, rows)
+                      scenario, args.time_limit, args.baseline, weights, rows, args.diagnose)
     m2, f2 = run_kind("batches of 2-3 orders", range(2000, 2000 + args.batches), (2, 3), args.slots,
-                      scenario, args.time_limit, args.baseline, weights, rows)
+                      scenario, args.time_limit, args.baseline, weights, rows, args.diagnose)
     if args.csv:
         with open(args.csv, "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)

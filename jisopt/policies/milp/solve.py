@@ -31,6 +31,12 @@ WARM_START_RULES = ("step", "leap", "dynamic", "ontime")
 """Rules whose best feasible plan is the warm start of the MILP paths (with ratio rules the
 ratio-aware variants are added, :func:`best_rule_plan`)."""
 
+DIAGNOSIS_MAX_PAIRS = 2_000_000
+"""Bound on (window orders) x (the diagnosis's larger ``K``), so its model stays bounded:
+``K' = max(K + 1, min(window slots, DIAGNOSIS_MAX_PAIRS // window orders))`` is the whole
+window at S = 1344 and 347 slots at S = 8640 (5 760 window orders), where ``K' =`` the window
+built 25 M pairs and took the process past 20 GB."""
+
 RELAXATION_SHARE = 0.5
 """Share of the time left that the option relaxation may take on the ``highs`` path."""
 
@@ -393,7 +399,8 @@ def _diagnose(instance: Instance, weights: Weights, data: ReinsertionData, ready
         relaxations["soft_ratio"] = (soft, {})
     if data.enforce_bounds and instance.n_disrupted:
         relaxations["no_bounds"] = (instance, {"enforce_bounds": False})
-    big_k = max(data.n_slots, K + 1)
+    # as large as the window allows, within a bounded number of candidate pairs
+    big_k = max(K + 1, min(data.n_slots, DIAGNOSIS_MAX_PAIRS // max(data.n_window, 1)))
     relaxations["larger_K"] = (instance, {"max_later_slots": big_k})
     found: dict[str, bool | None] = {}
     stopped = False
