@@ -130,6 +130,11 @@ class Run:
         return self.result.message.startswith(RELAXATION_PREFIX)
 
     @property
+    def infeasible_by_relaxation(self) -> bool:
+        """Proven infeasible by the option relaxation (the whole model was not built)."""
+        return "the option relaxation" in self.result.message and "is infeasible" in self.result.message
+
+    @property
     def relaxation_alone(self) -> bool:
         """Decided by the relaxation's own plan, no completion solved."""
         return self.by_relaxation and "completion within" not in self.result.message
@@ -248,6 +253,7 @@ def run_kind(kind: str, seeds: range, n_disrupted: tuple[int, int], n_slots: int
     optimal = sum(x.result.status == SolveStatus.OPTIMAL for x in runs)
     by_relax = sum(x.by_relaxation for x in runs)
     alone = sum(x.relaxation_alone for x in runs)
+    infeasible = sum(x.infeasible_by_relaxation for x in runs)
     statuses = sorted({x.result.status.value for x in runs})
     pairs = [x.result.stats["pairs"] for x in runs if "pairs" in x.result.stats]
     relaxed = [p for p in (relaxed_pairs(x.result.message) for x in runs) if p is not None]
@@ -257,7 +263,7 @@ def run_kind(kind: str, seeds: range, n_disrupted: tuple[int, int], n_slots: int
     print(f"  default path ({runs[0].result.method})  total  {seconds([x.wall_s for x in runs])}")
     print(f"  proven optimal {optimal}/{n} ({100 * optimal / n:.0f} %); optimal by the option "
           f"relaxation {by_relax}/{n} (its own plan {alone}, after a completion {by_relax - alone}); "
-          f"whole model solved {n - by_relax}")
+          f"infeasible by the relaxation {infeasible}; whole model solved {n - by_relax - infeasible}")
     if pairs:
         print(f"  model pairs median {np.median(pairs):.0f}, max {max(pairs)}"
               + (f"; relaxation pairs median {np.median(relaxed):.0f}, max {max(relaxed)}"
