@@ -37,10 +37,12 @@ from jisopt.policies.milp.highs_model import ArrayModel, build_array_model, solv
 __all__ = ["RELAXATION_HIGHS_OPTIONS", "RelaxationOutcome", "free_orders", "solve_by_relaxation"]
 
 RELAXATION_HIGHS_OPTIONS: dict[str, object] = {"presolve": "off", "mip_detect_symmetry": False}
-"""HiGHS options of the relaxation and completion runs (the caller's options override them).
-Their models are mostly orders that keep their slots, which HiGHS's presolve finds only by
-probing every binary: at S = 8640 presolve took 10-14 s of a 19 s solve that takes 1.5-7 s
-without it (4 car events); at S = 1344 the two settings are within 0.15 s of each other."""
+"""HiGHS options of the first relaxation run and of the completion runs (the caller's options
+override them). Their models are mostly orders that keep their slots, which HiGHS's presolve
+finds only by probing every binary: at S = 8640 presolve took 10-14 s of a 19 s solve that
+takes 1.5-7 s without it (4 car events); at S = 1344 the two settings are within 0.15 s of each
+other. Presolve does prove some infeasible relaxations at once (0.1-0.3 s on car batches) that
+take long without it, so a relaxation not decided in half the time runs again with it."""
 
 
 
@@ -146,8 +148,9 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     -------
     RelaxationOutcome or None
         ``None`` when there is nothing to relax (no free order carries an option of a
-        ratio rule), when the relaxation is not solved to optimality in time, or on
-        solver trouble: the caller then solves the whole model.
+        ratio rule), when no time is left, or on solver trouble: the caller then solves the
+        whole model. A relaxation not solved in time gives an outcome without a plan and with
+        HiGHS's dual bound of the relaxation (``None`` if it proved none).
     """
     t0 = clock()
     options = data.instance.options
@@ -168,14 +171,28 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     if left <= 0:
         return None
     run_options = {**RELAXATION_HIGHS_OPTIONS, **(highs_options or {})}
-    run, chosen = solve_array_model(_model(relaxed, max_reschedules), time_limit_s=left,
-                                    mip_rel_gap=mip_rel_gap, options=run_options, start=start)
+    model = _model(relaxed, max_reschedules)
+    # without presolve first (fast on feasible events), then with it (it proves many
+    # infeasible ones at once) for the rest of the time
+    for attempt_options, share in ((run_options, 0.5), (highs_options, 1.0)):
+        run, chosen = solve_array_model(model, time_limit_s=max(share * left, 1e-3),
+                                        mip_rel_gap=mip_rel_gap, options=attempt_options,
+                                        start=start)
+        left = deadline - clock()
+        if run.termination in ("optimal", "infeasible", "error") or left <= 0:
+            break
     if run.termination == "infeasible":
         return RelaxationOutcome(True, None, None, None, False, relaxed.n_pairs, 0, clock() - t0,
                                  run.warm_start_accepted,
                                  f"the option relaxation ({relaxed.n_pairs} pairs) is infeasible")
-    if run.termination != "optimal" or chosen is None:
+    if run.termination == "error":
         return None
+    if run.termination != "optimal" or chosen is None:
+        # not decided in time: HiGHS's dual bound of the relaxation still bounds the model
+        return RelaxationOutcome(False, None, None, run.bound, False, relaxed.n_pairs, 0,
+                                 clock() - t0, run.warm_start_accepted,
+                                 f"the option relaxation ({relaxed.n_pairs} pairs) was not solved "
+                                 f"in {clock() - t0:.3g} s ({run.termination})")
     value = relaxed.plan_objective(chosen)
     bound = value if run.bound is None else min(run.bound, value)
     relaxed_slot = relaxed.slot_array(chosen)
