@@ -344,16 +344,32 @@ def test_highs_ending_with_an_unknown_status_reports_error_and_the_fallback_plan
         wallclock_time = 0.01
 
     monkeypatch.setattr(Highs, "solve", lambda self, model, timer=None: Results())
-    code, out, err = run(capsys, "solve", INSTANCES / "options.json", "--policy", "milp")
+    code, out, err = run(capsys, "solve", INSTANCES / "options.json", "--policy", "milp",
+                         "--method", "pyomo")
     assert err == ""
     assert "status error" in out and "termination condition unknown" in out
     assert "returning the dynamic rule's plan instead" in out
     # the exit status is the fallback plan's feasibility, never 3 (model infeasible)
     feasible = "feasible   yes" in out
     assert code == (0 if feasible else 1)
-    code, out, _ = run(capsys, "solve", INSTANCES / "options.json", "--policy", "milp", "--json")
+    code, out, _ = run(capsys, "solve", INSTANCES / "options.json", "--policy", "milp",
+                        "--method", "pyomo", "--json")
     result = json.loads(out)
     assert result["status"] == "error" and result["plan"]["info"]["fallback"] == "dynamic"
+    assert code in (0, 1)
+
+
+
+def test_highs_array_path_ending_with_an_unknown_status_reports_error_and_the_fallback(capsys,
+                                                                                      monkeypatch):
+    import jisopt.policies.milp.highs_model as highs_model
+
+    monkeypatch.setattr(highs_model, "_TERMINATION", {})  # every HiGHS model status is unknown
+    code, out, err = run(capsys, "solve", INSTANCES / "options.json", "--policy", "milp", "--json")
+    assert err == ""
+    result = json.loads(out)
+    assert result["status"] == "error" and result["plan"]["info"]["fallback"] == "dynamic"
+    assert "HiGHS ended with model status" in result["plan"]["info"]["message"]
     assert code in (0, 1)
 
 

@@ -20,6 +20,7 @@ from jisopt.instance_io import read_instance
 from jisopt.objective import ratio_window_counts
 from jisopt.plan import Plan
 from jisopt.policies.milp import SolveStatus, solve_exact
+from jisopt.policies.ratio_rules import RatioRulePolicy
 from jisopt.policies.rules import RulePolicy
 from jisopt.subsequences import slot_end
 
@@ -52,6 +53,9 @@ def test_a_window_longer_than_the_area_counts_the_whole_area():
         if window >= length:
             # one window over the whole area: its count cannot change, so no plan is worse
             assert not worse
+        # the ratio-aware rule judges the same windows (no array of the rule's length either)
+        aware = RatioRulePolicy("dynamic")(ruled)
+        assert aware.status == "ok" and evaluate(ruled, aware).feasible, window
     # a loose rule stays feasible however long its window
     loose = with_rule(inst, np.array([0, 5]), 2, 10**6)
     assert evaluate(loose, RulePolicy("dynamic")(loose)).feasible

@@ -98,7 +98,10 @@ class _HardWindows:
 
     def __init__(self, instance: Instance, input_occupant: np.ndarray, n_valid: int):
         hard = [r for r in instance.ratio_rules if r.hard]
-        self.window = np.array([r.window for r in hard], dtype=np.int64)
+        # A window longer than the area is the whole area (jisopt.ratio, evaluate): clamped,
+        # it is the one window [0, n_valid), and no array grows with the rule's N.
+        self.window = np.minimum(np.array([r.window for r in hard], dtype=np.int64),
+                                 max(n_valid, 1))
         self.max_count = np.array([r.max_count for r in hard], dtype=np.int64)
         self.n_max = int(self.window.max())
         self.n_valid = n_valid
