@@ -263,7 +263,7 @@ def run_kind(kind: str, seeds: range, n_disrupted: tuple[int, int], n_slots: int
     print(f"  default path ({runs[0].result.method})  total  {seconds([x.wall_s for x in runs])}")
     print(f"  proven optimal {optimal}/{n} ({100 * optimal / n:.0f} %); optimal by the option "
           f"relaxation {by_relax}/{n} (its own plan {alone}, after a completion {by_relax - alone}); "
-          f"infeasible by the relaxation {infeasible}; whole model solved {n - by_relax - infeasible}")
+          f"infeasible by the relaxation {infeasible}; not decided by it {n - by_relax - infeasible}")
     if pairs:
         print(f"  model pairs median {np.median(pairs):.0f}, max {max(pairs)}"
               + (f"; relaxation pairs median {np.median(relaxed):.0f}, max {max(relaxed)}"
