@@ -174,10 +174,13 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     model = _model(relaxed, max_reschedules)
     # without presolve first (fast on feasible events), then with it (it proves many
     # infeasible ones at once) for the rest of the time
+    proven_bounds: list[float] = []
     for attempt_options, share in ((run_options, 0.5), (highs_options, 1.0)):
         run, chosen = solve_array_model(model, time_limit_s=max(share * left, 1e-3),
                                         mip_rel_gap=mip_rel_gap, options=attempt_options,
                                         start=start)
+        if run.bound is not None:
+            proven_bounds.append(run.bound)
         left = deadline - clock()
         if run.termination in ("optimal", "infeasible", "error") or left <= 0:
             break
@@ -189,7 +192,8 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
         return None
     if run.termination != "optimal" or chosen is None:
         # not decided in time: HiGHS's dual bound of the relaxation still bounds the model
-        return RelaxationOutcome(False, None, None, run.bound, False, relaxed.n_pairs, 0,
+        return RelaxationOutcome(False, None, None, max(proven_bounds, default=None), False,
+                                 relaxed.n_pairs, 0,
                                  clock() - t0, run.warm_start_accepted,
                                  f"the option relaxation ({relaxed.n_pairs} pairs) was not solved "
                                  f"in {clock() - t0:.3g} s ({run.termination})")
@@ -253,6 +257,11 @@ def _model(data: ReinsertionData, max_reschedules: int | None,
     return build_array_model(data, reschedule_limit=limit, objective_floor=objective_floor)
 
 
+HIGHS_ABSOLUTE_GAP = 1e-6
+"""HiGHS's default ``mip_abs_gap``."""
+
+
 def _meets(objective: float, bound: float, mip_rel_gap: float) -> bool:
-    """The objective is within the relative gap of the bound (HiGHS's test)."""
-    return objective - bound <= mip_rel_gap * max(1.0, abs(objective)) + 1e-9
+    """The objective is within the relative gap of the bound, or within HiGHS's absolute gap
+    (HiGHS's own test of optimality)."""
+    return objective - bound <= max(mip_rel_gap * abs(objective), HIGHS_ABSOLUTE_GAP)
