@@ -353,3 +353,25 @@ def test_reschedule_limit_through_the_relaxation_equals_the_pyomo_reference(seed
         ev = evaluate(inst, default.plan)
         assert ev.feasible and ev.terms["reschedules"] <= limit
         assert ev.objective(weights) == pytest.approx(default.objective, rel=1e-9, abs=1e-9)
+
+
+def test_the_relaxation_bound_survives_a_whole_model_run_without_a_bound(monkeypatch) -> None:
+    """The whole model's HiGHS run stops at once (as at a time limit, simulated): the result
+    keeps the relaxation's proven bound instead of reporting none."""
+    import jisopt.policies.milp.highs_model as highs_model
+
+    seed, w = next(case for case, kind in KIND.items() if kind == "open")
+    inst, weights = ratio_instance(seed), WEIGHTINGS[w]
+    outcome = relax(build_data(inst, weights))
+    assert outcome is not None and outcome.bound is not None and not outcome.proven
+    real = highs_model.solve_array_model
+
+    def starved(model, **kwargs):  # relaxation.py holds its own reference: not starved
+        kwargs["time_limit_s"] = 1e-4
+        return real(model, **kwargs)
+
+    monkeypatch.setattr(highs_model, "solve_array_model", starved)
+    result = solve_exact(inst, weights, diagnose=False)
+    assert result.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
+    assert result.bound is not None and result.bound >= outcome.bound - TOL
+    assert result.bound <= result.objective + TOL
