@@ -275,15 +275,29 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
     With ratio rules the option relaxation comes first
     (:mod:`.relaxation`, ``relax``): when its plan, or its completion, meets its bound, that
     plan is optimal and the whole model is not built; otherwise the whole model starts from
-    the better of that plan and the warm start, with the bound as a cut on the objective.
+    the better of that plan and the warm start, and the relaxation's bound enters the
+    reported bound.
     """
     from jisopt.policies.milp.highs_model import build_array_model, solve_array_model
     from jisopt.policies.milp.relaxation import solve_by_relaxation
 
     if deadline is None:
         deadline = _clock() + time_limit_s
-    start, solve_s, notes = warm_start, 0.0, []
+    start, solve_s = warm_start, 0.0
+    notes: list[str] = []
     floor = None
+
+    def plan_so_far(with_plan: str, without_plan: str) -> PathOutcome:
+        """The call ends: the best plan found so far (``feasible``, bound at most the
+        relaxation's) or, without one, ``time_limit_no_solution``."""
+        if start is None:
+            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=floor, solve_s=solve_s,
+                               message="; ".join([*notes, without_plan]))
+        objective = data.plan_objective(start)
+        return PathOutcome(SolveStatus.FEASIBLE, start, objective,
+                           None if floor is None else min(floor, objective), None,
+                           "; ".join([*notes, with_plan]), solve_s)
+
     if relax and data.has_ratio_rules:
         # at most RELAXATION_SHARE of the time: the whole model gets the rest, if it is tried
         whole_tried = data.n_pairs <= WHOLE_MODEL_MAX_PAIRS
@@ -314,17 +328,12 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
                 notes.append(f"the whole model ({data.n_pairs} pairs, more than "
                              f"{WHOLE_MODEL_MAX_PAIRS}) is not tried")
             spent = deadline - _clock() <= 0
-            if (spent or not whole_tried) and start is not None:
-                objective = data.plan_objective(start)
-                notes.append((f"time limit of {time_limit_s:g} s spent" if spent else
-                              "not proven optimal") + "; returning the best plan found"
-                             + ("" if floor is not None else " (bound and gap unknown)"))
-                return PathOutcome(SolveStatus.FEASIBLE, start, objective,
-                                   None if floor is None else min(floor, objective), None,
-                                   "; ".join(notes), solve_s)
-            if not whole_tried:
-                return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=floor, solve_s=solve_s,
-                                   message="; ".join([*notes, "no plan found"]))
+            if not whole_tried or (spent and start is not None):
+                return plan_so_far(
+                    (f"time limit of {time_limit_s:g} s spent" if spent else "not proven optimal")
+                    + "; returning the best plan found"
+                    + ("" if floor is not None else " (bound and gap unknown)"),
+                    "no plan found")
     # The relaxation's bound L only enters the reported bound: as a row (objective >= L) it
     # slowed HiGHS down (0.55 s -> 3.4 s on a 100-slot model). Small models are solved with every
     # hard window at once, large ones with lazy windows (measured at both sizes).
@@ -337,14 +346,7 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
             left = deadline - _clock()
         if left <= 0 or model is None:
             too_late = f"time limit of {time_limit_s:g} s spent before HiGHS could run"
-            if start is not None:
-                objective = data.plan_objective(start)
-                return PathOutcome(SolveStatus.FEASIBLE, start, objective,
-                                   None if floor is None else min(floor, objective), None,
-                                   "; ".join([*notes, too_late + "; returning the warm start"]),
-                                   solve_s)
-            return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, solve_s=solve_s, bound=floor,
-                               message="; ".join([*notes, too_late]))
+            return plan_so_far(too_late + "; returning the warm start", too_late)
         run, chosen = solve_array_model(model, time_limit_s=left, mip_rel_gap=mip_rel_gap,
                                         options=highs_options, start=start, lazy=lazy)
         solve_s += run.runtime_s
