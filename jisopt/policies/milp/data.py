@@ -30,7 +30,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from jisopt.instance import Instance, RatioRule
-from jisopt.objective import Weights, idle_slots_constant, ratio_window_counts, weighted_pair_costs
+from jisopt.objective import (
+    Weights,
+    idle_slots_constant,
+    pair_terms,
+    ratio_window_counts,
+    weighted_pair_costs,
+)
 from jisopt.policies.milp.bounds import (
     BOUND_FAMILIES,
     exchange_lower_bounds,
@@ -260,6 +266,14 @@ class ReinsertionData:
         when every window order takes its chosen pair."""
         return [np.maximum(count - rw.rule.max_count, 0)
                 for rw, count in zip(self.ratio, self.window_counts(chosen), strict=True)]
+
+    def reschedule_flags(self) -> np.ndarray:
+        """``(P,)`` the ``reschedules`` term of every candidate pair (1: the order has a started
+        part and the pair moves it), with the ready times the model was built with; the
+        coefficients of the Pareto front's epsilon row."""
+        work = self.instance if self.ready_h is None else self.instance.replace(ready_h=self.ready_h)
+        return np.asarray(pair_terms(work, self.rows[self.pair_order], self.pair_slot,
+                                     terms=("reschedules",))["reschedules"])
 
     def window_counts(self, chosen: np.ndarray) -> list[np.ndarray]:
         """Per ratio rule, the option count in each of its model windows when every window

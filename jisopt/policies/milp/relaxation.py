@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jisopt.objective import pair_terms
 from jisopt.policies.milp.bounds import exchangeable_groups
 from jisopt.policies.milp.data import ReinsertionData, build_data
 from jisopt.policies.milp.highs_model import ArrayModel, build_array_model, solve_array_model
@@ -250,10 +249,7 @@ def _model(data: ReinsertionData, max_reschedules: int | None,
     """The array model of ``data``, with the epsilon row when there is a reschedule limit."""
     limit = None
     if max_reschedules is not None:
-        work = data.instance if data.ready_h is None else data.instance.replace(ready_h=data.ready_h)
-        flags = pair_terms(work, data.rows[data.pair_order], data.pair_slot,
-                           terms=("reschedules",))["reschedules"]
-        limit = (flags, int(max_reschedules))
+        limit = (data.reschedule_flags(), int(max_reschedules))
     return build_array_model(data, reschedule_limit=limit, objective_floor=objective_floor)
 
 

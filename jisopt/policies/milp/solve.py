@@ -11,7 +11,7 @@ import numpy as np
 from jisopt.errors import InputError
 from jisopt.evaluate import evaluate
 from jisopt.instance import Instance
-from jisopt.objective import Weights, pair_terms
+from jisopt.objective import Weights
 from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.milp.data import ReinsertionData, build_data
 from jisopt.policies.milp.fast import solve_assignment
@@ -570,10 +570,7 @@ def solve_exact(
         if method == "fast":
             raise InputError("a reschedule limit needs a MILP path (highs or pyomo)", field="method",
                              value=method)
-        work = instance if ready is None else instance.replace(ready_h=ready)
-        flags = pair_terms(work, data.rows[data.pair_order], data.pair_slot,
-                           terms=("reschedules",))["reschedules"]
-        limit = (flags, int(max_reschedules))
+        limit = (data.reschedule_flags(), int(max_reschedules))
     needs_milp = data.has_ratio_rules or limit is not None
     path = "fast" if method == "auto" and not needs_milp else ("highs" if method == "auto" else method)
     build_s = _clock() - t0
