@@ -55,6 +55,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from jisopt.errors import InputError  # noqa: E402
 from jisopt.evaluate import evaluate  # noqa: E402
 from jisopt.generate import generate_instance  # noqa: E402
 from jisopt.instance import Instance  # noqa: E402
@@ -306,7 +307,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--slots", type=int, default=1344, help="horizon in slots (default 1344)")
     p.add_argument("--csv", metavar="FILE", help="write one row per (event, method)")
     args = p.parse_args(argv)
-    scenario = load_scenario(args.scenario) if args.scenario else None
+    for name in ("events", "batches", "baseline"):
+        if getattr(args, name) < 0:
+            p.error(f"--{name} must be >= 0 (got {getattr(args, name)})")
+    if args.slots < 200:
+        p.error(f"--slots must be >= 200 (got {args.slots})")
+    if not (args.time_limit > 0 and np.isfinite(args.time_limit)):
+        p.error(f"--time-limit must be a positive number of seconds (got {args.time_limit})")
+    if args.csv and not Path(args.csv).resolve().parent.is_dir():
+        p.error(f"--csv: no such directory for {args.csv!r}")
+    try:
+        scenario = load_scenario(args.scenario) if args.scenario else None
+    except InputError as exc:
+        p.error(str(exc))
     weights = Weights()
 
     # imports and first calls, not timed
