@@ -309,18 +309,16 @@ def evaluate(
     terms = {name: float(v.sum()) for name, v in per_pair.items()}
     terms["idle_slots"] += idle_slots_constant(instance)
     ratio_penalty, ratio_excess = 0.0, 0
-    input_counts = (ratio_window_counts(instance, old, end)
-                    if any(rule.hard for rule in instance.ratio_rules) else None)
+    input_counts = ratio_window_counts(instance, old, end) if instance.ratio_rules else []
     for r, (rule, counts) in enumerate(zip(
         instance.ratio_rules, ratio_window_counts(instance, np.where(placed, new, -1), end),
         strict=True,
     )):
-        excess = window_excess(counts, rule.max_count)
-        ratio_excess += int(excess.sum())
+        ratio_excess += int(window_excess(counts, rule.max_count).sum())
+        # Each window's cap (jisopt.ratio.window_caps): a hard rule keeps within it, a
+        # soft rule pays for the excess over it (docs/model.md §5).
+        cap = window_caps(input_counts[r], rule.max_count)
         if rule.hard:
-            # Kept unless a window exceeds its cap (jisopt.ratio.window_caps).
-            assert input_counts is not None  # counted above when a rule is hard
-            cap = window_caps(input_counts[r], rule.max_count)
             for w in np.flatnonzero(~windows_kept(counts, input_counts[r], rule.max_count)):
                 first = instance.first_slot + int(w)
                 was = (f"more than {rule.max_count}" if cap[w] <= rule.max_count else
@@ -330,7 +328,7 @@ def evaluate(
                     f"option {instance.option_names[rule.option]} appears {counts[w]} times in "
                     f"slots [{first}, {first + rule.window}), {was}"))
         else:
-            ratio_penalty += rule.penalty * float(excess.sum())
+            ratio_penalty += rule.penalty * float(window_excess(counts, cap).sum())
     terms["ratio_penalty"] = ratio_penalty
     assert set(terms) == set(OBJECTIVE_TERMS.values())
 

@@ -73,7 +73,8 @@ class RatioRule:
     hard
         Hard rule (a constraint) or soft (penalised per unit of excess).
     penalty
-        Objective cost per unit of excess of a soft rule.
+        Objective cost per unit of excess of a soft rule (over each window's cap,
+        :func:`jisopt.ratio.window_caps`: what a plan adds; docs/model.md §5).
     """
 
     option: int

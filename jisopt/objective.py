@@ -258,7 +258,12 @@ def window_counts(carried: np.ndarray, window: int) -> np.ndarray:
     return csum[window:window + n_windows] - csum[:n_windows]
 
 
-def window_excess(counts: np.ndarray, max_count: int) -> np.ndarray:
-    """Excess units of an ``H:N`` rule per window: ``max(0, count - H)`` (the unit of
-    the ``ratio_penalty`` term and of the simulator's ratio KPIs)."""
-    return np.maximum(counts - max_count, 0)
+def window_excess(counts: np.ndarray, limit: int | np.ndarray) -> np.ndarray:
+    """Excess units per window: ``max(0, count - limit)``.
+
+    With ``limit = H`` these are the units of the KPI ``ratio_excess`` and of the
+    simulator's ratio KPIs; with the windows' caps (:func:`jisopt.ratio.window_caps`)
+    those of the ``ratio_penalty`` term (docs/model.md §5). ``limit`` broadcasts
+    against ``counts``.
+    """
+    return np.maximum(counts - limit, 0)

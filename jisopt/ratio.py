@@ -4,7 +4,8 @@ A hard ``H:N`` rule allows at most ``H`` carriers of its option in any ``N``
 consecutive slots. Real sequences already break some windows before any
 disruption, so a plan is not asked to repair them; it is asked not to make
 anything worse, where a broken window that a displacement chain moves one slot
-later is not worse. :func:`window_caps` and :func:`windows_kept` define that;
+later is not worse. :func:`window_caps` and :func:`windows_kept` define that. A soft
+rule pays for the excess over the same caps, i.e. for what a plan adds (docs/model.md §5);
 :func:`jisopt.evaluate.evaluate`, the exact model
 (:mod:`jisopt.policies.milp`) and the ratio-aware rules
 (:mod:`jisopt.policies.ratio_rules`) all use them.
@@ -23,7 +24,8 @@ __all__ = ["hard_rules_kept", "window_caps", "windows_kept"]
 
 
 def window_caps(input_counts: np.ndarray, max_count: int | np.ndarray) -> np.ndarray:
-    """Largest count a plan may give each window of a hard rule (docs/model.md §5).
+    """Largest count a plan may give each window of a hard rule, and above which a soft
+    rule's window pays (docs/model.md §5).
 
     A displacement chain moves every order it passes by one slot later, so a window
     lying on a chain holds what the window one slot earlier held. A window's cap is

@@ -37,7 +37,8 @@ TERM_DESCRIPTIONS: dict[str, str] = {
     "displacement_h": "sum over orders of |new slot - old slot| * takt",
     "stock_component_h": "sum over started components of max(0, slot start - ready time)",
     "idle_slots": "empty slots within the sequence horizon",
-    "ratio_penalty": "sum over soft H:N rules of penalty * excess over H in every window",
+    "ratio_penalty": ("sum over soft H:N rules of penalty * excess in every window over its cap "
+                      "max(H, input count), i.e. the excess the plan adds"),
 }
 
 

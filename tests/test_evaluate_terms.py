@@ -85,35 +85,40 @@ def test_terms_of_the_step_plan():
     assert ev.kpis["inversions_B"] == 0
     assert ev.kpis["inversions"] == 1
     assert sequence_inversions(_instance(), np.array(STEP_PLAN)).tolist() == [1, 0]
-    # Soft ratio: windows start at 1 .. slot_end - N.
-    #   o0, 1:2 (windows [1,2] .. [8,9]): orders 3 (slot 5) and 5 (slot 6) share [5,6]:
-    #     excess 1, penalty 2 * 1 = 2.0.
-    #   o1, 1:3 (windows [1,3] .. [7,9]): orders 1, 2, 4 at slots 1, 2, 4: [1,3] holds 2,
-    #     [2,4] holds 2 -> excess 2, penalty 0.5 * 2 = 1.0.
-    assert ev.terms["ratio_penalty"] == pytest.approx(3.0)
+    # Soft ratio: windows start at 1 .. slot_end - N; each window's cap is
+    # max(H, old[w], old[w - 1]) with old the input sequence's counts (docs/model.md §5).
+    #   o0, 1:2 (windows [1,2] .. [8,9]): input carriers at slots 3 and 5 -> old counts
+    #     0, 1, 1, 1, 1, 0, 0, 0, caps all 1. Orders 3 (slot 5) and 5 (slot 6) share [5,6]:
+    #     count 2, excess 1 over H and over the cap, penalty 2 * 1 = 2.0.
+    #   o1, 1:3 (windows [1,3] .. [7,9]): orders 1, 2, 4 stay at slots 1, 2, 4: [1,3] and
+    #     [2,4] hold 2 -> excess 2 over H (KPI ratio_excess), but the input held the same:
+    #     caps 2, 2, 2, 1, 1, 1, 1 -> excess over the caps 0, penalty 0.
+    assert ev.terms["ratio_penalty"] == pytest.approx(2.0)
     assert ev.kpis["ratio_excess"] == 3
-    # Objective with the default weights (delay 1, reschedules 1, ratio 1): 3 + 1 + 3 = 7.
-    assert ev.objective() == pytest.approx(7.0)
-    # Plus displacement, stock and idle at 1 each: 7 + 2 + 2.25 + 2 = 13.25.
-    assert ev.objective(Weights(displacement=1, stock=1, idle=1)) == pytest.approx(13.25)
+    # Objective with the default weights (delay 1, reschedules 1, ratio 1): 3 + 1 + 2 = 6.
+    assert ev.objective() == pytest.approx(6.0)
+    # Plus displacement, stock and idle at 1 each: 6 + 2 + 2.25 + 2 = 12.25.
+    assert ev.objective(Weights(displacement=1, stock=1, idle=1)) == pytest.approx(12.25)
     # delay 2, reschedules 0.5, ratio 0: 6 + 0.5 = 6.5.
     assert ev.objective(Weights.parse("delay=2,reschedules=0.5,ratio=0")) == pytest.approx(6.5)
     summary = ev.as_dict()
-    assert summary["feasible"] is True and summary["objective"] == pytest.approx(7.0)
+    assert summary["feasible"] is True and summary["objective"] == pytest.approx(6.0)
 
 
 def test_terms_of_the_unchanged_sequence():
     # Rule 'none': nothing moves. Delay: 1: 0; 2: 0.5; 3: (3+1)*0.5 - 2 = 0; 4: 0;
     # 5: 3.0 - 3.0 = 0; 6: 3.5 - 3.0 = 0.5 -> 1.0 h. Stock: 4's parts 2 * (2.0 - 1.0) = 2.0;
-    # 3's late part would wait -0.75 -> 0. Idle: 8 - 6 = 2. o1 windows as before: 1.0;
-    # o0: 3 and 5 at slots 3 and 5 never share a 1:2 window: 0.
+    # 3's late part would wait -0.75 -> 0. Idle: 8 - 6 = 2. Ratio: the input sequence
+    # itself holds every window's cap, so its ratio_penalty is 0 (ratio_excess counts
+    # o1's 2 over H).
     inst = _instance()
     plan = RulePolicy("none")(inst)
     ev = evaluate(inst, plan)
     assert ev.terms == pytest.approx({
         "total_delay_h": 1.0, "reschedules": 0.0, "displacement_h": 0.0,
-        "stock_component_h": 2.0, "idle_slots": 2.0, "ratio_penalty": 1.0,
+        "stock_component_h": 2.0, "idle_slots": 2.0, "ratio_penalty": 0.0,
     })
+    assert ev.kpis["ratio_excess"] == 2
     # Order 3 stays before its late part: a ready and a bounds violation.
     assert sorted(v.kind for v in ev.violations) == ["bounds", "ready"]
 
@@ -152,11 +157,17 @@ def test_violation_kinds(slots, kwargs, kinds):
 
 
 def test_hard_ratio_rule_costs_nothing():
-    # The hard o0 rule is a constraint: only the soft o1 rule's 1.0 is a penalty, but the
-    # excess of both (1 + 2) is reported.
-    ev = _eval(STEP_PLAN, rules=(RatioRule(0, 1, 2, hard=True), SOFT_RULES[1]))
-    assert ev.terms["ratio_penalty"] == pytest.approx(1.0)
+    # The hard o1 rule is a constraint (kept: its windows hold what the input held): only
+    # the soft o0 rule's 2 * 1 is a penalty, but the excess over H of both (1 + 2) is reported.
+    ev = _eval(STEP_PLAN, rules=(SOFT_RULES[0], RatioRule(1, 1, 3, hard=True)))
+    assert ev.feasible, ev.violations
+    assert ev.terms["ratio_penalty"] == pytest.approx(2.0)
     assert ev.kpis["ratio_excess"] == 3
+    # With o0 hard, the step plan breaks it ([5, 6] holds 2 > cap 1) and o1's soft penalty
+    # is 0 (its windows hold their caps).
+    ev = _eval(STEP_PLAN, rules=(RatioRule(0, 1, 2, hard=True), SOFT_RULES[1]))
+    assert [v.kind for v in ev.violations] == ["ratio"]
+    assert ev.terms["ratio_penalty"] == 0.0 and ev.kpis["ratio_excess"] == 3
 
 
 def test_swap_violation_kind():
@@ -215,3 +226,20 @@ def test_pair_terms_rejects_an_unknown_term():
     inst = _instance()
     with pytest.raises(ValueError, match="ratio_penalty"):
         pair_terms(inst, np.arange(2), inst.slot[:2], terms=("total_delay_h", "ratio_penalty"))
+
+
+@given(inst=instances(soft_ratio=True), rule=st.sampled_from(("step", "leap", "dynamic", "ontime")))
+def test_a_soft_rule_pays_exactly_where_the_hard_rule_breaks(inst, rule):
+    """Soft and hard windows share one cap (docs/model.md §5): a plan's soft penalty is 0
+    exactly when the same rules, made hard, are kept; the input sequence pays nothing."""
+    from dataclasses import replace
+
+    from jisopt.ratio import hard_rules_kept
+
+    hard = inst.replace(ratio_rules=tuple(replace(r, hard=True) for r in inst.ratio_rules))
+    plan = RulePolicy(rule)(inst)
+    soft_ev = evaluate(inst, plan)
+    kept = hard_rules_kept(hard, plan.slot)
+    assert (soft_ev.terms["ratio_penalty"] == 0) == kept
+    assert any(v.kind == "ratio" for v in evaluate(hard, plan).violations) == (not kept)
+    assert evaluate(inst, Plan(inst.slot.copy(), "none")).terms["ratio_penalty"] == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from test_cli_solve_check import assert_one_line_error, run
-from test_milp_status import car_sequencing
+from test_milp_status import late_cars
 
 from jisopt.instance_io import write_instance
 
@@ -42,7 +42,7 @@ def test_infeasible_model_exits_3_and_says_why(capsys):
 
 
 def test_time_limit_through_the_cli(capsys, tmp_path):
-    inst = car_sequencing(1, hard=False)
+    inst = late_cars()
     path = tmp_path / "cars.json"
     write_instance(inst, path)
     code, out, err = run(capsys, "solve", path, "--policy", "milp", "--max-later", str(inst.n_orders),

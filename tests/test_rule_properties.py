@@ -151,12 +151,19 @@ def _check_terms(inst: Instance, plan, ref: dict, ev) -> None:
     # Soft ratio windows over [first_slot, end), end = horizon or last leap + 1, plus spares.
     orig = ref_bounds(inst)
     end = max(inst.horizon_end, max(b.leap for b in orig) + 1) + len(orig)
-    penalty = 0.0
+    # Penalty: excess over each window's cap max(H, old[w], old[w - 1]) (the input's counts,
+    # no earlier window for the first); the KPI ratio_excess: every carrier above H.
+    penalty, excess_over_h = 0.0, 0
     for rule in inst.ratio_rules:
-        carriers = {new[i] for i in range(n) if inst.options[i, rule.option]}
-        for w in range(inst.first_slot, end - rule.window + 1):
-            count = sum(1 for s in range(w, w + rule.window) if s in carriers)
-            penalty += rule.penalty * max(0, count - rule.max_count)
+        def counts(slots, rule=rule):
+            carriers = {slots[i] for i in range(n) if inst.options[i, rule.option]}
+            return [sum(1 for s in range(w, w + rule.window) if s in carriers)
+                    for w in range(inst.first_slot, end - rule.window + 1)]
+        before, after = counts(old), counts(new)
+        for w, count in enumerate(after):
+            cap = max(rule.max_count, before[w], before[w - 1] if w else 0)
+            penalty += rule.penalty * max(0, count - cap)
+            excess_over_h += max(0, count - rule.max_count)
     expected = {
         "total_delay_h": sum(delay),
         "reschedules": sum(1 for i in range(n) if has_started[i] and new[i] != old[i]),
@@ -172,6 +179,7 @@ def _check_terms(inst: Instance, plan, ref: dict, ev) -> None:
         "changed_unstarted": sum(1 for i in range(n) if not has_started[i] and new[i] != old[i]),
         "moved": sum(1 for i in range(n) if new[i] != old[i]),
         "swaps": len(ref["swaps"]),
+        "ratio_excess": excess_over_h,
         "inversions": sum(inversions),
         **{f"inversions_{name}": inversions[m] for m, name in enumerate(inst.supplier_names)},
     }

@@ -346,8 +346,9 @@ def ratio_kpis(orders: Mapping[str, np.ndarray], scenario: Scenario) -> dict[str
     a slot carries an option if a measured order with the option was assembled there
     (an empty slot carries none). For every window of ``N`` consecutive slots lying in
     the measured window, the excess is ``max(0, count - H)``
-    (:func:`jisopt.objective.window_excess`, the unit of the objective's
-    ``ratio_penalty``); a rule's KPI is ``1000 ·`` its total excess / measured orders
+    (:func:`jisopt.objective.window_excess`, the unit of the KPI ``ratio_excess``; the
+    objective's ``ratio_penalty`` counts the excess over each window's cap instead, i.e.
+    what a plan adds); a rule's KPI is ``1000 ·`` its total excess / measured orders
     (``nan`` without measured orders). Empty without ratio rules.
     """
     rules = ratio_rules(scenario.options)

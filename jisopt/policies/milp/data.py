@@ -36,6 +36,7 @@ from jisopt.objective import (
     pair_terms,
     ratio_window_counts,
     weighted_pair_costs,
+    window_excess,
 )
 from jisopt.policies.milp.bounds import (
     BOUND_FAMILIES,
@@ -70,10 +71,10 @@ class RatioWindows:
     carrier
         ``(n_window,)`` bool: the window order carries the option.
     cap
-        ``(W,)`` right-hand side of each window's constraint: for a hard rule
-        ``max(H, count under the input sequence)`` (:func:`jisopt.ratio.window_caps`:
-        a window the input already breaks may not get worse), for a soft rule ``H``
-        (the excess over ``H`` is penalised).
+        ``(W,)`` right-hand side of each window's constraint, for hard and soft rules
+        alike: ``max(H, count under the input sequence)`` (:func:`jisopt.ratio.window_caps`:
+        a window the input already breaks may not get worse). A hard rule's count stays
+        within it; a soft rule's excess over it is penalised (docs/model.md §5).
     """
 
     rule: RatioRule
@@ -262,9 +263,9 @@ class ReinsertionData:
         return slot
 
     def soft_excess(self, chosen: np.ndarray) -> list[np.ndarray]:
-        """Per ratio rule, the excess over ``H`` in each of its model windows
-        when every window order takes its chosen pair."""
-        return [np.maximum(count - rw.rule.max_count, 0)
+        """Per ratio rule, the excess over the cap in each of its model windows
+        when every window order takes its chosen pair (:func:`jisopt.objective.window_excess`)."""
+        return [window_excess(count, rw.cap)
                 for rw, count in zip(self.ratio, self.window_counts(chosen), strict=True)]
 
     def reschedule_flags(self) -> np.ndarray:
@@ -322,10 +323,10 @@ def _ratio_windows(
     orders outside the window stay those of the real options.
 
     Every other window's count is fixed by the orders outside the reinsertion
-    window: its soft excess goes into the constant, a hard count above the
-    window's cap (``max(H, input count)``; cannot happen, as the fixed count
-    never exceeds the input count) makes the model infeasible (reported in
-    ``fixed_hard_excess``).
+    window. Its count never exceeds the input count, so never the window's cap
+    (``max(H, input count)``, hard and soft rules alike): a soft excess over the cap
+    would go into the constant, a hard one makes the model infeasible (reported in
+    ``fixed_hard_excess``); both are kept as guards.
     """
     out, hard_excess = [], []
     constant = 0.0
@@ -338,8 +339,7 @@ def _ratio_windows(
     options = (inst.options if inst.options is not None
                else np.zeros((inst.n_orders, len(inst.option_names)), dtype=bool))
     for r, (rule, counts) in enumerate(zip(inst.ratio_rules, fixed_counts, strict=True)):
-        cap = (window_caps(input_counts[r], rule.max_count) if rule.hard
-               else np.full(counts.shape[0], rule.max_count, dtype=np.int64))
+        cap = window_caps(input_counts[r], rule.max_count)
         starts = inst.first_slot + np.arange(counts.shape[0])
         carrier = options[rows, rule.option].astype(bool)
         if exempt is not None:

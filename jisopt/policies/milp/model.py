@@ -75,9 +75,9 @@ def _ratio_rules(m: pyo.ConcreteModel, data: ReinsertionData) -> None:
     ``fixed[r, t] + sum_{k carries r, t <= s < t + N} x[k, s] <= cap[r, t] (+ excess[r, t])``
 
     where ``fixed[r, t]`` counts the carriers outside the reinsertion window in
-    those slots; ``cap[r, t]`` is ``max(H_r, count under the input sequence)`` for
-    a hard rule (:func:`jisopt.ratio.window_caps`: a window the input already
-    breaks may not get worse) and ``H_r`` for a soft one; the ``excess`` term
+    those slots; ``cap[r, t]`` is ``max(H_r, count under the input sequence)``
+    (:func:`jisopt.ratio.window_caps`: a window the input already breaks may not get
+    worse; a soft rule pays for the excess over the same cap); the ``excess`` term
     only for soft rules. Empty slots carry no option.
     """
     windows = [(r, int(t)) for r, rw in enumerate(data.ratio) for t in rw.start]
@@ -105,7 +105,7 @@ def _ratio_rules(m: pyo.ConcreteModel, data: ReinsertionData) -> None:
         )
         if rule_r.hard:
             return count <= cap[r, t]
-        return count <= rule_r.max_count + m.excess[r, t]
+        return count <= cap[r, t] + m.excess[r, t]
 
     m.ratio_rule = pyo.Constraint(m.RATIO_WINDOWS, rule=rule)
 
