@@ -45,14 +45,27 @@ SMALL_LINE = Scenario(
 
 # How the relaxation ends on each case of ratio_instance (seed, weighting index) whose model is
 # feasible and on which the relaxation runs (some free order carries an option of a ratio rule):
-# "alone", its own plan meets the bound; "completion", the completion does; "open", neither (the
-# whole model is solved with the completion's plan as start and the bound as a cut). Found once by
-# solving every case; the tests check each again.
-_KINDS = """2 aaa 3 aaa 5 aaa 6 aaa 7 aaa 9 aac 10 ccc 11 aaa 13 aac 14 ccc 15 aaa 16 aac 17 cco 18 ooo
-19 aaa 20 ooo 22 aaa 23 cca 24 aaa 25 aaa 26 aaa 28 aaa 29 aaa 30 aaa 31 aao 33 ccc 34 aaa 35 aaa"""
-KIND = {(int(seed), w): {"a": "alone", "c": "completion", "o": "open"}[k]
-        for seed, kinds in zip(_KINDS.split()[::2], _KINDS.split()[1::2], strict=True)
-        for w, k in enumerate(kinds)}
+# "alone", its own plan meets the bound; "tightened", the plan of a tightened relaxation (the free
+# orders near the windows the plan broke or paid for count their options) does; "completion", the
+# completion does; "open", none (the whole model is solved with the best plan as start). Found
+# once by solving every case, with the default tightenings (_KINDS) and without any
+# (_KINDS_UNTIGHTENED, max_tightenings=0); the tests check each again.
+_KINDS = """2 aaa 3 aaa 5 aaa 6 aaa 7 aaa 9 aat 10 ttt 11 aaa 13 aat 14 ttt 15 aaa 16 aat 17 ttt 18 ttt
+19 aaa 20 ttt 22 aaa 23 tta 24 aaa 25 aaa 26 aaa 28 aaa 29 aaa 30 aaa 31 aat 33 ttt 34 aaa 35 aaa"""
+_KINDS_UNTIGHTENED = """2 aaa 3 aaa 5 aaa 6 aaa 7 aaa 9 aac 10 ccc 11 aaa 13 aac 14 ccc 15 aaa 16 aac
+17 cco 18 ooo 19 aaa 20 ooo 22 aaa 23 cca 24 aaa 25 aaa 26 aaa 28 aaa 29 aaa 30 aaa 31 aao 33 ccc
+34 aaa 35 aaa"""
+_NAMES = {"a": "alone", "t": "tightened", "c": "completion", "o": "open"}
+
+
+def _kinds(table: str) -> dict[tuple[int, int], str]:
+    words = table.split()
+    return {(int(seed), w): _NAMES[k] for seed, kinds in zip(words[::2], words[1::2], strict=True)
+            for w, k in enumerate(kinds)}
+
+
+KIND = _kinds(_KINDS)
+KIND_UNTIGHTENED = _kinds(_KINDS_UNTIGHTENED)
 RELAXED_CASES = tuple(KIND)
 NOT_ALONE = tuple(case for case, kind in KIND.items() if kind != "alone")
 
@@ -93,8 +106,9 @@ def highs_without_relaxation(data: ReinsertionData) -> float:
     return float(out.objective)
 
 
-def relax(data: ReinsertionData):
-    return solve_by_relaxation(data, deadline=time.perf_counter() + 60, mip_rel_gap=1e-6)
+def relax(data: ReinsertionData, max_tightenings: int | None = None):
+    return solve_by_relaxation(data, deadline=time.perf_counter() + 60, mip_rel_gap=1e-6,
+                               max_tightenings=max_tightenings)
 
 
 def feasible_rule_plans(inst: Instance, weights: Weights) -> dict[str, tuple[Plan, float]]:
@@ -180,11 +194,13 @@ def test_the_relaxed_data_values_every_plan_of_the_model_no_higher(seed: int) ->
 # ---- 2. the bound, and a proven plan is optimal ------------------------------------------------
 
 
+@pytest.mark.parametrize("tightened", [True, False], ids=["tightened", "untightened"])
 @pytest.mark.parametrize(("seed", "w"), RELAXED_CASES)
-def test_bound_is_below_the_optimum_and_a_proven_plan_is_optimal(seed: int, w: int) -> None:
+def test_bound_is_below_the_optimum_and_a_proven_plan_is_optimal(seed: int, w: int,
+                                                                 tightened: bool) -> None:
     inst, weights = ratio_instance(seed), WEIGHTINGS[w]
     data = build_data(inst, weights)
-    outcome = relax(data)
+    outcome = relax(data, None if tightened else 0)
     assert outcome is not None and outcome.bound is not None
     reference = pyomo_optimum(inst, weights)
     assert reference.status == SolveStatus.OPTIMAL
@@ -200,14 +216,22 @@ def test_bound_is_below_the_optimum_and_a_proven_plan_is_optimal(seed: int, w: i
         assert ev.objective(weights) == pytest.approx(outcome.objective, rel=1e-9, abs=1e-9)
     if outcome.proven:
         assert outcome.objective == pytest.approx(optimum, rel=TOL, abs=TOL)
-    kind = "open" if not outcome.proven else ("completion" if outcome.completion_pairs else "alone")
-    assert kind == KIND[seed, w]
+    kind = ("open" if not outcome.proven else "completion" if outcome.completion_pairs
+            else "tightened" if outcome.tightenings else "alone")
+    assert kind == (KIND if tightened else KIND_UNTIGHTENED)[seed, w]
+    if not tightened:
+        assert outcome.tightenings == 0
 
 
 def test_the_cases_cover_every_way_the_relaxation_ends() -> None:
-    assert len(RELAXED_CASES) >= 60
+    assert len(RELAXED_CASES) >= 60 and set(KIND) == set(KIND_UNTIGHTENED)
     kinds = list(KIND.values())
+    assert (kinds.count("alone"), kinds.count("tightened")) == (60, 24)
+    kinds = list(KIND_UNTIGHTENED.values())
     assert (kinds.count("alone"), kinds.count("completion"), kinds.count("open")) == (60, 16, 8)
+    # tightening decides every case the untightened relaxation left to a completion or open
+    assert all(KIND[case] == "tightened" for case, kind in KIND_UNTIGHTENED.items()
+               if kind != "alone")
 
 
 # ---- 3. and 6. the default path where the relaxation alone does not prove optimality -----------
@@ -359,8 +383,10 @@ def test_the_relaxation_bound_survives_a_whole_model_run_without_a_bound(monkeyp
     """The whole model's HiGHS run stops at once (as at a time limit, simulated): the result
     keeps the relaxation's proven bound instead of reporting none."""
     import jisopt.policies.milp.highs_model as highs_model
+    import jisopt.policies.milp.relaxation as relaxation
 
-    seed, w = next(case for case, kind in KIND.items() if kind == "open")
+    monkeypatch.setattr(relaxation, "MAX_TIGHTENINGS", 0)  # else tightening decides every case
+    seed, w = next(case for case, kind in KIND_UNTIGHTENED.items() if kind == "open")
     inst, weights = ratio_instance(seed), WEIGHTINGS[w]
     outcome = relax(build_data(inst, weights))
     assert outcome is not None and outcome.bound is not None and not outcome.proven
@@ -375,3 +401,13 @@ def test_the_relaxation_bound_survives_a_whole_model_run_without_a_bound(monkeyp
     assert result.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
     assert result.bound is not None and result.bound >= outcome.bound - TOL
     assert result.bound <= result.objective + TOL
+
+
+def test_near_finds_the_free_orders_around_the_trouble() -> None:
+    """Hand-worked: windows starting at slots 10 and 30, radius 3: slots 7..13 and 27..33."""
+    from jisopt.policies.milp.relaxation import _near
+
+    slots = np.array([5, 6, 7, 10, 13, 14, 20, 26, 27, 33, 34, 50])
+    near = _near(slots, np.array([10, 30]), 3)
+    assert slots[near].tolist() == [7, 10, 13, 27, 33]
+    assert not _near(slots, np.zeros(0, np.int64), 3).any()

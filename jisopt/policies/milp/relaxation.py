@@ -3,7 +3,7 @@
 With ratio rules most of the model's size is in the *free* window orders: nothing of
 them is started, they are on time wherever they may go, so (with the default weights)
 any slot of their interval costs them the same, and they may move far earlier. Their
-only part in the objective is through the ratio windows. Two small models then
+only part in the objective is through the ratio windows. A few small models then
 decide most events (docs/milp.md, "Option relaxation"):
 
 1. **Bound.** The same model in which the free orders' options count in no ratio
@@ -11,26 +11,31 @@ decide most events (docs/milp.md, "Option relaxation"):
    relaxation (every plan of the model is one of it at no higher cost), and small,
    since the candidate reduction then puts all free orders of one lower bound into one
    group. Its optimum ``L`` is a lower bound of the model's optimum.
-2. **Completion.** The model restricted to the relaxation's slots for every other
+2. **Tightening.** Where the bound's plan, counted with the real options, breaks a hard
+   window or pays soft excess, the free orders near those windows count their options
+   again and the relaxation is solved anew (any exempt subset of the free orders gives a
+   relaxation, so each optimum is a lower bound; ``L`` is the largest).
+3. **Completion.** The model restricted to the relaxation's slots for every other
    order and to slots near their own for the free orders (those the others do not
    take): a restriction, so each of its plans is a plan of the model. If its optimum
    ``U`` meets ``L`` (within the gap), that plan is optimal for the model.
 
-When the completion does not meet the bound (the free orders' options do matter), the
-caller solves the whole model, starting from the completion's plan and with ``L`` as
-a cut on the objective (a valid inequality: no plan of the model costs less).
+When the completion does not meet the bound either, the caller solves the whole model (if
+it is not too large), starting from the best plan found, and reports at least ``L`` as the
+bound.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from jisopt.policies.milp.bounds import exchangeable_groups
 from jisopt.policies.milp.data import ReinsertionData, build_data
+from jisopt.policies.milp.highs import HighsRun
 from jisopt.policies.milp.highs_model import ArrayModel, build_array_model, solve_array_model
 
 __all__ = ["RELAXATION_HIGHS_OPTIONS", "RelaxationOutcome", "free_orders", "solve_by_relaxation"]
@@ -42,6 +47,13 @@ finds only by probing every binary: at S = 8640 presolve took 10-14 s of a 19 s 
 takes 1.5-7 s without it (4 car events); at S = 1344 the two settings are within 0.15 s of each
 other. Presolve does prove some infeasible relaxations at once (0.1-0.3 s on car batches) that
 take long without it, so a relaxation not decided in half the time runs again with it."""
+
+MAX_TIGHTENINGS = 3
+"""How often a relaxation whose plan breaks a hard window or pays soft excess is tightened
+by counting the options of the free orders near those windows."""
+
+TIGHTENING_MAX_PAIRS = 300_000
+"""A tightened relaxation larger than this (and than the one before) is not solved."""
 
 
 
@@ -72,6 +84,9 @@ class RelaxationOutcome:
         Whether HiGHS accepted the start in the relaxation (``None``: no start given).
     note
         What happened, for the solver message.
+    tightenings
+        How many tightened relaxations were run (free orders near the windows the plan
+        broke or paid for counting their options).
     """
 
     infeasible: bool
@@ -84,6 +99,7 @@ class RelaxationOutcome:
     solve_s: float
     warm_start_accepted: bool | None
     note: str
+    tightenings: int = 0
 
 
 def free_orders(data: ReinsertionData) -> np.ndarray:
@@ -114,15 +130,19 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
                         highs_options: dict | None = None,
                         start_slot: np.ndarray | None = None,
                         max_reschedules: int | None = None,
-                        clock: Callable[[], float] = time.perf_counter) -> RelaxationOutcome | None:
+                        clock: Callable[[], float] = time.perf_counter,
+                        max_tightenings: int | None = None) -> RelaxationOutcome | None:
     """Bound the model by its option relaxation and complete the relaxation's plan.
 
     The relaxation exempts every free order (:func:`free_orders`) carrying an option of a
     ratio rule. Its plan, counted with the real options, is a plan of the model; if it
     keeps every hard window and its objective meets the relaxation's bound, it is
-    optimal. Otherwise the completion (:func:`_completion`: the other orders where the
-    relaxation put them, the free orders near their own slots, radius ``N_max + K + 1``,
-    then twice that) is solved; a completion that meets the bound is optimal too.
+    optimal. Otherwise the free orders near the windows the plan breaks or pays soft excess
+    in count their options again, and the tighter relaxation is solved (at most
+    ``max_tightenings`` times; the bound is the largest). Then the completion
+    (:func:`_completion`: the other orders where the relaxation put them, the free orders
+    near their own slots, radius ``N_max + K + 1``, then twice that) is solved; a completion
+    that meets the bound is optimal too.
 
     Parameters
     ----------
@@ -142,6 +162,8 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
         and so in the relaxation and the completion.
     clock
         The clock ``deadline`` refers to.
+    max_tightenings
+        At most this many tightened relaxations (default :data:`MAX_TIGHTENINGS`; 0: none).
 
     Returns
     -------
@@ -160,53 +182,87 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     exempt_window = free & options[data.rows][:, rule_options].any(axis=1)
     if not exempt_window.any():
         return None
-    exempt = np.zeros(data.instance.n_orders, dtype=bool)
-    exempt[data.rows[exempt_window]] = True
-    relaxed = build_data(data.instance, data.weights, max_later_slots=data.max_later_slots,
-                         enforce_bounds=data.enforce_bounds, ready_h=data.ready_h,
-                         reduce=data.reduced, ratio_exempt=exempt)
-    start = None if start_slot is None else relaxed.pair_index(relaxed.exchanged(start_slot))
-    left = deadline - clock()
-    if left <= 0:
-        return None
     run_options = {**RELAXATION_HIGHS_OPTIONS, **(highs_options or {})}
-    model = _model(relaxed, max_reschedules)
-    # without presolve first (fast on feasible events), then with it (it proves many
-    # infeasible ones at once) for the rest of the time
-    proven_bounds: list[float] = []
-    for attempt_options, share in ((run_options, 0.5), (highs_options, 1.0)):
-        run, chosen = solve_array_model(model, time_limit_s=max(share * left, 1e-3),
-                                        mip_rel_gap=mip_rel_gap, options=attempt_options,
-                                        start=start)
-        if run.bound is not None:
-            proven_bounds.append(run.bound)
-        left = deadline - clock()
-        if run.termination in ("optimal", "infeasible", "error") or left <= 0:
-            break
-    if run.termination == "infeasible":
-        return RelaxationOutcome(True, None, None, None, False, relaxed.n_pairs, 0, clock() - t0,
-                                 run.warm_start_accepted,
-                                 f"the option relaxation ({relaxed.n_pairs} pairs) is infeasible")
-    if run.termination == "error":
-        return None
-    if run.termination != "optimal" or chosen is None:
-        # not decided in time: HiGHS's dual bound of the relaxation still bounds the model
-        return RelaxationOutcome(False, None, None, max(proven_bounds, default=None), False,
-                                 relaxed.n_pairs, 0,
-                                 clock() - t0, run.warm_start_accepted,
-                                 f"the option relaxation ({relaxed.n_pairs} pairs) was not solved "
-                                 f"in {clock() - t0:.3g} s ({run.termination})")
-    value = relaxed.plan_objective(chosen)
-    bound = value if run.bound is None else min(run.bound, value)
-    relaxed_slot = relaxed.slot_array(chosen)
-    notes = [f"relaxation bound {bound:.9g} ({relaxed.n_pairs} pairs, {clock() - t0:.2f} s)"]
-    own = data.pair_index(data.exchanged(relaxed_slot))
-    best: tuple[np.ndarray, float] | None = None
-    if own is not None and not any(b.any() for b in data.broken_hard_windows(own)):
-        best = (own, data.plan_objective(own))
-        notes.append(f"its plan keeps every hard window: {best[1]:.9g}")
-    completion_pairs = 0
     radius = max(rw.rule.window for rw in data.ratio) + data.max_later_slots + 1
+    own_slot = data.instance.slot[data.rows]
+    notes: list[str] = []
+    bound: float | None = None
+    best: tuple[np.ndarray, float] | None = None
+    accepted: bool | None = None
+    relaxed_pairs = 0
+    relaxed_slot: np.ndarray | None = None
+    tightened = 0  # tightened relaxations run
+    most = MAX_TIGHTENINGS if max_tightenings is None else max_tightenings
+    for tightening in range(most + 1):
+        if deadline - clock() <= 0:
+            if tightening == 0:
+                return None
+            notes.append("time limit spent")
+            break
+        relaxed = _relaxed_data(data, exempt_window)
+        if tightening and relaxed.n_pairs > max(TIGHTENING_MAX_PAIRS, relaxed_pairs):
+            notes.append(f"tightening {tightening} not tried ({relaxed.n_pairs} pairs, more "
+                         f"than {TIGHTENING_MAX_PAIRS})")
+            break
+        run, chosen = _solve_relaxation(
+            relaxed, deadline=deadline, mip_rel_gap=mip_rel_gap,
+            first_options=run_options if tightening == 0 else None, options=run_options,
+            highs_options=highs_options, start_slot=start_slot, max_reschedules=max_reschedules,
+            clock=clock)
+        relaxed_pairs = relaxed.n_pairs
+        tightened = tightening
+        if tightening == 0:
+            accepted = run.warm_start_accepted
+        what = "the option relaxation" if tightening == 0 else f"tightening {tightening}"
+        if run.termination == "infeasible":
+            # every plan of the model is a plan of any of these relaxations
+            return RelaxationOutcome(True, None, None, None, False, relaxed_pairs, 0, clock() - t0,
+                                     accepted, "; ".join(
+                                         [*notes, f"{what} ({relaxed_pairs} pairs) is infeasible"]))
+        if run.termination == "error":
+            if tightening == 0:
+                return None
+            notes.append(f"{what}: solver error")
+            break
+        if run.bound is not None:
+            bound = run.bound if bound is None else max(bound, run.bound)
+        if run.termination != "optimal" or chosen is None:
+            # not decided in time: HiGHS's dual bound of the relaxation still bounds the model
+            notes.append(f"{what} ({relaxed_pairs} pairs) was not solved in "
+                         f"{clock() - t0:.3g} s ({run.termination})")
+            if tightening == 0:
+                return RelaxationOutcome(False, None, None, bound, False, relaxed_pairs, 0,
+                                         clock() - t0, accepted, "; ".join(notes))
+            break
+        value = relaxed.plan_objective(chosen)
+        round_bound = value if run.bound is None else min(run.bound, value)
+        bound = round_bound if bound is None else max(bound, round_bound)
+        relaxed_slot = relaxed.slot_array(chosen)
+        notes.append(f"{'relaxation' if tightening == 0 else what} bound {bound:.9g} "
+                     f"({relaxed_pairs} pairs, {clock() - t0:.2f} s)")
+        own = data.pair_index(data.exchanged(relaxed_slot))
+        if own is None:
+            break
+        if not any(b.any() for b in data.broken_hard_windows(own)):
+            value_own = data.plan_objective(own)
+            if best is None or value_own < best[1]:
+                best = (own, value_own)
+            notes.append(f"its plan keeps every hard window: {value_own:.9g}")
+        if best is not None and _meets(best[1], bound, mip_rel_gap):
+            break
+        # Tighten: count the real options of the free orders near the windows where the plan
+        # breaks a hard rule or pays soft excess (any exempt subset is a relaxation).
+        hot = _hot_window_slots(data, own)
+        near = _near(own_slot, hot, radius)
+        if tightening == most or not (exempt_window & near).any():
+            break
+        notes.append(f"{int((exempt_window & near).sum())} free orders near {hot.shape[0]} "
+                     "windows count their options")
+        exempt_window = exempt_window & ~near
+    if relaxed_slot is None or bound is None:
+        return RelaxationOutcome(False, None, None, bound, False, relaxed_pairs, 0, clock() - t0,
+                                 accepted, "; ".join(notes), tightened)
+    completion_pairs = 0
     for _try in range(2):
         if best is not None and _meets(best[1], bound, mip_rel_gap):
             break
@@ -237,11 +293,66 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
         radius *= 2
     solve_s = clock() - t0
     if best is None:
-        return RelaxationOutcome(False, None, None, bound, False, relaxed.n_pairs, completion_pairs,
-                                 solve_s, run.warm_start_accepted, "; ".join(notes))
+        return RelaxationOutcome(False, None, None, bound, False, relaxed_pairs, completion_pairs,
+                                 solve_s, accepted, "; ".join(notes), tightened)
     return RelaxationOutcome(False, best[0], best[1], bound, _meets(best[1], bound, mip_rel_gap),
-                             relaxed.n_pairs, completion_pairs, solve_s, run.warm_start_accepted,
-                             "; ".join(notes))
+                             relaxed_pairs, completion_pairs, solve_s, accepted, "; ".join(notes),
+                             tightened)
+
+
+def _relaxed_data(data: ReinsertionData, exempt_window: np.ndarray) -> ReinsertionData:
+    """The relaxation in which the window orders ``exempt_window`` count in no ratio window."""
+    exempt = np.zeros(data.instance.n_orders, dtype=bool)
+    exempt[data.rows[exempt_window]] = True
+    return build_data(data.instance, data.weights, max_later_slots=data.max_later_slots,
+                      enforce_bounds=data.enforce_bounds, ready_h=data.ready_h,
+                      reduce=data.reduced, ratio_exempt=exempt)
+
+
+def _solve_relaxation(relaxed: ReinsertionData, *, deadline: float, mip_rel_gap: float,
+                      first_options: dict | None, options: dict, highs_options: dict | None,
+                      start_slot: np.ndarray | None, max_reschedules: int | None,
+                      clock: Callable[[], float]) -> tuple[HighsRun, np.ndarray | None]:
+    """Solve a relaxation (:func:`_relaxed_data`).
+
+    With ``first_options`` it runs with those first for half the time left and, if undecided,
+    again with ``highs_options`` (HiGHS's presolve) for the rest; otherwise once with
+    ``options``. The run's bound is the best bound any of its runs proved.
+    """
+    start = None if start_slot is None else relaxed.pair_index(relaxed.exchanged(start_slot))
+    model = _model(relaxed, max_reschedules)
+    attempts = ([(first_options, 0.5), (highs_options, 1.0)] if first_options is not None
+                else [(options, 1.0)])
+    proven_bounds: list[float] = []
+    for attempt_options, share in attempts:
+        left = deadline - clock()
+        run, chosen = solve_array_model(model, time_limit_s=max(share * left, 1e-3),
+                                        mip_rel_gap=mip_rel_gap, options=attempt_options,
+                                        start=start)
+        if run.bound is not None:
+            proven_bounds.append(run.bound)
+        if run.termination in ("optimal", "infeasible", "error") or deadline - clock() <= 0:
+            break
+    return replace(run, bound=max(proven_bounds, default=None)), chosen
+
+
+def _hot_window_slots(data: ReinsertionData, chosen: np.ndarray) -> np.ndarray:
+    """First slots of the model windows where the plan ``chosen`` (counted with the real
+    options) breaks a hard rule or pays soft excess."""
+    hot = [rw.start[(excess > 0) | broken] for rw, excess, broken in zip(
+        data.ratio, data.soft_excess(chosen), data.broken_hard_windows(chosen), strict=True)]
+    return np.unique(np.concatenate(hot)) if hot else np.zeros(0, np.int64)
+
+
+def _near(slot: np.ndarray, window_start: np.ndarray, radius: int) -> np.ndarray:
+    """Bool per entry of ``slot``: within ``radius`` slots of a window start of
+    ``window_start`` (ascending)."""
+    if not window_start.shape[0]:
+        return np.zeros(slot.shape[0], dtype=bool)
+    i = np.searchsorted(window_start, slot)
+    before = np.abs(slot - window_start[np.maximum(i - 1, 0)])
+    after = np.abs(window_start[np.minimum(i, window_start.shape[0] - 1)] - slot)
+    return np.minimum(before, after) <= radius
 
 
 def _model(data: ReinsertionData, max_reschedules: int | None,
