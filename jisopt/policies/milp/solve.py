@@ -244,20 +244,29 @@ def _solve_pyomo(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: flo
                 f"HiGHS valued its incumbent at {incumbent:.9g} but the plan costs {objective:.9g}"),
                 solve_s=solve_s)
         break
-    status = SolveStatus.OPTIMAL if run.termination == "optimal" else SolveStatus.FEASIBLE
-    bound = run.bound
-    if status == SolveStatus.OPTIMAL and bound is None:
-        bound = objective
-    if status == SolveStatus.FEASIBLE:
-        if not overrun:
-            notes.append(f"time limit of {time_limit_s:g} s reached (HiGHS ran {solve_s:.3g} s)")
-        notes.append("returning the best plan found")
-        if bound is None:
-            notes.append("HiGHS proved no lower bound before it stopped: bound and gap unknown")
     assert incumbent is not None  # the loop ends only with a solved run
     if incumbent > objective + tol:
         notes.append(f"HiGHS incumbent value {incumbent:.9g} exceeds the plan's objective "
                      f"{objective:.9g} (slack in soft-excess variables)")
+    return _run_with_plan(run.termination, chosen, objective, run.bound, accepted, notes, solve_s,
+                          "" if overrun else
+                          f"time limit of {time_limit_s:g} s reached (HiGHS ran {solve_s:.3g} s)")
+
+
+def _run_with_plan(termination: str, chosen: np.ndarray, objective: float, bound: float | None,
+                   accepted: bool | None, notes: list[str], solve_s: float,
+                   limit_note: str) -> PathOutcome:
+    """The outcome of a HiGHS run that ended with a plan, on either path: ``optimal`` if HiGHS
+    proved it (bound: HiGHS's, else the objective), else ``feasible`` with ``limit_note``
+    (unless empty), "returning the best plan found", and whether a bound is known. The bound
+    reported never exceeds the objective."""
+    status = SolveStatus.OPTIMAL if termination == "optimal" else SolveStatus.FEASIBLE
+    if status == SolveStatus.OPTIMAL and bound is None:
+        bound = objective
+    if status == SolveStatus.FEASIBLE:
+        notes = [*notes, *([limit_note] if limit_note else []), "returning the best plan found"]
+        if bound is None:
+            notes.append("HiGHS proved no lower bound before it stopped: bound and gap unknown")
     return PathOutcome(status, chosen, objective, None if bound is None else min(bound, objective),
                        accepted, "; ".join(notes), solve_s)
 
@@ -369,14 +378,9 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
                          f"{objective:.9g}; solved again without the warm start")
             start = None
             continue
-        status = SolveStatus.OPTIMAL if run.termination == "optimal" else SolveStatus.FEASIBLE
-        bound = objective if status == SolveStatus.OPTIMAL and run_bound is None else run_bound
-        if status == SolveStatus.FEASIBLE:
-            notes.append(f"time limit of {time_limit_s:g} s reached; returning the best plan found")
-            if bound is None:
-                notes.append("HiGHS proved no lower bound before it stopped: bound and gap unknown")
-        return PathOutcome(status, chosen, objective, None if bound is None else min(bound, objective),
-                           run.warm_start_accepted, "; ".join(notes), solve_s)
+        return _run_with_plan(run.termination, chosen, objective, run_bound,
+                              run.warm_start_accepted, notes, solve_s,
+                              f"time limit of {time_limit_s:g} s reached")
     return PathOutcome(SolveStatus.ERROR, message="; ".join(notes), solve_s=solve_s)
 
 
