@@ -1,9 +1,10 @@
 """The exact model on an instance with hard and soft H:N ratio rules, against the rules.
 
 An instance is generated with the option rules of the CSPLib car-sequencing problems
-(1:2, 2:3, 1:3, 2:5 hard; 1:5 made soft, priced per unit of excess). The plain rules ignore
-the ratio rules, the ratio-aware rules keep the hard ones where they can, and the exact model
-keeps them and prices the soft one. The script prints each plan's status, objective and
+(1:2, 2:3, 1:3, 2:5 hard; 1:5 made soft, priced per unit of excess a plan adds over each
+window's cap, docs/model.md §5). The plain rules ignore the ratio rules, the ratio-aware
+rules keep the hard ones where they can, and the exact model keeps them and prices the soft
+one. The script prints each plan's status, objective and
 hard-rule verdict, and checks that the optimum is no worse than any feasible plan.
 
 Run: ``python examples/exact_with_ratio_rules.py [--quick] [--out DIR]``.
