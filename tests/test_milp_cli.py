@@ -46,7 +46,7 @@ def test_time_limit_through_the_cli(capsys, tmp_path):
     path = tmp_path / "cars.json"
     write_instance(inst, path)
     code, out, err = run(capsys, "solve", path, "--policy", "milp", "--max-later", str(inst.n_orders),
-                         "--time-limit", "0.5", "--json")
+                         "--time-limit", "0.25", "--json")
     assert err == "" and code == 0
     result = json.loads(out)
     assert result["status"] == "feasible" and "time limit" in result["plan"]["info"]["message"]

@@ -411,3 +411,36 @@ def test_near_finds_the_free_orders_around_the_trouble() -> None:
     near = _near(slots, np.array([10, 30]), 3)
     assert slots[near].tolist() == [7, 10, 13, 27, 33]
     assert not _near(slots, np.zeros(0, np.int64), 3).any()
+
+
+@pytest.mark.parametrize("max_tightenings", [0, 3])
+def test_an_inflated_dual_bound_never_exceeds_the_relaxations_own_value(monkeypatch,
+                                                                         max_tightenings) -> None:
+    """HiGHS reports a dual bound above its plan's value (simulated): the bound kept is at
+    most the value recomputed from the data, so nothing is proven on it."""
+    import dataclasses
+
+    import jisopt.policies.milp.relaxation as relaxation
+
+    real = relaxation.solve_array_model
+
+    def inflated(model, **kwargs):
+        run, chosen = real(model, **kwargs)
+        if run.termination == "optimal" and chosen is not None:
+            run = dataclasses.replace(run, bound=model.data.plan_objective(chosen) + 0.5)
+        return run, chosen
+
+    monkeypatch.setattr(relaxation, "solve_array_model", inflated)
+    inst, weights = ratio_instance(2), WEIGHTINGS[0]
+    data = build_data(inst, weights)
+    outcome = relax(data, max_tightenings)
+    optimum = float(pyomo_optimum(inst, weights).objective)
+    assert outcome is not None and outcome.bound is not None
+    assert outcome.bound <= optimum + TOL
+    assert outcome.proven and outcome.objective == pytest.approx(optimum, rel=TOL, abs=TOL)
+
+
+def test_a_negative_number_of_tightenings_is_refused() -> None:
+    data = build_data(ratio_instance(2), WEIGHTINGS[0])
+    with pytest.raises(ValueError, match="max_tightenings"):
+        relax(data, -1)

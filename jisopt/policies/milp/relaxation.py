@@ -193,6 +193,8 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     relaxed_slot: np.ndarray | None = None
     tightened = 0  # tightened relaxations run
     most = MAX_TIGHTENINGS if max_tightenings is None else max_tightenings
+    if most < 0:
+        raise ValueError(f"max_tightenings must be >= 0, not {most}")
     for tightening in range(most + 1):
         if deadline - clock() <= 0:
             if tightening == 0:
@@ -204,11 +206,12 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
             notes.append(f"tightening {tightening} not tried ({relaxed.n_pairs} pairs, more "
                          f"than {TIGHTENING_MAX_PAIRS})")
             break
+        t_round = clock()
         run, chosen = _solve_relaxation(
-            relaxed, deadline=deadline, mip_rel_gap=mip_rel_gap,
-            first_options=run_options if tightening == 0 else None, options=run_options,
-            highs_options=highs_options, start_slot=start_slot, max_reschedules=max_reschedules,
-            clock=clock)
+            relaxed, deadline=deadline, mip_rel_gap=mip_rel_gap, options=run_options,
+            presolve_retry=tightening == 0, highs_options=highs_options,
+            start_slot=start_slot if best is None else data.slot_array(best[0]),
+            max_reschedules=max_reschedules, clock=clock)
         relaxed_pairs = relaxed.n_pairs
         tightened = tightening
         if tightening == 0:
@@ -218,50 +221,50 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
             # every plan of the model is a plan of any of these relaxations
             return RelaxationOutcome(True, None, None, None, False, relaxed_pairs, 0, clock() - t0,
                                      accepted, "; ".join(
-                                         [*notes, f"{what} ({relaxed_pairs} pairs) is infeasible"]))
+                                         [*notes, f"{what} ({relaxed_pairs} pairs) is infeasible"]),
+                                     tightened)
         if run.termination == "error":
             if tightening == 0:
                 return None
             notes.append(f"{what}: solver error")
             break
-        if run.bound is not None:
-            bound = run.bound if bound is None else max(bound, run.bound)
         if run.termination != "optimal" or chosen is None:
             # not decided in time: HiGHS's dual bound of the relaxation still bounds the model
+            if run.bound is not None:
+                bound = run.bound if bound is None else max(bound, run.bound)
             notes.append(f"{what} ({relaxed_pairs} pairs) was not solved in "
-                         f"{clock() - t0:.3g} s ({run.termination})")
+                         f"{clock() - t_round:.3g} s ({run.termination})")
             if tightening == 0:
                 return RelaxationOutcome(False, None, None, bound, False, relaxed_pairs, 0,
                                          clock() - t0, accepted, "; ".join(notes))
             break
+        # an optimal run: its bound is at most its plan's value, recomputed from the data
         value = relaxed.plan_objective(chosen)
         round_bound = value if run.bound is None else min(run.bound, value)
         bound = round_bound if bound is None else max(bound, round_bound)
         relaxed_slot = relaxed.slot_array(chosen)
-        notes.append(f"{'relaxation' if tightening == 0 else what} bound {bound:.9g} "
-                     f"({relaxed_pairs} pairs, {clock() - t0:.2f} s)")
+        notes.append(f"{'relaxation' if tightening == 0 else what} bound {round_bound:.9g} "
+                     f"({relaxed_pairs} pairs, {clock() - t_round:.2f} s)")
         own = data.pair_index(data.exchanged(relaxed_slot))
         if own is None:
             break
         if not any(b.any() for b in data.broken_hard_windows(own)):
-            value_own = data.plan_objective(own)
-            if best is None or value_own < best[1]:
-                best = (own, value_own)
-            notes.append(f"its plan keeps every hard window: {value_own:.9g}")
+            best = _better(best, own, data.plan_objective(own))
+            notes.append(f"its plan keeps every hard window: {data.plan_objective(own):.9g}")
         if best is not None and _meets(best[1], bound, mip_rel_gap):
             break
         # Tighten: count the real options of the free orders near the windows where the plan
-        # breaks a hard rule or pays soft excess (any exempt subset is a relaxation).
+        # breaks a hard rule or pays soft excess, by their own slots or where the relaxation
+        # put them (any exempt subset is a relaxation).
         hot = _hot_window_slots(data, own)
-        near = _near(own_slot, hot, radius)
+        near = _near(own_slot, hot, radius) | _near(relaxed_slot[data.rows], hot, radius)
         if tightening == most or not (exempt_window & near).any():
             break
-        notes.append(f"{int((exempt_window & near).sum())} free orders near {hot.shape[0]} "
-                     "windows count their options")
+        n_near = int((exempt_window & near).sum())
+        notes.append(f"{n_near} free order{'s' * (n_near != 1)} near {hot.shape[0]} "
+                     f"window{'s' * (hot.shape[0] != 1)} count their options")
         exempt_window = exempt_window & ~near
-    if relaxed_slot is None or bound is None:
-        return RelaxationOutcome(False, None, None, bound, False, relaxed_pairs, 0, clock() - t0,
-                                 accepted, "; ".join(notes), tightened)
+    assert relaxed_slot is not None and bound is not None  # round 0 returned otherwise
     completion_pairs = 0
     for _try in range(2):
         if best is not None and _meets(best[1], bound, mip_rel_gap):
@@ -285,9 +288,7 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
             if chosen_c is not None:
                 pairs = data.pair_index(completion.slot_array(chosen_c))
                 if pairs is not None:
-                    objective = data.plan_objective(pairs)
-                    if best is None or objective < best[1]:
-                        best = (pairs, objective)
+                    best = _better(best, pairs, data.plan_objective(pairs))
                 if run_c.termination == "optimal":
                     break
         radius *= 2
@@ -310,19 +311,42 @@ def _relaxed_data(data: ReinsertionData, exempt_window: np.ndarray) -> Reinserti
 
 
 def _solve_relaxation(relaxed: ReinsertionData, *, deadline: float, mip_rel_gap: float,
-                      first_options: dict | None, options: dict, highs_options: dict | None,
+                      options: dict, presolve_retry: bool, highs_options: dict | None,
                       start_slot: np.ndarray | None, max_reschedules: int | None,
                       clock: Callable[[], float]) -> tuple[HighsRun, np.ndarray | None]:
     """Solve a relaxation (:func:`_relaxed_data`).
 
-    With ``first_options`` it runs with those first for half the time left and, if undecided,
-    again with ``highs_options`` (HiGHS's presolve) for the rest; otherwise once with
-    ``options``. The run's bound is the best bound any of its runs proved.
+    Parameters
+    ----------
+    relaxed
+        The relaxation's data.
+    deadline
+        ``clock()`` time by which to stop.
+    mip_rel_gap
+        HiGHS's relative gap.
+    options
+        HiGHS options of the run (:data:`RELAXATION_HIGHS_OPTIONS` and the caller's).
+    presolve_retry
+        Run with ``options`` for half the time left and, if undecided, again with
+        ``highs_options`` only (HiGHS's presolve on) for the rest; else one run.
+    highs_options
+        The caller's HiGHS options.
+    start_slot
+        ``(n,)`` slots of a plan of the model (a plan of every relaxation): the MIP start.
+    max_reschedules
+        The epsilon row's limit, if any.
+    clock
+        The clock of ``deadline``.
+
+    Returns
+    -------
+    tuple
+        The last run (its ``bound`` the best bound any run proved, ``None`` if none) and its
+        chosen pair per window order (``None`` without a plan).
     """
     start = None if start_slot is None else relaxed.pair_index(relaxed.exchanged(start_slot))
     model = _model(relaxed, max_reschedules)
-    attempts = ([(first_options, 0.5), (highs_options, 1.0)] if first_options is not None
-                else [(options, 1.0)])
+    attempts = [(options, 0.5), (highs_options, 1.0)] if presolve_retry else [(options, 1.0)]
     proven_bounds: list[float] = []
     for attempt_options, share in attempts:
         left = deadline - clock()
@@ -336,11 +360,17 @@ def _solve_relaxation(relaxed: ReinsertionData, *, deadline: float, mip_rel_gap:
     return replace(run, bound=max(proven_bounds, default=None)), chosen
 
 
+def _better(best: tuple[np.ndarray, float] | None, chosen: np.ndarray,
+            objective: float) -> tuple[np.ndarray, float]:
+    """The better of the best plan so far and ``chosen`` (a plan of the model) of ``objective``."""
+    return (chosen, objective) if best is None or objective < best[1] else best
+
+
 def _hot_window_slots(data: ReinsertionData, chosen: np.ndarray) -> np.ndarray:
     """First slots of the model windows where the plan ``chosen`` (counted with the real
-    options) breaks a hard rule or pays soft excess."""
-    hot = [rw.start[(excess > 0) | broken] for rw, excess, broken in zip(
-        data.ratio, data.soft_excess(chosen), data.broken_hard_windows(chosen), strict=True)]
+    options) exceeds the cap: a hard rule broken, or soft excess that costs something."""
+    hot = [rw.start[excess > 0] for rw, excess in zip(data.ratio, data.soft_excess(chosen), strict=True)
+           if rw.rule.hard or data.weights.ratio * rw.rule.penalty > 0]
     return np.unique(np.concatenate(hot)) if hot else np.zeros(0, np.int64)
 
 
