@@ -53,7 +53,16 @@ MAX_TIGHTENINGS = 3
 by counting the options of the free orders near those windows."""
 
 TIGHTENING_MAX_PAIRS = 300_000
-"""A tightened relaxation larger than this (and than the one before) is not solved."""
+"""A tightened relaxation larger than this, or than half the model, is not solved (unless it
+is no larger than :data:`TIGHTENING_SMALL_PAIRS` or than the relaxation before it): the time
+is better spent on the completion and the model itself. Measured: on 1344-slot batches whose
+relaxation plan broke 60-70 windows, the first tightening counted about 300 free orders
+(100 000 of the model's 105 000 pairs) and ran 23 s without a result; without it the
+completion proved one of them optimal in 1.8 s."""
+
+TIGHTENING_SMALL_PAIRS = 20_000
+"""Tightened relaxations up to this size are always solved (on small models a tightening
+decided all 24 test cases that the relaxation alone left open)."""
 
 
 
@@ -202,9 +211,10 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
             notes.append("time limit spent")
             break
         relaxed = _relaxed_data(data, exempt_window)
-        if tightening and relaxed.n_pairs > max(TIGHTENING_MAX_PAIRS, relaxed_pairs):
+        most_pairs = min(TIGHTENING_MAX_PAIRS, max(data.n_pairs // 2, TIGHTENING_SMALL_PAIRS))
+        if tightening and relaxed.n_pairs > max(most_pairs, relaxed_pairs):
             notes.append(f"tightening {tightening} not tried ({relaxed.n_pairs} pairs, more "
-                         f"than {TIGHTENING_MAX_PAIRS})")
+                         f"than {most_pairs})")
             break
         t_round = clock()
         run, chosen = _solve_relaxation(
