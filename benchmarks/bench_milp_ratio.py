@@ -46,7 +46,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import csv  # noqa: E402
 import dataclasses  # noqa: E402
-import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -104,10 +103,9 @@ def close(a: float, b: float) -> bool:
     return abs(a - b) <= REL_TOL * max(1.0, abs(a), abs(b))
 
 
-def relaxed_pairs(message: str) -> int | None:
-    """Pairs of the option relaxation, read from the solver message (``None``: not run)."""
-    m = re.search(r"relaxation bound \S+ \((\d+) pairs", message)
-    return int(m.group(1)) if m else None
+def relaxed_pairs(result: SolveResult) -> int | None:
+    """Pairs of the last option relaxation solved (``None``: not run)."""
+    return result.stats.get("relaxation_pairs")
 
 
 @dataclasses.dataclass
@@ -143,7 +141,7 @@ class Run:
     @property
     def tightened(self) -> bool:
         """A tightened relaxation was solved (its message names a tightening)."""
-        return "tightening 1 bound" in self.result.message
+        return bool(self.result.stats.get("relaxation_tightenings"))
 
     def row(self) -> dict:
         """The CSV row."""
@@ -151,7 +149,7 @@ class Run:
         return {"kind": self.kind, "seed": self.seed, "n_disrupted": self.n_disrupted,
                 "method": self.method, "path": r.method, "status": r.status.value,
                 "runtime_s": f"{self.wall_s:.6f}", "objective": r.objective, "bound": r.bound,
-                "pairs": r.stats.get("pairs"), "relaxed_pairs": relaxed_pairs(r.message),
+                "pairs": r.stats.get("pairs"), "relaxed_pairs": relaxed_pairs(r),
                 "by_relaxation": self.by_relaxation, "plan_feasible": self.plan_feasible,
                 "violations": self.violations, "evaluated_objective": self.evaluated_objective,
                 "message": r.message}
@@ -263,7 +261,7 @@ def run_kind(kind: str, seeds: range, n_disrupted: tuple[int, int], n_slots: int
     infeasible = sum(x.infeasible_by_relaxation for x in runs)
     statuses = sorted({x.result.status.value for x in runs})
     pairs = [x.result.stats["pairs"] for x in runs if "pairs" in x.result.stats]
-    relaxed = [p for p in (relaxed_pairs(x.result.message) for x in runs) if p is not None]
+    relaxed = [p for p in (relaxed_pairs(x.result) for x in runs) if p is not None]
     viol = sum(x.violations for x in runs)
     with_plan = sum(x.result.plan is not None for x in runs)
     print(f"\n{kind}: {n} events, statuses {statuses}")

@@ -444,3 +444,16 @@ def test_a_negative_number_of_tightenings_is_refused() -> None:
     data = build_data(ratio_instance(2), WEIGHTINGS[0])
     with pytest.raises(ValueError, match="max_tightenings"):
         relax(data, -1)
+
+
+def test_the_result_reports_the_relaxation() -> None:
+    """solve_exact's stats (and so Plan.info) carry the relaxation's sizes, tightenings and bound."""
+    seed, w = next(case for case, kind in KIND.items() if kind == "tightened")
+    inst, weights = ratio_instance(seed), WEIGHTINGS[w]
+    result = solve_exact(inst, weights, time_limit_s=60)
+    stats = result.stats
+    assert stats["relaxation_tightenings"] >= 1 and stats["relaxation_pairs"] > 0
+    assert stats["relaxation_bound"] <= result.objective + TOL and stats["relaxation_s"] > 0
+    assert result.as_info()["relaxation_tightenings"] == stats["relaxation_tightenings"]
+    plain = solve_exact(inst.replace(ratio_rules=()), weights)
+    assert "relaxation_pairs" not in plain.stats

@@ -79,7 +79,9 @@ class SolveResult:
     stats
         Sizes and timings: ``window_orders``, ``window_slots``, ``pairs``,
         ``build_s``, ``solve_s``, ``warm_start_rule``, ``warm_start_objective``,
-        ``fallback_objective``.
+        ``fallback_objective``; with ratio rules on the ``highs`` path also the option
+        relaxation's ``relaxation_pairs``, ``relaxation_tightenings``,
+        ``relaxation_completion_pairs``, ``relaxation_bound`` and ``relaxation_s``.
     """
 
     status: SolveStatus

@@ -274,7 +274,8 @@ def _run_with_plan(termination: str, chosen: np.ndarray, objective: float, bound
 def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: float,
                   warm_start: np.ndarray | None, highs_options: dict | None,
                   reschedule_limit: tuple[np.ndarray, int] | None,
-                  deadline: float | None, relax: bool = True) -> PathOutcome:
+                  deadline: float | None, relax: bool = True,
+                  stats: dict | None = None) -> PathOutcome:
     """The model built from the arrays for highspy (:mod:`.highs_model`), hard ratio windows
     added lazily; the same outcomes as :func:`_solve_pyomo` (``deadline``: as there). HiGHS's
     incumbent value is compared with the model's own recomputation, and the solve is repeated
@@ -285,7 +286,10 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
     (:mod:`.relaxation`, ``relax``): when its plan, or its completion, meets its bound, that
     plan is optimal and the whole model is not built; otherwise the whole model starts from
     the better of that plan and the warm start, and the relaxation's bound enters the
-    reported bound.
+    reported bound. ``stats`` (if given) receives the relaxation's sizes and times:
+    ``relaxation_pairs`` (of the last relaxation solved), ``relaxation_tightenings``,
+    ``relaxation_completion_pairs``,
+    ``relaxation_bound``, ``relaxation_s``.
     """
     from jisopt.policies.milp.highs_model import build_array_model, solve_array_model
     from jisopt.policies.milp.relaxation import solve_by_relaxation
@@ -316,6 +320,11 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
             data, deadline=relax_deadline, mip_rel_gap=mip_rel_gap, highs_options=highs_options,
             start_slot=None if warm_start is None else data.slot_array(warm_start),
             max_reschedules=None if reschedule_limit is None else reschedule_limit[1], clock=_clock)
+        if outcome is not None and stats is not None:
+            stats.update(relaxation_pairs=outcome.relaxed_pairs,
+                         relaxation_tightenings=outcome.tightenings,
+                         relaxation_completion_pairs=outcome.completion_pairs,
+                         relaxation_bound=outcome.bound, relaxation_s=outcome.solve_s)
         if outcome is not None and outcome.infeasible:
             return PathOutcome(SolveStatus.INFEASIBLE, message=outcome.note + " (so is the model)",
                                warm_start_accepted=outcome.warm_start_accepted,
@@ -387,8 +396,9 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
 def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_rel_gap: float,
               warm_start: np.ndarray | None = None, highs_options: dict | None = None,
               reschedule_limit: tuple[np.ndarray, int] | None = None,
-              deadline: float | None = None) -> PathOutcome:
-    """Pre-checks that need no solver, then the chosen path (``deadline``: see :func:`_solve_pyomo`)."""
+              deadline: float | None = None, stats: dict | None = None) -> PathOutcome:
+    """Pre-checks that need no solver, then the chosen path (``deadline``: see :func:`_solve_pyomo`;
+    ``stats``: see :func:`_solve_arrays`)."""
     empty = data.empty_intervals
     if empty.size:
         return PathOutcome(SolveStatus.INFEASIBLE, message=data.describe_interval(int(empty[0])))
@@ -412,7 +422,7 @@ def _run_path(data: ReinsertionData, method: str, *, time_limit_s: float, mip_re
     if method == "highs":
         return _solve_arrays(data, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
                              warm_start=warm_start, highs_options=highs_options,
-                             reschedule_limit=reschedule_limit, deadline=deadline)
+                             reschedule_limit=reschedule_limit, deadline=deadline, stats=stats)
     return _solve_pyomo(data, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
                         warm_start=warm_start, highs_options=highs_options,
                         reschedule_limit=reschedule_limit, deadline=deadline)
@@ -594,7 +604,8 @@ def solve_exact(
             stats["warm_start_rule"] = None
 
     out = _run_path(data, path, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, warm_start=start,
-                    highs_options=highs_options, reschedule_limit=limit, deadline=deadline)
+                    highs_options=highs_options, reschedule_limit=limit, deadline=deadline,
+                    stats=stats)
     stats.update(build_s=build_s, solve_s=out.solve_s)
     diagnosis: dict[str, bool | None] = {}
     message, plan, fb = out.message, None, None
