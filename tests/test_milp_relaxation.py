@@ -314,6 +314,10 @@ def test_default_path_equals_brute_force_on_tiny_instances() -> None:
 # ---- 5. planted bug: a wrong "relaxation" is caught by the bound check --------------------------
 
 
+BOUND_CHECK_CASES = ((3, 0), (6, 1), (9, 2), (17, 0), (18, 2), (20, 1))
+"""(seed, weighting) cases of the bound checks of other exempt sets."""
+
+
 def relaxed_optimum(inst: Instance, weights: Weights, mask: np.ndarray) -> float | None:
     data = build_data(inst, weights, ratio_exempt=mask)
     _, chosen = solve_array_model(build_array_model(data), time_limit_s=30, mip_rel_gap=1e-9)
@@ -324,7 +328,7 @@ def test_exempting_any_window_order_still_bounds_the_optimum() -> None:
     # Exempting started carriers too (not free orders) is still a relaxation: counts only fall,
     # caps stay the real ones. The bound is weaker, never above the optimum.
     weaker = 0
-    for seed, w in ((3, 0), (6, 1), (9, 2), (17, 0), (18, 2), (20, 1)):
+    for seed, w in BOUND_CHECK_CASES:
         inst, weights = ratio_instance(seed), WEIGHTINGS[w]
         data = build_data(inst, weights)
         optimum = float(pyomo_optimum(inst, weights).objective)
@@ -341,7 +345,7 @@ def test_a_relaxation_that_counts_options_the_orders_lack_gives_a_bound_above_th
     # The planted defect: the free orders counted as carriers of every rule's option (instead of
     # none). The result is no relaxation, and the check of the bound catches it.
     caught = 0
-    for seed, w in ((3, 0), (6, 1), (9, 2), (17, 0), (18, 2), (20, 1)):
+    for seed, w in BOUND_CHECK_CASES:
         inst, weights = ratio_instance(seed), WEIGHTINGS[w]
         data = build_data(inst, weights)
         optimum = float(pyomo_optimum(inst, weights).objective)

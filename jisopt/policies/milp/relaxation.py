@@ -37,6 +37,7 @@ from jisopt.policies.milp.bounds import exchangeable_groups
 from jisopt.policies.milp.data import ReinsertionData, build_data
 from jisopt.policies.milp.highs import HighsRun
 from jisopt.policies.milp.highs_model import ArrayModel, build_array_model, solve_array_model
+from jisopt.policies.milp.result import larger_bound
 
 __all__ = ["RELAXATION_HIGHS_OPTIONS", "RelaxationOutcome", "free_orders", "solve_by_relaxation"]
 
@@ -204,6 +205,7 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
     most = MAX_TIGHTENINGS if max_tightenings is None else max_tightenings
     if most < 0:
         raise ValueError(f"max_tightenings must be >= 0, not {most}")
+    most_pairs = min(TIGHTENING_MAX_PAIRS, max(data.n_pairs // 2, TIGHTENING_SMALL_PAIRS))
     for tightening in range(most + 1):
         if deadline - clock() <= 0:
             if tightening == 0:
@@ -211,7 +213,6 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
             notes.append("time limit spent")
             break
         relaxed = _relaxed_data(data, exempt_window)
-        most_pairs = min(TIGHTENING_MAX_PAIRS, max(data.n_pairs // 2, TIGHTENING_SMALL_PAIRS))
         if tightening and relaxed.n_pairs > max(most_pairs, relaxed_pairs):
             notes.append(f"tightening {tightening} not tried ({relaxed.n_pairs} pairs, more "
                          f"than {most_pairs})")
@@ -240,8 +241,7 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
             break
         if run.termination != "optimal" or chosen is None:
             # not decided in time: HiGHS's dual bound of the relaxation still bounds the model
-            if run.bound is not None:
-                bound = run.bound if bound is None else max(bound, run.bound)
+            bound = larger_bound(bound, run.bound)
             notes.append(f"{what} ({relaxed_pairs} pairs) was not solved in "
                          f"{clock() - t_round:.3g} s ({run.termination})")
             if tightening == 0:
@@ -259,8 +259,9 @@ def solve_by_relaxation(data: ReinsertionData, *, deadline: float, mip_rel_gap: 
         if own is None:
             break
         if not any(b.any() for b in data.broken_hard_windows(own)):
-            best = _better(best, own, data.plan_objective(own))
-            notes.append(f"its plan keeps every hard window: {data.plan_objective(own):.9g}")
+            own_objective = data.plan_objective(own)
+            best = _better(best, own, own_objective)
+            notes.append(f"its plan keeps every hard window: {own_objective:.9g}")
         if best is not None and _meets(best[1], bound, mip_rel_gap):
             break
         # Tighten: count the real options of the free orders near the windows where the plan

@@ -120,6 +120,11 @@ class SolveResult:
         }
 
 
+def larger_bound(a: float | None, b: float | None) -> float | None:
+    """The larger of two lower bounds, either unknown (``None``)."""
+    return b if a is None else a if b is None else max(a, b)
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """``(objective - bound) / max(|objective|, 1e-9)``, floored at 0."""
     if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):

@@ -15,7 +15,13 @@ from jisopt.objective import Weights
 from jisopt.plan import Plan, ready_after_swaps
 from jisopt.policies.milp.data import ReinsertionData, build_data
 from jisopt.policies.milp.fast import solve_assignment
-from jisopt.policies.milp.result import PathOutcome, SolveResult, SolveStatus, relative_gap
+from jisopt.policies.milp.result import (
+    PathOutcome,
+    SolveResult,
+    SolveStatus,
+    larger_bound,
+    relative_gap,
+)
 from jisopt.policies.ratio_rules import RATIO_PREFIX, RATIO_RULES, RatioRulePolicy
 from jisopt.policies.rules import RULES, RulePolicy
 from jisopt.policies.swap import find_swaps
@@ -288,8 +294,7 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
     the better of that plan and the warm start, and the relaxation's bound enters the
     reported bound. ``stats`` (if given) receives the relaxation's sizes and times:
     ``relaxation_pairs`` (of the last relaxation solved), ``relaxation_tightenings``,
-    ``relaxation_completion_pairs``,
-    ``relaxation_bound``, ``relaxation_s``.
+    ``relaxation_completion_pairs``, ``relaxation_bound``, ``relaxation_s``.
     """
     from jisopt.policies.milp.highs_model import build_array_model, solve_array_model
     from jisopt.policies.milp.relaxation import solve_by_relaxation
@@ -373,8 +378,7 @@ def _solve_arrays(data: ReinsertionData, *, time_limit_s: float, mip_rel_gap: fl
         if run.termination == "infeasible":
             return PathOutcome(SolveStatus.INFEASIBLE, message="HiGHS proved the model infeasible",
                                warm_start_accepted=run.warm_start_accepted, solve_s=solve_s)
-        run_bound = (floor if run.bound is None else
-                     run.bound if floor is None else max(run.bound, floor))
+        run_bound = larger_bound(floor, run.bound)
         if chosen is None:
             return PathOutcome(SolveStatus.TIME_LIMIT_NO_SOLUTION, bound=run_bound,
                                warm_start_accepted=run.warm_start_accepted, solve_s=solve_s,
